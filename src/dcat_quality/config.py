@@ -1,0 +1,163 @@
+"""Settings: one typed object, read from the environment and ``.env``.
+
+Precedence, highest first: command-line option, process environment, ``.env`` file in
+the working directory, default. Where a setting has several names, the standard name
+wins over the historical one when both are set (order of the aliases below).
+Historical names (``S3_ENDPOINT_URL``, ``ACCESS_KEY``, ``POSTGRES_URL``…) are those of the
+scripts this product replaces, so existing deployments keep working unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PREFIX = "DUMP_INTEGRATION_JSON"
+
+#: libpq variables that, when set, mean "a database is configured" (psycopg reads them).
+LIBPQ_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE")
+
+
+def _default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "dcat-quality"
+
+
+class Settings(BaseSettings):
+    """Every setting of dcat-quality; the field description is its documentation."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    source: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_SOURCE"),
+        description=(
+            "Where the dump pages are: a local folder or file, or s3://bucket/prefix. "
+            "Default: s3://$BUCKET_NAME/DUMP_INTEGRATION_JSON/ when BUCKET_NAME is set, "
+            "else the demo sample shipped with the package."
+        ),
+    )
+    bucket_name: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("BUCKET_NAME"),
+        description="Historical: the bucket holding the dump (prefix DUMP_INTEGRATION_JSON/).",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AWS_ENDPOINT_URL", "S3_ENDPOINT_URL", "AWS_S3_ENDPOINT"),
+        description=(
+            "S3 endpoint (MinIO). AWS_S3_ENDPOINT is a host without scheme (SSPCloud); "
+            "https:// is then assumed."
+        ),
+    )
+    s3_access_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AWS_ACCESS_KEY_ID", "ACCESS_KEY"),
+        description="S3 access key id.",
+    )
+    s3_secret_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AWS_SECRET_ACCESS_KEY", "SECRET_KEY"),
+        description="S3 secret access key.",
+    )
+    s3_session_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AWS_SESSION_TOKEN"),
+        description="S3 session token (SSPCloud's temporary credentials).",
+    )
+    s3_region: str = Field(
+        default="us-east-1",
+        validation_alias=AliasChoices("AWS_DEFAULT_REGION", "AWS_REGION"),
+        description="S3 region; MinIO accepts any.",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL"),
+        description="Warehouse PostgreSQL URL (postgresql://user:password@host:port/db).",
+    )
+    postgres_host: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("POSTGRES_URL", "POSTGRES_HOST"),
+        description="Historical: warehouse host (POSTGRES_URL holds a host, not a URL).",
+    )
+    postgres_port: int | None = Field(
+        default=None,
+        validation_alias=AliasChoices("POSTGRES_PORT"),
+        description="Historical: warehouse port.",
+    )
+    postgres_db: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("POSTGRES_DB"),
+        description="Historical: warehouse database name.",
+    )
+    postgres_user: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("POSTGRES_USER"),
+        description="Historical: warehouse user.",
+    )
+    postgres_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("POSTGRES_PASSWORD"),
+        description="Historical: warehouse password.",
+    )
+    schema_name: str = Field(
+        default="dcat_quality",
+        validation_alias=AliasChoices("DCAT_QUALITY_SCHEMA"),
+        description="PostgreSQL schema holding the warehouse tables and views.",
+    )
+    keep_runs: int = Field(
+        default=30,
+        ge=1,
+        validation_alias=AliasChoices("DCAT_QUALITY_KEEP_RUNS"),
+        description="Detailed rows are kept for this many successful runs; run history forever.",
+    )
+    home: Path = Field(
+        default_factory=_default_home,
+        validation_alias=AliasChoices("DCAT_QUALITY_HOME"),
+        description="Local data folder (embedded PostgreSQL lives in <home>/postgres).",
+    )
+    workers: int = Field(
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        ge=1,
+        validation_alias=AliasChoices("DCAT_QUALITY_WORKERS"),
+        description="Parser processes; 1 parses in the main process.",
+    )
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _add_scheme(cls, value: str | None) -> str | None:
+        if value and "://" not in value:
+            return f"https://{value}"
+        return value
+
+    @property
+    def effective_source(self) -> str | None:
+        """The source to read when none is given on the command line."""
+        if self.source:
+            return self.source
+        if self.bucket_name:
+            return f"s3://{self.bucket_name}/{DEFAULT_PREFIX}/"
+        return None
+
+    def database_configured(self) -> bool:
+        """True when any warehouse setting is present (else the embedded database runs)."""
+        return bool(
+            self.database_url
+            or self.postgres_host
+            or any(os.environ.get(name) for name in LIBPQ_VARIABLES)
+        )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, letting command-line values (not None) win over everything else."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**given)

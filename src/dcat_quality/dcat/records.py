@@ -1,0 +1,91 @@
+"""The records the parsers produce: one ``DatasetRecord`` per ``dcat:Dataset`` node.
+
+Both parsing paths (pyoxigraph and the orjson fast path) build these through the same
+extraction code, so two records are equal exactly when the two paths agree. Multi-valued
+fields are sorted tuples and single values are chosen by a fixed rule (see
+``dcat.extract``), so a record never depends on the order of triples in the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionRecord:
+    """One ``dcat:Distribution`` of a dataset."""
+
+    distribution_id: str
+    title: str | None = None
+    access_url: str | None = None
+    download_url: str | None = None
+    format: str | None = None
+    media_type: str | None = None
+    license: str | None = None
+    byte_size: int | None = None
+    issued: str | None = None
+    modified: str | None = None
+    rights: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetRecord:
+    """One ``dcat:Dataset`` with the fields of the historical extract and more.
+
+    Dates are kept as the lexical form found in the page; ``dcat.dates`` parses them.
+    ``*_lang`` record the language of the literal kept (French when present).
+    """
+
+    dataset_id: str
+    is_blank_node: bool = False
+    is_series: bool = False
+    identifier: str | None = None
+    title: str | None = None
+    title_lang: str | None = None
+    description: str | None = None
+    description_lang: str | None = None
+    issued: str | None = None
+    created: str | None = None
+    modified: str | None = None
+    access_rights: tuple[str, ...] = ()
+    access_rights_iris: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    keywords_lang: str | None = None
+    creator: str | None = None
+    rights_holder: str | None = None
+    publisher: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    status: str | None = None
+    catalog: str | None = None
+    spatial: tuple[str, ...] = ()
+    bbox: str | None = None
+    licenses: tuple[str, ...] = ()
+    landing_page: str | None = None
+    languages: tuple[str, ...] = ()
+    temporal_start: str | None = None
+    temporal_end: str | None = None
+    accrual_periodicity: str | None = None
+    distributions: tuple[DistributionRecord, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class HydraPage:
+    """The Hydra paging block of a CKAN page, when it has one."""
+
+    page_iri: str
+    total_items: int | None = None
+    items_per_page: int | None = None
+    next_page: str | None = None
+    last_page: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPage:
+    """What one page yields: its datasets, its paging block, and which path parsed it."""
+
+    datasets: tuple[DatasetRecord, ...]
+    hydra: HydraPage | None = None
+    parser: str = "pyoxigraph"
+    triples: int = 0

@@ -1,0 +1,146 @@
+"""The historical Ecosphères indicators, with the historical defects fixed.
+
+Fixes (see README, "Historical indicators"):
+
+1. the fill rate counts a field only when it holds a non-empty value (the scripts counted
+   the strings ``"[]"`` and ``"[None]"`` as filled);
+2. the département of an overseas commune has three characters (``97411`` → ``974``);
+3. an unknown ``adms:status`` is kept as is instead of stopping the run.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from dcat_quality.dcat.records import DatasetRecord
+from dcat_quality.quality.geo import Territory, parse_insee
+
+#: The nine fields of the historical ``percantage_filling`` (sic), in its order.
+FILL_RATE_FIELDS: tuple[str, ...] = (
+    "catalog",
+    "contact_point",
+    "licenses",
+    "modification",
+    "rights_holder",
+    "right_statement",
+    "spatial",
+    "status",
+    "title",
+)
+
+_OPEN_ACCESS_MARKERS = (
+    "pas de restriction d'accès public selon inspire",
+    "licence ouverte",
+    "open licence",
+)
+
+#: ``adms:status`` / EU dataset-status codes and their French labels.
+STATUS_LABELS: dict[str, str] = {
+    "COMPLETED": "Finalisé",
+    "completed": "Finalisé",
+    "DEVELOP": "En cours de développement",
+    "DEPRECATED": "Obsolète",
+    "WITHDRAWN": "Retiré",
+    "OP_DATPRO": "Provisoire",
+    "underDevelopment": "En cours de développement",
+    "onGoing": "Mise à jour continue",
+    "historicalArchive": "Archivé",
+    "obsolete": "Obsolète",
+    "planned": "Planifié",
+    "required": "Requis",
+    "deprecated": "Obsolète",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EcospheresIndicators:
+    """The historical indicators of one dataset."""
+
+    fill_rate: float
+    filled_fields: int
+    universe: str | None
+    territories: tuple[Territory, ...]
+    communes: tuple[str, ...]
+    departements: tuple[str, ...]
+    geo_coverage: str | None
+    open_access: bool
+    status_code: str | None
+    status_label: str | None
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def status_code(status: str | None) -> str | None:
+    """Last segment of an ``adms:status`` IRI (``…/dataset-status/COMPLETED`` → ``COMPLETED``)."""
+    if not status or not status.strip():
+        return None
+    return re.split(r"[/#]", status.strip().rstrip("/#"))[-1] or None
+
+
+def is_pprn(record: DatasetRecord) -> bool:
+    """The natural-risk-prevention-plan universe, detected in the title or description."""
+    text = _strip_accents(f"{record.title or ''} {record.description or ''}").lower()
+    return "pprn" in text or "prevention des risques naturels" in text
+
+
+def is_open_access(labels: tuple[str, ...]) -> bool:
+    """True when an access-rights label says public access is unrestricted or open."""
+    for label in labels:
+        flat = " ".join(label.lower().split())
+        if any(marker in flat for marker in _OPEN_ACCESS_MARKERS):
+            return True
+    return False
+
+
+def _filled(value: object) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, tuple):
+        return any(_filled(item) for item in value)
+    return True
+
+
+def compute(record: DatasetRecord) -> EcospheresIndicators:
+    """All historical indicators of one dataset."""
+    territories = tuple(t for t in map(parse_insee, record.spatial) if t is not None)
+    insee_iris = tuple(t.iri for t in territories)
+    communes = tuple(sorted({t.code for t in territories if t.kind == "commune"}))
+    departements = tuple(sorted({t.departement for t in territories if t.departement}))
+    if communes:
+        coverage: str | None = "Communale"
+    elif any(t.kind == "departement" for t in territories):
+        coverage = "Départementale"
+    else:
+        coverage = None
+    code = status_code(record.status)
+    values = {
+        "catalog": record.catalog,
+        "contact_point": record.contact_email,
+        "licenses": record.licenses,
+        "modification": record.modified,
+        "rights_holder": record.rights_holder,
+        "right_statement": record.access_rights,
+        "spatial": insee_iris,
+        "status": code,
+        "title": record.title,
+    }
+    filled = sum(1 for name in FILL_RATE_FIELDS if _filled(values[name]))
+    return EcospheresIndicators(
+        fill_rate=round(100.0 * filled / len(FILL_RATE_FIELDS), 2),
+        filled_fields=filled,
+        universe="PPRN" if is_pprn(record) else None,
+        territories=territories,
+        communes=communes,
+        departements=departements,
+        geo_coverage=coverage,
+        open_access=is_open_access(record.access_rights),
+        status_code=code,
+        status_label=STATUS_LABELS.get(code) if code else None,
+    )

@@ -1,0 +1,105 @@
+"""Shared fixtures: real PostgreSQL, moto's S3 server over HTTP, the real-data folder.
+
+PostgreSQL comes from ``TEST_DATABASE_URL`` when set, else from a pgserver instance in a
+temporary folder; each test that asks for ``database_url`` gets a fresh database.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+if not REALDATA.is_dir():  # CI lays shared/ beside the clone
+    REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+
+#: Environment variables that would leak the developer's configuration into tests.
+_ISOLATED = (
+    "DATABASE_URL", "POSTGRES_URL", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB",
+    "POSTGRES_USER", "POSTGRES_PASSWORD", "PGHOST", "PGHOSTADDR", "PGDATABASE",
+    "PGSERVICE", "PGUSER", "PGPASSWORD", "PGPORT", "BUCKET_NAME", "S3_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL", "AWS_S3_ENDPOINT", "ACCESS_KEY", "SECRET_KEY",
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "DCAT_QUALITY_SOURCE", "DCAT_QUALITY_SCHEMA", "DCAT_QUALITY_HOME",
+    "DCAT_QUALITY_WORKERS", "DCAT_QUALITY_KEEP_RUNS",
+    "VAULT_ADDR", "VAULT_TOKEN", "VAULT_MOUNT", "VAULT_TOP_DIR",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in _ISOLATED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DCAT_QUALITY_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+
+
+@pytest.fixture(scope="session")
+def realdata() -> Path:
+    """The shared real-world DCAT files (read them in place, never copy them)."""
+    if not REALDATA.is_dir():
+        pytest.fail(f"shared real data not found at {REALDATA}")
+    return REALDATA
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a real PostgreSQL server's maintenance database."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+def _with_database(url: str, name: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    params["dbname"] = name
+    return make_conninfo(**params)
+
+
+@pytest.fixture
+def database_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh, empty database on the test server, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_database(postgres_server_url, name)
+    finally:
+        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """Endpoint URL of moto's S3 server, over HTTP on loopback (stands in for MinIO)."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
