@@ -1,0 +1,86 @@
+"""Sources: list the pages of a DCAT dump and stream their bytes, one page at a time.
+
+``open_source`` turns a location (folder, file or ``s3://bucket/prefix``) into a
+``Source``; ``require_pages`` lists it and fails clearly when it holds no page;
+``iter_pages`` reads pages in order with a bounded prefetch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from dcat_quality.config import Settings
+from dcat_quality.errors import SourceError
+from dcat_quality.sources._base import (
+    PAGE_EXTENSIONS,
+    PageRef,
+    Source,
+    decode_page,
+    is_page_name,
+    iter_pages,
+    require_pages,
+)
+from dcat_quality.sources.local import LocalSource
+from dcat_quality.sources.s3 import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_READ_TIMEOUT,
+    S3Source,
+    split_s3_url,
+)
+
+__all__ = [
+    "PAGE_EXTENSIONS",
+    "LocalSource",
+    "PageRef",
+    "S3Source",
+    "Source",
+    "decode_page",
+    "is_page_name",
+    "iter_pages",
+    "open_source",
+    "require_pages",
+]
+
+
+def open_source(
+    location: str,
+    settings: Settings,
+    *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+) -> Source:
+    """The source at ``location``: a local folder or file, or ``s3://bucket/prefix``.
+
+    S3 endpoint, credentials and region come from ``settings``; the retry and timeout
+    options only apply to S3.
+    """
+    if location.startswith("s3://"):
+        bucket, prefix = split_s3_url(location)
+        return S3Source(
+            bucket,
+            prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            access_key=_secret(settings.s3_access_key),
+            secret_key=_secret(settings.s3_secret_key),
+            session_token=_secret(settings.s3_session_token),
+            region=settings.s3_region,
+            max_attempts=max_attempts,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+    if location.startswith(("http://", "https://")):
+        raise SourceError(
+            f"{location} is a web address: harvesting a live DCAT endpoint is not supported "
+            "by this source yet — give a local folder or an s3://bucket/prefix location"
+        )
+    if location.startswith("file://"):
+        location = location[len("file://"):]
+    return LocalSource(Path(location))
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None

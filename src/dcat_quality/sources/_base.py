@@ -1,0 +1,124 @@
+"""What every source shares: page references, the page-name rule, gunzip, prefetching."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from dcat_quality.errors import EmptySourceError, PageError
+
+#: Extensions of the files read as dump pages, each optionally followed by ``.gz``.
+PAGE_EXTENSIONS = (".json", ".jsonld", ".ttl", ".rdf", ".owl", ".xml", ".nt")
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True, slots=True)
+class PageRef:
+    """One page of the dump; ``key`` is what errors and the rejections table name."""
+
+    key: str
+    size: int | None = None
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Lists and reads the pages of a dump, one page at a time."""
+
+    def describe(self) -> str:
+        """Human-readable location, never a secret."""
+        ...
+
+    def list_pages(self) -> Iterator[PageRef]:
+        """Pages sorted by key; other objects go to ``skipped``."""
+        ...
+
+    def read(self, ref: PageRef) -> bytes:
+        """The page's bytes, gunzipped when compressed."""
+        ...
+
+    @property
+    def skipped(self) -> Sequence[str]:
+        """Keys of the objects the last listing did not take as pages."""
+        ...
+
+
+def is_page_name(name: str) -> bool:
+    """True when ``name`` looks like a dump page (see ``PAGE_EXTENSIONS``)."""
+    lowered = name.lower()
+    if lowered.endswith(".gz"):
+        lowered = lowered[:-3]
+    return lowered.endswith(PAGE_EXTENSIONS)
+
+
+def decode_page(key: str, data: bytes) -> bytes:
+    """Gunzip ``data`` when the name or the magic number says gzip; corrupt → ``PageError``."""
+    if not (key.lower().endswith(".gz") or data.startswith(GZIP_MAGIC)):
+        return data
+    try:
+        return gzip.decompress(data)
+    except (EOFError, OSError, zlib.error) as exc:
+        # EOFError: truncated stream; BadGzipFile (an OSError): not gzip; zlib.error: corrupt
+        raise PageError(
+            key,
+            f"cannot gunzip the page ({type(exc).__name__}: {exc})",
+            hint="the file is truncated or corrupt: upload it again or remove it",
+        ) from exc
+
+
+def require_pages(source: Source) -> list[PageRef]:
+    """List every page (names only), raising ``EmptySourceError`` when there is none."""
+    pages = list(source.list_pages())
+    if pages:
+        return pages
+    skipped = list(source.skipped)
+    looked_for = ", ".join(f"*{ext}" for ext in PAGE_EXTENSIONS)
+    message = (
+        f"no dump page found in {source.describe()}: looked for {looked_for} "
+        f"(optionally gzipped, *.gz)"
+    )
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (" …" if len(skipped) > 5 else "")
+        message += f"; {len(skipped)} other object(s) skipped: {shown}"
+    message += "; check the location (bucket, prefix or folder) and that the dump was uploaded"
+    raise EmptySourceError(message)
+
+
+def iter_pages(
+    source: Source, refs: Iterable[PageRef], *, prefetch: int = 4
+) -> Iterator[tuple[PageRef, bytes | PageError]]:
+    """Read pages in order, ``prefetch`` of them ahead in threads (memory stays bounded).
+
+    A page that cannot be read yields its ``PageError`` (to quarantine it) instead of
+    stopping the run; ``SourceError`` (the whole source is unusable) is raised.
+    """
+    if prefetch < 1:
+        for ref in refs:
+            yield ref, _read_or_error(source, ref)
+        return
+    with ThreadPoolExecutor(max_workers=prefetch, thread_name_prefix="page-reader") as pool:
+        pending: deque[tuple[PageRef, Future[bytes | PageError]]] = deque()
+        try:
+            for ref in refs:
+                pending.append((ref, pool.submit(_read_or_error, source, ref)))
+                if len(pending) > prefetch:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+def _read_or_error(source: Source, ref: PageRef) -> bytes | PageError:
+    try:
+        return source.read(ref)
+    except PageError as exc:
+        return exc
