@@ -1,0 +1,358 @@
+"""Graph → dataset records: the one place that decides what each field means.
+
+Both parsing paths feed a ``Graph`` to ``extract_datasets``, so they agree by
+construction on everything but the triples themselves (which the differential tests
+compare). Rules that make a record independent of triple order:
+
+* a multi-valued field is a sorted tuple without duplicates;
+* a text field keeps one literal: French when present, else an untagged one, else
+  English, else the smallest language tag; among equals the smallest value;
+* a single-valued IRI field keeps the smallest IRI;
+* empty or blank literals count as absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from dcat_quality.dcat import vocab as v
+from dcat_quality.dcat.graph import Graph, Literal, Term, is_blank, is_iri
+from dcat_quality.dcat.records import DatasetRecord, DistributionRecord, HydraPage
+
+BLANK_DATASET_PREFIX = "urn:dcat-quality:blank-dataset:"
+
+
+def _lang_rank(lang: str | None) -> tuple[int, str]:
+    if lang is None:
+        return (1, "")
+    if lang == "fr" or lang.startswith("fr-"):
+        return (0, lang)
+    if lang == "en" or lang.startswith("en-"):
+        return (2, lang)
+    return (3, lang)
+
+
+def _literals(values: Iterable[Term]) -> list[Literal]:
+    return [t for t in values if isinstance(t, Literal) and t.value.strip()]
+
+
+def choose_literal(values: Iterable[Term]) -> Literal | None:
+    """The literal to keep among several (French first, see module docstring)."""
+    literals = _literals(values)
+    if not literals:
+        return None
+    return min(literals, key=lambda t: (_lang_rank(t.lang), t.value))
+
+
+def _text(values: Iterable[Term]) -> tuple[str | None, str | None]:
+    chosen = choose_literal(values)
+    return (chosen.value, chosen.lang) if chosen else (None, None)
+
+
+def _first_iri(values: Iterable[Term]) -> str | None:
+    iris = [t for t in values if is_iri(t)]
+    return min(iris) if iris else None  # type: ignore[type-var]
+
+
+def _iri_or_text(values: Iterable[Term]) -> str | None:
+    """An IRI when there is one, else the chosen literal's text."""
+    values = list(values)
+    iri = _first_iri(values)
+    return iri if iri is not None else _text(values)[0]
+
+
+class _Extractor:
+    """Reads records out of one page graph."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.g = graph
+        self._catalog_of: dict[str, list[str]] = {}
+        for subject, props in graph.items():
+            if v.CATALOG in props.get(v.TYPE, ()):
+                for dataset in props.get(v.DCAT + "dataset", ()):
+                    if isinstance(dataset, str):
+                        self._catalog_of.setdefault(dataset, []).append(subject)
+
+    # -- helpers over the graph -------------------------------------------------------
+
+    def values(self, subject: Term, *predicates: str) -> list[Term]:
+        out: list[Term] = []
+        for predicate in predicates:
+            out.extend(self.g.objects(subject, predicate))
+        return out
+
+    def name_of(self, node: Term, properties: tuple[str, ...] = v.NAME_PROPERTIES) -> str | None:
+        """A node's human name: a literal itself, or the first naming property it has."""
+        if isinstance(node, Literal):
+            return node.value.strip() or None
+        for prop in properties:
+            text, _ = _text(self.g.objects(node, prop))
+            if text is not None:
+                return text
+        return None
+
+    def names(self, subject: Term, *predicates: str) -> str | None:
+        found = [n for n in (self.name_of(o) for o in self.values(subject, *predicates)) if n]
+        return min(found) if found else None
+
+    def labels_or_iris(self, nodes: Iterable[Term]) -> list[str]:
+        """Label of each node, falling back to its IRI (blank nodes without label vanish)."""
+        out: list[str] = []
+        for node in nodes:
+            label = self.name_of(node, v.LABEL_PROPERTIES)
+            if label is not None:
+                out.append(label)
+            elif is_iri(node):
+                out.append(node)  # type: ignore[arg-type]
+        return out
+
+    def concept(self, subject: Term, predicate: str) -> str | None:
+        """A concept-like value (format, media type, licence): IRI, else label, else text."""
+        nodes = self.g.objects(subject, predicate)
+        iri = _first_iri(nodes)
+        if iri is not None:
+            return iri
+        labels = self.labels_or_iris(nodes)
+        return min(labels) if labels else None
+
+    def lexical(self, subject: Term, *predicates: str) -> str | None:
+        literals = _literals(self.values(subject, *predicates))
+        return min(t.value.strip() for t in literals) if literals else None
+
+    # -- records ------------------------------------------------------------------------
+
+    def distribution(self, node: Term) -> DistributionRecord:
+        size_text = self.lexical(node, v.DCAT + "byteSize")
+        byte_size: int | None = None
+        if size_text is not None:
+            try:
+                byte_size = int(float(size_text))
+            except ValueError:
+                byte_size = None
+        rights = self.labels_or_iris(self.g.objects(node, v.DCT + "rights"))
+        record = DistributionRecord(
+            distribution_id="",
+            title=_text(self.g.objects(node, v.DCT + "title"))[0],
+            access_url=_iri_or_text(self.g.objects(node, v.DCAT + "accessURL")),
+            download_url=_iri_or_text(self.g.objects(node, v.DCAT + "downloadURL")),
+            format=self.concept(node, v.DCT + "format"),
+            media_type=self.concept(node, v.DCAT + "mediaType"),
+            license=self.concept(node, v.DCT + "license"),
+            byte_size=byte_size,
+            issued=self.lexical(node, v.DCT + "issued"),
+            modified=self.lexical(node, v.DCT + "modified"),
+            rights=min(rights) if rights else None,
+        )
+        if is_iri(node):
+            return _replace_id(record, node)  # type: ignore[arg-type]
+        return record
+
+    def catalog_title(self, dataset: str) -> str | None:
+        for record in self.g.objects(dataset, v.FOAF + "isPrimaryTopicOf"):
+            title = self.names(record, v.DCAT + "inCatalog")
+            if title is None:
+                catalogs = self.g.objects(record, v.DCAT + "inCatalog")
+                title = min((self.name_of(c, (v.DCT + "title",)) or "" for c in catalogs),
+                            default="") or None
+            if title:
+                return title
+        titles = [
+            t for t in (self.name_of(c, (v.DCT + "title",))
+                        for c in self._catalog_of.get(dataset, ())) if t
+        ]
+        return min(titles) if titles else None
+
+    def contact(self, dataset: str) -> tuple[str | None, str | None]:
+        names: list[str] = []
+        emails: list[str] = []
+        for point in self.g.objects(dataset, v.DCAT + "contactPoint"):
+            name = self.name_of(point, (v.VCARD + "fn", v.VCARD + "organization-name"))
+            if name:
+                names.append(name)
+            for value in self.g.objects(point, v.VCARD + "hasEmail"):
+                email = normalise_email(value.value if isinstance(value, Literal) else value)
+                if email:
+                    emails.append(email)
+        return (min(names) if names else None, min(emails) if emails else None)
+
+    def temporal(self, dataset: str) -> tuple[str | None, str | None]:
+        starts: list[str] = []
+        ends: list[str] = []
+        for period in self.g.objects(dataset, v.DCT + "temporal"):
+            start = self.lexical(period, v.DCAT + "startDate", v.SCHEMA_HTTP + "startDate",
+                                 v.SCHEMA_HTTPS + "startDate")
+            end = self.lexical(period, v.DCAT + "endDate", v.SCHEMA_HTTP + "endDate",
+                               v.SCHEMA_HTTPS + "endDate")
+            if start:
+                starts.append(start)
+            if end:
+                ends.append(end)
+        return (min(starts) if starts else None, max(ends) if ends else None)
+
+    def dataset(self, subject: str) -> DatasetRecord:
+        g = self.g
+        types = g.objects(subject, v.TYPE)
+        title, title_lang = _text(g.objects(subject, v.DCT + "title"))
+        description, description_lang = _text(g.objects(subject, v.DCT + "description"))
+        rights_nodes = g.objects(subject, v.DCT + "accessRights")
+        keywords = _literals(g.objects(subject, v.DCAT + "keyword"))
+        keywords_lang = min((_lang_rank(k.lang) for k in keywords), default=None)
+        chosen_keywords = sorted({
+            k.value.strip() for k in keywords if keywords_lang == _lang_rank(k.lang)
+        })
+        spatial_nodes = g.objects(subject, v.DCT + "spatial")
+        bboxes = [
+            b for node in spatial_nodes
+            for b in (self.lexical(node, v.DCAT + "bbox", v.LOCN + "geometry"),) if b
+        ]
+        distributions = [self.distribution(n) for n in g.objects(subject, v.DCAT + "distribution")]
+        licenses = {lic for d in distributions if (lic := d.license)}
+        dataset_license = self.concept(subject, v.DCT + "license")
+        if dataset_license:
+            licenses.add(dataset_license)
+        contact_name, contact_email = self.contact(subject)
+        temporal_start, temporal_end = self.temporal(subject)
+        record = DatasetRecord(
+            dataset_id=subject,
+            is_blank_node=is_blank(subject),
+            is_series=v.DATASET_SERIES in types,
+            identifier=self.lexical(subject, v.DCT + "identifier"),
+            title=title,
+            title_lang=title_lang,
+            description=description,
+            description_lang=description_lang,
+            issued=self.lexical(subject, v.DCT + "issued"),
+            created=self.lexical(subject, v.DCT + "created"),
+            modified=self.lexical(subject, v.DCT + "modified"),
+            access_rights=tuple(sorted(set(self.labels_or_iris(rights_nodes)))),
+            access_rights_iris=tuple(sorted({n for n in rights_nodes if is_iri(n)})),  # type: ignore[misc]
+            themes=tuple(sorted({
+                t if isinstance(t, str) else t.value.strip()
+                for t in g.objects(subject, v.DCAT + "theme")
+                if not is_blank(t) and (isinstance(t, str) or t.value.strip())
+            })),
+            keywords=tuple(chosen_keywords),
+            keywords_lang=keywords_lang[1] or None if keywords_lang else None,
+            creator=self.names(subject, v.DCT + "creator"),
+            rights_holder=self.names(subject, v.DCT + "rightsHolder", v.DCT + "rights_holder"),
+            publisher=self.names(subject, v.DCT + "publisher"),
+            contact_name=contact_name,
+            contact_email=contact_email,
+            status=_iri_or_text(g.objects(subject, v.ADMS + "status")),
+            catalog=self.catalog_title(subject),
+            spatial=tuple(sorted({n for n in spatial_nodes if is_iri(n)})),  # type: ignore[misc]
+            bbox=min(bboxes) if bboxes else None,
+            licenses=tuple(sorted(licenses)),
+            landing_page=_iri_or_text(g.objects(subject, v.DCAT + "landingPage")),
+            languages=tuple(sorted({
+                t if isinstance(t, str) else t.value.strip()
+                for t in g.objects(subject, v.DCT + "language")
+                if is_iri(t) or (isinstance(t, Literal) and t.value.strip())
+            })),
+            temporal_start=temporal_start,
+            temporal_end=temporal_end,
+            accrual_periodicity=_iri_or_text(g.objects(subject, v.DCT + "accrualPeriodicity")),
+            distributions=(),
+        )
+        return _finish(record, distributions)
+
+
+def normalise_email(value: str) -> str | None:
+    """An e-mail address out of ``vcard:hasEmail``.
+
+    Real values are ``mailto:x@y``, bare ``x@y``, or (Ecosphères) an IRI such as
+    ``https://host/dcat/catalog/x@y``: keep the last path segment holding an ``@``.
+    """
+    text = value.strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    if "/" in text:
+        last = text.rstrip("/").rsplit("/", 1)[-1]
+        if "@" in last:
+            text = last
+    return text or None
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _replace_id(record: DistributionRecord, new_id: str) -> DistributionRecord:
+    fields = {name: getattr(record, name) for name in DistributionRecord.__slots__}
+    fields["distribution_id"] = new_id
+    return DistributionRecord(**fields)
+
+
+def _finish(record: DatasetRecord, distributions: list[DistributionRecord]) -> DatasetRecord:
+    """Give blank nodes stable ids derived from content, then attach the distributions.
+
+    A blank-node dataset's id hashes its whole record, so it is the same on every run
+    and on both parsing paths, whatever identifiers the page gave its blank nodes.
+    """
+    content = {name: getattr(record, name) for name in DatasetRecord.__slots__}
+    dataset_id = record.dataset_id
+    if record.is_blank_node:
+        content["dataset_id"] = ""
+        content["distributions"] = tuple(sorted(distributions, key=repr))
+        dataset_id = BLANK_DATASET_PREFIX + _digest(content)
+    finished: list[DistributionRecord] = []
+    for dist in distributions:
+        if dist.distribution_id:
+            finished.append(dist)
+        else:
+            finished.append(_replace_id(dist, f"{dataset_id}#distribution-{_digest(dist)}"))
+    finished.sort(key=lambda d: (d.distribution_id, repr(d)))
+    content["dataset_id"] = dataset_id
+    content["distributions"] = tuple(finished)
+    return DatasetRecord(**content)
+
+
+def extract_datasets(graph: Graph) -> tuple[DatasetRecord, ...]:
+    """Every ``dcat:Dataset`` node of the page, sorted by id (ids made unique)."""
+    extractor = _Extractor(graph)
+    subjects = [s for s, props in graph.items() if v.DATASET in props.get(v.TYPE, ())]
+    records = [extractor.dataset(s) for s in subjects]
+    records.sort(key=lambda r: (r.dataset_id, repr(r)))
+    seen: dict[str, int] = {}
+    unique: list[DatasetRecord] = []
+    for record in records:
+        count = seen.get(record.dataset_id, 0)
+        seen[record.dataset_id] = count + 1
+        if count and record.is_blank_node:
+            content = {name: getattr(record, name) for name in DatasetRecord.__slots__}
+            content["dataset_id"] = f"{record.dataset_id}-{count + 1}"
+            record = DatasetRecord(**content)
+        unique.append(record)
+    return tuple(unique)
+
+
+def extract_hydra(graph: Graph) -> HydraPage | None:
+    """The Hydra paging block (``PagedCollection`` or ``PartialCollectionView``), if any."""
+    for subject, props in graph.items():
+        types = props.get(v.TYPE, ())
+        if (v.HYDRA + "PagedCollection" in types
+                or v.HYDRA + "PartialCollectionView" in types):
+            def lex(*names: str, _s: str = subject) -> str | None:
+                for name in names:
+                    found = [t.value if isinstance(t, Literal) else t
+                             for t in graph.objects(_s, v.HYDRA + name)]
+                    if found:
+                        return min(found)
+                return None
+
+            def number(*names: str) -> int | None:
+                text = lex(*names)
+                try:
+                    return int(text) if text is not None else None
+                except ValueError:
+                    return None
+
+            return HydraPage(
+                page_iri=subject,
+                total_items=number("totalItems"),
+                items_per_page=number("itemsPerPage"),
+                next_page=lex("nextPage", "next"),
+                last_page=lex("lastPage", "last"),
+            )
+    return None

@@ -1,0 +1,77 @@
+"""A small in-memory index of one page's triples, shared by both parsing paths.
+
+Terms are plain Python values so the two paths can build identical graphs cheaply:
+an IRI is a ``str``, a blank node a ``str`` starting with ``_:`` (no IRI can: ``_`` is not
+a scheme), and a literal a ``Literal``. ``datatype`` is ``None`` for plain and
+language-tagged strings.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, TypeAlias
+
+
+class Literal(NamedTuple):
+    """An RDF literal: lexical value, lower-case language tag, datatype IRI."""
+
+    value: str
+    lang: str | None = None
+    datatype: str | None = None
+
+
+Term: TypeAlias = str | Literal
+
+
+def is_blank(term: Term) -> bool:
+    """True for a blank-node identifier."""
+    return isinstance(term, str) and term.startswith("_:")
+
+
+def is_iri(term: Term) -> bool:
+    """True for an IRI."""
+    return isinstance(term, str) and not term.startswith("_:")
+
+
+class Graph:
+    """Subject → predicate → objects, plus the reverse of ``dcat:dataset`` links."""
+
+    __slots__ = ("_index", "triples")
+
+    def __init__(self) -> None:
+        self._index: dict[str, dict[str, list[Term]]] = {}
+        self.triples = 0
+
+    def add(self, subject: str, predicate: str, obj: Term) -> None:
+        """Add one triple (duplicates are kept once)."""
+        props = self._index.get(subject)
+        if props is None:
+            props = self._index[subject] = {}
+        values = props.get(predicate)
+        if values is None:
+            props[predicate] = [obj]
+        elif obj not in values:
+            values.append(obj)
+        else:
+            return
+        self.triples += 1
+
+    def objects(self, subject: Term, predicate: str) -> list[Term]:
+        """Objects of (subject, predicate), in no meaningful order."""
+        if isinstance(subject, Literal):
+            return []
+        props = self._index.get(subject)
+        if props is None:
+            return []
+        return props.get(predicate, [])
+
+    def has(self, subject: Term) -> bool:
+        """True when the subject is described by at least one triple."""
+        return isinstance(subject, str) and subject in self._index
+
+    def subjects_with(self, predicate: str, obj: Term) -> list[str]:
+        """Subjects having (predicate, obj): a linear scan, used for rare lookups."""
+        return [s for s, props in self._index.items() if obj in props.get(predicate, ())]
+
+    def items(self) -> list[tuple[str, dict[str, list[Term]]]]:
+        """All subjects with their properties."""
+        return list(self._index.items())

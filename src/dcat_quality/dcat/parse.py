@@ -1,0 +1,223 @@
+"""Page bytes → ``ParsedPage``: recognise the format, pick the path, explain failures.
+
+Every failure becomes a ``PageError`` naming the file, the position when known, the
+reason and what to do, so the run can quarantine the page and go on.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+from xml.parsers import expat
+
+import orjson
+
+from dcat_quality.dcat import jsonld_fast, rdf
+from dcat_quality.dcat.contexts import bundled_context
+from dcat_quality.dcat.extract import extract_datasets, extract_hydra
+from dcat_quality.dcat.graph import Graph
+from dcat_quality.dcat.rdfxml_check import RdfXmlStructureError, check_rdfxml
+from dcat_quality.dcat.records import ParsedPage
+from dcat_quality.errors import (
+    PageError,
+    RdfSyntaxError,
+    RemoteContextError,
+    UnsupportedFormatError,
+)
+
+_EXTENSIONS = {
+    ".json": "jsonld",
+    ".jsonld": "jsonld",
+    ".ttl": "turtle",
+    ".n3": "turtle",
+    ".nt": "ntriples",
+    ".rdf": "rdfxml",
+    ".owl": "rdfxml",
+    ".xml": "xml",
+}
+_BOM = b"\xef\xbb\xbf"
+_ISO_MARKERS = (
+    b"http://www.isotc211.org/2005/gmd",
+    b"http://standards.iso.org/iso/19115/-3/mdb",
+    b"MD_Metadata",
+)
+_ISO_HINT = (
+    "this is ISO 19139/19115 geographic metadata, not DCAT: convert it to GeoDCAT-AP "
+    "first (for example with the SEMIC ISO-to-GeoDCAT-AP XSLT), or read the catalog's "
+    "DCAT endpoint instead"
+)
+_JSONLD_KEYWORDS = (b'"@context"', b'"@graph"', b'"@id"', b'"@type"')
+_XML_ROOT = re.compile(rb"<(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)[\s>/]")
+
+
+def base_iri_for(name: str) -> str:
+    """An IRI to resolve relative IRIs against: the page's own location."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", name):
+        scheme, rest = name.split("://", 1)
+        return f"{scheme}://{quote(rest, safe='/:@')}"
+    path = name if name.startswith("/") else f"/{name}"
+    return "file://" + quote(path, safe="/:@")
+
+
+def detect_format(data: bytes, name: str) -> str:
+    """``jsonld``, ``turtle``, ``ntriples`` or ``rdfxml``; raise when it is none of them."""
+    suffixes = PurePosixPath(name.lower()).suffixes
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    by_name = _EXTENSIONS.get(suffixes[-1]) if suffixes else None
+    head = data[:4096].lstrip()
+    first = head[:1]
+    lowered = head[:512].lower()
+    if lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered[:200]:
+        raise UnsupportedFormatError(
+            name, "an HTML page, not DCAT metadata", position="line 1",
+            hint="the export probably failed and saved an error page; fetch the page again",
+        )
+    if first in (b"{", b"["):
+        return "jsonld"
+    if first == b"<":
+        if by_name in ("turtle", "ntriples") and not head.startswith((b"<?xml", b"<!")):
+            return by_name
+        if any(marker in data[:65536] for marker in _ISO_MARKERS) and b"rdf:RDF" not in head:
+            raise UnsupportedFormatError(name, "ISO 19139 metadata, not DCAT",
+                                         position="root element", hint=_ISO_HINT)
+        return "rdfxml"
+    if by_name in ("jsonld", "rdfxml", "xml"):
+        if not head:
+            raise UnsupportedFormatError(name, "the page is empty", position="byte 0",
+                                         hint="re-export the page; an empty file holds no data")
+        # Named like JSON or XML but is something else: let the RDF text parsers try.
+        return "turtle"
+    return by_name or "turtle"
+
+
+def _inline_contexts(node: Any, name: str) -> Any:
+    """Replace remote ``@context`` URLs by bundled copies; refuse unknown ones."""
+    if isinstance(node, list):
+        return [_inline_contexts(item, name) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "@context":
+            out[key] = _resolve_context(value, name)
+        else:
+            out[key] = _inline_contexts(value, name)
+    return out
+
+
+def _resolve_context(value: Any, name: str) -> Any:
+    if isinstance(value, list):
+        return [_resolve_context(item, name) for item in value]
+    if isinstance(value, str):
+        bundled = bundled_context(value)
+        if bundled is None:
+            raise RemoteContextError(
+                name, f"remote JSON-LD @context {value!r} is not bundled",
+                position="@context",
+                hint="parsing never uses the network: inline the context in the page, or "
+                     "add a copy under dcat_quality/dcat/contexts/",
+            )
+        return bundled
+    return value
+
+
+def _has_remote_context(document: Any, data: bytes) -> bool:
+    if data.count(b'"@context"') > 1:
+        return True
+    context = document.get("@context") if isinstance(document, dict) else None
+    return isinstance(context, str | list)
+
+
+def _decode_json(data: bytes, name: str) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        position = f"line {exc.lineno}, column {exc.colno} (byte {exc.pos})"
+        reason = f"invalid JSON: {exc.msg}"
+        hint = "the page is truncated or corrupt; export it again"
+        if "utf-8" in exc.msg.lower() or "unicode" in exc.msg.lower():
+            hint = "the page is not UTF-8; re-encode it as UTF-8"
+        raise RdfSyntaxError(name, reason, position=position, hint=hint) from None
+
+
+def _jsonld_graph(data: bytes, name: str, fast: bool) -> tuple[Graph, str]:
+    document = _decode_json(data, name)
+    if not isinstance(document, dict | list) or not any(k in data for k in _JSONLD_KEYWORDS):
+        raise UnsupportedFormatError(
+            name, "JSON but not JSON-LD (no @context, @graph, @id or @type)",
+            position="document root",
+            hint="this file is not a DCAT export; check what was saved under this name",
+        )
+    if _has_remote_context(document, data):
+        document = _inline_contexts(document, name)
+        data = orjson.dumps(document)
+    if fast:
+        try:
+            return jsonld_fast.parse_graph(document), "fast-jsonld"
+        except jsonld_fast.NotFastPath:
+            pass
+    return _pyoxigraph(data, "jsonld", name), "pyoxigraph"
+
+
+def _pyoxigraph(data: bytes, fmt: str, name: str) -> Graph:
+    try:
+        return rdf.parse_graph(data, fmt, base_iri=base_iri_for(name))
+    except SyntaxError as exc:
+        position = None
+        if exc.lineno is not None:
+            position = f"line {exc.lineno}"
+            if exc.offset is not None:
+                position += f", column {exc.offset}"
+        label = {"jsonld": "JSON-LD", "turtle": "Turtle", "ntriples": "N-Triples",
+                 "rdfxml": "RDF/XML"}[fmt]
+        raise RdfSyntaxError(
+            name, f"invalid {label}: {exc.msg}", position=position,
+            hint="fix the page at its source (the publisher's export) and run again",
+        ) from None
+    except ValueError as exc:  # e.g. undecodable text inside the parser
+        raise RdfSyntaxError(name, f"unreadable {fmt}: {exc}",
+                             hint="check the file's encoding (UTF-8 expected)") from None
+
+
+def _rdfxml_graph(data: bytes, name: str) -> Graph:
+    try:
+        check_rdfxml(data)
+    except RdfXmlStructureError as exc:
+        raise RdfSyntaxError(
+            name, f"invalid RDF/XML: {exc}", position=f"line {exc.line}, column {exc.column}",
+            hint="the publisher's RDF/XML breaks the grammar; fix the export at its source",
+        ) from None
+    except expat.ExpatError as exc:
+        raise RdfSyntaxError(
+            name, f"malformed XML: {expat.ErrorString(exc.code)}",
+            position=f"line {exc.lineno}, column {exc.offset + 1}",
+            hint="the file is truncated or not well-formed XML; export it again",
+        ) from None
+    return _pyoxigraph(data, "rdfxml", name)
+
+
+def parse_page(data: bytes, name: str, *, fast: bool = True) -> ParsedPage:
+    """Turn one page into records. ``fast=False`` forces the pyoxigraph path.
+
+    Raises ``PageError`` (with file, position, reason, hint) when the page is unusable.
+    """
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    fmt = detect_format(data, name)
+    parser = "pyoxigraph"
+    if fmt == "jsonld":
+        graph, parser = _jsonld_graph(data, name, fast)
+    elif fmt == "rdfxml":
+        graph = _rdfxml_graph(data, name)
+    else:
+        graph = _pyoxigraph(data, fmt, name)
+    try:
+        datasets = extract_datasets(graph)
+    except RecursionError:
+        raise PageError(name, "the page nests too deeply to read",
+                        hint="flatten the graph (one node object per subject)") from None
+    return ParsedPage(datasets=datasets, hydra=extract_hydra(graph), parser=parser,
+                      triples=graph.triples)

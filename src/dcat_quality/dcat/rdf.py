@@ -1,0 +1,44 @@
+"""The general path: pyoxigraph parses any RDF serialisation into our ``Graph``."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from dcat_quality.dcat import vocab as v
+from dcat_quality.dcat.graph import Graph, Literal, Term
+
+FORMATS = {
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "turtle": ox.RdfFormat.TURTLE,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+}
+
+
+def _term(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Term | None:
+    if isinstance(node, ox.NamedNode):
+        return node.value
+    if isinstance(node, ox.BlankNode):
+        return "_:" + node.value
+    if isinstance(node, ox.Literal):
+        lang = node.language
+        datatype: str | None = node.datatype.value
+        if lang is not None or datatype in (v.XSD_STRING,):
+            datatype = None
+        return Literal(node.value, lang, datatype)
+    return None  # RDF-star quoted triples carry no DCAT field
+
+
+def parse_graph(data: bytes, fmt: str, base_iri: str | None = None) -> Graph:
+    """Parse a page with pyoxigraph (lenient: IRIs are not validated, as in the fast path).
+
+    Raises ``SyntaxError`` (pyoxigraph's) when the page is not valid in ``fmt``.
+    """
+    graph = Graph()
+    add = graph.add
+    for quad in ox.parse(data, format=FORMATS[fmt], base_iri=base_iri, lenient=True):
+        subject = _term(quad.subject)
+        obj = _term(quad.object)
+        if isinstance(subject, str) and obj is not None:
+            add(subject, quad.predicate.value, obj)
+    return graph
