@@ -1,0 +1,169 @@
+"""Record → table rows, in the column order of the COPY statements.
+
+Kept apart from the loader so the conversion can be tested and measured alone. Every
+text value goes through ``_text``: PostgreSQL refuses NUL characters and lone
+surrogates, and one such value would otherwise abort the whole load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from dcat_quality.dcat.dates import parse_date
+from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
+from dcat_quality.quality.ecospheres import EcospheresIndicators
+
+Row = tuple[Any, ...]
+
+_BIGINT_MAX = 2**63 - 1
+
+#: Table name → columns, in COPY order. ``run_id`` is always first.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "hist_datasets": (
+        "run_id", "dataset_id", "source_file", "is_blank_node", "is_series", "identifier",
+        "title", "title_lang", "description", "description_lang", "issued", "issued_text",
+        "created", "created_text", "modified", "modified_text", "creator", "rights_holder",
+        "publisher", "contact_name", "contact_email", "status_code", "status_label",
+        "catalog", "bbox", "landing_page", "temporal_start", "temporal_end",
+        "accrual_periodicity", "distribution_count", "fill_rate", "filled_fields",
+        "universe", "geo_coverage", "open_access",
+    ),
+    "hist_distributions": (
+        "run_id", "dataset_id", "distribution_id", "title", "access_url", "download_url",
+        "format", "media_type", "license", "byte_size", "issued", "modified", "rights",
+    ),
+    "hist_dataset_keywords": ("run_id", "dataset_id", "keyword"),
+    "hist_dataset_themes": ("run_id", "dataset_id", "theme"),
+    "hist_dataset_territories": (
+        "run_id", "dataset_id", "territory_iri", "kind", "code", "departement",
+    ),
+    "hist_dataset_spatial": ("run_id", "dataset_id", "spatial_iri"),
+    "hist_dataset_licenses": ("run_id", "dataset_id", "license"),
+    "hist_dataset_access_rights": ("run_id", "dataset_id", "label", "iri"),
+    "hist_dataset_languages": ("run_id", "dataset_id", "language"),
+}
+
+#: The partitioned detail tables, in load order.
+DETAIL_TABLES: tuple[str, ...] = tuple(COLUMNS)
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def _date(text: str | None) -> date | None:
+    return parse_date(text)
+
+
+def _bigint(value: int | None) -> int | None:
+    if value is None or not -_BIGINT_MAX <= value <= _BIGINT_MAX:
+        return None
+    return value
+
+
+def dataset_row(run_id: int, record: DatasetRecord, indicators: EcospheresIndicators,
+                source_file: str) -> Row:
+    """The ``hist_datasets`` row of one dataset."""
+    return (
+        run_id,
+        _text(record.dataset_id),
+        _text(source_file),
+        record.is_blank_node,
+        record.is_series,
+        _text(record.identifier),
+        _text(record.title),
+        _text(record.title_lang),
+        _text(record.description),
+        _text(record.description_lang),
+        _date(record.issued),
+        _text(record.issued),
+        _date(record.created),
+        _text(record.created),
+        _date(record.modified),
+        _text(record.modified),
+        _text(record.creator),
+        _text(record.rights_holder),
+        _text(record.publisher),
+        _text(record.contact_name),
+        _text(record.contact_email),
+        _text(indicators.status_code),
+        _text(indicators.status_label),
+        _text(record.catalog),
+        _text(record.bbox),
+        _text(record.landing_page),
+        _date(record.temporal_start),
+        _date(record.temporal_end),
+        _text(record.accrual_periodicity),
+        len(record.distributions),
+        indicators.fill_rate,
+        indicators.filled_fields,
+        _text(indicators.universe),
+        _text(indicators.geo_coverage),
+        indicators.open_access,
+    )
+
+
+def distribution_row(run_id: int, dataset_id: str | None, dist: DistributionRecord) -> Row:
+    """The ``hist_distributions`` row of one distribution."""
+    return (
+        run_id,
+        dataset_id,
+        _text(dist.distribution_id),
+        _text(dist.title),
+        _text(dist.access_url),
+        _text(dist.download_url),
+        _text(dist.format),
+        _text(dist.media_type),
+        _text(dist.license),
+        _bigint(dist.byte_size),
+        _date(dist.issued),
+        _date(dist.modified),
+        _text(dist.rights),
+    )
+
+
+def _values(run_id: int, dataset_id: str | None, values: tuple[str, ...]) -> Iterator[Row]:
+    seen: set[str] = set()
+    for value in values:
+        clean = _text(value)
+        if clean and clean not in seen:
+            seen.add(clean)
+            yield (run_id, dataset_id, clean)
+
+
+def long_rows(run_id: int, record: DatasetRecord,
+              indicators: EcospheresIndicators) -> Iterator[tuple[str, Row]]:
+    """``(table, row)`` for every long-table row of one dataset (empty values skipped)."""
+    dataset_id = _text(record.dataset_id)
+    for dist in record.distributions:
+        yield "hist_distributions", distribution_row(run_id, dataset_id, dist)
+    for row in _values(run_id, dataset_id, record.keywords):
+        yield "hist_dataset_keywords", row
+    for row in _values(run_id, dataset_id, record.themes):
+        yield "hist_dataset_themes", row
+    for territory in indicators.territories:
+        yield "hist_dataset_territories", (
+            run_id, dataset_id, _text(territory.iri), _text(territory.kind),
+            _text(territory.code), _text(territory.departement),
+        )
+    for row in _values(run_id, dataset_id, record.spatial):
+        yield "hist_dataset_spatial", row
+    for row in _values(run_id, dataset_id, record.licenses):
+        yield "hist_dataset_licenses", row
+    for _, _, label in _values(run_id, dataset_id, record.access_rights):
+        yield "hist_dataset_access_rights", (run_id, dataset_id, label, None)
+    for _, _, iri in _values(run_id, dataset_id, record.access_rights_iris):
+        yield "hist_dataset_access_rights", (run_id, dataset_id, None, iri)
+    for row in _values(run_id, dataset_id, record.languages):
+        yield "hist_dataset_languages", row

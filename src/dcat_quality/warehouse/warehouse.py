@@ -1,0 +1,565 @@
+"""The warehouse: schema migrations, runs, staged loading, atomic publish, retention.
+
+Each run loads into its own partitions of the ``hist_*`` tables; the views show the
+latest *succeeded* run only, so a run's rows stay invisible until the one-row update that
+publishes it. A run that fails keeps the previous publish untouched.
+
+Partitions are created with ``CREATE TABLE … (LIKE …)`` + ``ATTACH PARTITION`` and
+removed with ``DETACH PARTITION … CONCURRENTLY`` + ``DROP TABLE``: both take a lock on the
+partitioned table that does not conflict with readers (``CREATE TABLE … PARTITION OF``
+and a plain ``DROP`` would queue every Metabase query behind a long-running one).
+
+Rejections are written in their own committed transactions, so they are kept even when
+the run that found them later fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from types import TracebackType
+from typing import Literal, LiteralString, Self
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import TupleRow
+
+from dcat_quality.dcat.records import DatasetRecord
+from dcat_quality.errors import RunLockedError, WarehouseError
+from dcat_quality.quality.ecospheres import EcospheresIndicators
+from dcat_quality.warehouse import rows as _rows
+from dcat_quality.warehouse.connection import DatabaseTarget, connect, scrub
+
+log = logging.getLogger(__name__)
+
+Connection = psycopg.Connection[TupleRow]
+
+STALE_ERROR = "stale: the process running it stopped"
+_MIGRATION_FILE = re.compile(r"^(\d{3})_[\w-]+\.sql$")
+_PARTITION = re.compile(r"^(hist_\w+)_r(\d+)$")
+_MAX_IDENTIFIER = 63
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """What a run read, loaded and rejected; read = loaded + rejected."""
+
+    pages_read: int
+    pages_rejected: int
+    datasets_read: int
+    datasets_loaded: int
+    datasets_rejected: int
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One row of the ``runs`` table."""
+
+    run_id: int
+    source: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    pages_read: int | None
+    pages_rejected: int | None
+    datasets_read: int | None
+    datasets_loaded: int | None
+    datasets_rejected: int | None
+    software_version: str | None
+    error: str | None
+
+
+def _lock_key(purpose: str, schema: str) -> int:
+    """A 64-bit advisory-lock key of the schema (advisory locks are per database)."""
+    digest = hashlib.blake2b(f"dcat-quality:{purpose}:{schema}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    """``(version, name, sql)`` of the bundled migrations, in order."""
+    found = []
+    for entry in resources.files("dcat_quality.warehouse.migrations").iterdir():
+        match = _MIGRATION_FILE.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Warehouse:
+    """One warehouse schema on one database; one run at a time per schema."""
+
+    def __init__(self, target: DatabaseTarget, conn: Connection, schema: str,
+                 keep_runs: int) -> None:
+        self.target = target
+        self.schema = schema
+        self.keep_runs = keep_runs
+        self._conn = conn
+        self._lock_conn: Connection | None = None
+        self._run_id: int | None = None
+        self._server_version = conn.info.server_version
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, target: DatabaseTarget, schema: str = "dcat_quality",
+             keep_runs: int = 30) -> Warehouse:
+        """Connect and bring the schema up to date."""
+        if not schema or len(schema.encode("utf-8")) > _MAX_IDENTIFIER or "\x00" in schema:
+            raise WarehouseError(
+                f"invalid schema name {schema!r}: it must have 1 to 63 bytes"
+            )
+        if keep_runs < 1:
+            raise WarehouseError(f"keep_runs must be at least 1, not {keep_runs}")
+        warehouse = cls(target, connect(target), schema, keep_runs)
+        try:
+            warehouse.migrate()
+        except BaseException:
+            warehouse.close()
+            raise
+        return warehouse
+
+    def close(self) -> None:
+        """Close the connections; a run still open is recorded as interrupted."""
+        if self._run_id is not None:
+            try:
+                self.fail(self._run_id, "the warehouse was closed before the run was published",
+                          status="interrupted")
+            except WarehouseError as exc:
+                log.warning("run %s could not be recorded as interrupted: %s", self._run_id, exc)
+        self._release()
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        """Turn psycopg errors into a WarehouseError saying what failed, password-free."""
+        try:
+            yield
+        except psycopg.Error as exc:
+            detail = scrub(str(exc).strip(), self.target)
+            raise WarehouseError(f"{what} (warehouse {self.target.display}): {detail}") from exc
+
+    def _sql(self, template: LiteralString, **identifiers: str) -> sql.Composed:
+        """A statement with ``{schema}`` and the given names as quoted identifiers."""
+        names = {key: sql.Identifier(value) for key, value in identifiers.items()}
+        return sql.SQL(template).format(schema=sql.Identifier(self.schema), **names)
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Apply the migrations not applied yet; returns how many were applied."""
+        key = _lock_key("migrate", self.schema)
+        quoted = sql.Identifier(self.schema).as_string(self._conn)
+        applied = 0
+        with self._errors(f"could not migrate the schema {self.schema!r}"):
+            with self._conn.transaction():
+                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+                self._conn.execute(self._sql("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                self._conn.execute(self._sql(
+                    "CREATE TABLE IF NOT EXISTS {schema}.schema_migrations ("
+                    " version integer PRIMARY KEY,"
+                    " applied_at timestamptz NOT NULL DEFAULT now())"
+                ))
+                self._conn.execute(self._sql(
+                    "COMMENT ON TABLE {schema}.schema_migrations IS"
+                    " 'Schema versions applied by dcat-quality (it migrates its schema itself)'"
+                ))
+                self._conn.execute(self._sql(
+                    "COMMENT ON COLUMN {schema}.schema_migrations.version IS"
+                    " 'Number of the migration file (NNN_name.sql) applied'"
+                ))
+                self._conn.execute(self._sql(
+                    "COMMENT ON COLUMN {schema}.schema_migrations.applied_at IS"
+                    " 'When the migration was applied'"
+                ))
+            for version, name, script in _migrations():
+                with self._conn.transaction():
+                    self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+                    done = self._conn.execute(
+                        self._sql("SELECT 1 FROM {schema}.schema_migrations WHERE version = %s"),
+                        (version,),
+                    ).fetchone()
+                    if done:
+                        continue
+                    log.info("applying migration %s to schema %r", name, self.schema)
+                    self._conn.execute(script.replace("{schema}", quoted).encode("utf-8"))
+                    self._conn.execute(
+                        self._sql("INSERT INTO {schema}.schema_migrations (version) VALUES (%s)"),
+                        (version,),
+                    )
+                    applied += 1
+        return applied
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def begin_run(self, source: str, software_version: str, *, wait: bool = True) -> int:
+        """Take the run lock, clean up after dead runs, create the run and its partitions."""
+        if self._run_id is not None:
+            raise WarehouseError(f"run {self._run_id} is still in progress in this process")
+        lock_conn = connect(self.target, purpose="take the run lock")
+        key = _lock_key("run", self.schema)
+        try:
+            with self._errors("could not take the run lock"):
+                if wait:
+                    lock_conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+                else:
+                    row = lock_conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                    if not row or not row[0]:
+                        raise RunLockedError(
+                            f"another run is loading the schema {self.schema!r} of "
+                            f"{self.target.display}: wait for it to finish, or run again "
+                            "without --no-wait to queue behind it"
+                        )
+        except BaseException:
+            lock_conn.close()
+            raise
+        self._lock_conn = lock_conn
+        try:
+            self._mark_stale_runs()
+            self._drop_partitions(self._runs_to_drop())
+            with self._errors("could not record the start of the run"), self._conn.transaction():
+                row = self._conn.execute(
+                    self._sql("INSERT INTO {schema}.runs (source, software_version)"
+                              " VALUES (%s, %s) RETURNING run_id"),
+                    (source, software_version),
+                ).fetchone()
+                assert row is not None
+                run_id = int(row[0])
+                for table in _rows.DETAIL_TABLES:
+                    self._create_partition(table, run_id)
+        except BaseException:
+            self._release()
+            raise
+        self._run_id = run_id
+        log.info("run %s started on schema %r", run_id, self.schema)
+        return run_id
+
+    def _mark_stale_runs(self) -> None:
+        # We hold the run lock: nobody else is running, so a "running" row is a dead run.
+        with self._errors("could not clean up after a stopped run"):
+            stale = self._conn.execute(
+                self._sql("UPDATE {schema}.runs SET status = 'failed', error = %s,"
+                          " finished_at = now() WHERE status = 'running' RETURNING run_id"),
+                (STALE_ERROR,),
+            ).fetchall()
+        for (run_id,) in stale:
+            log.warning("run %s had stopped without finishing: recorded as failed", run_id)
+
+    def _create_partition(self, table: str, run_id: int) -> None:
+        names = {"schema": sql.Identifier(self.schema), "table": sql.Identifier(table),
+                 "partition": sql.Identifier(f"{table}_r{run_id}")}
+        self._conn.execute(sql.SQL(
+            "CREATE TABLE {schema}.{partition} (LIKE {schema}.{table} INCLUDING ALL)"
+        ).format(**names))
+        self._conn.execute(sql.SQL(
+            "ALTER TABLE {schema}.{table} ATTACH PARTITION {schema}.{partition}"
+            " FOR VALUES IN ({run_id})"
+        ).format(run_id=sql.Literal(run_id), **names))
+        comment = (f"Rows of run {run_id} in {table} (a partition; dropped when the run "
+                   "fails or falls out of the kept runs).")
+        self._conn.execute(sql.SQL("COMMENT ON TABLE {schema}.{partition} IS {comment}")
+                           .format(comment=sql.Literal(comment), **names))
+
+    def loader(self, run_id: int, *, batch_rows: int = 2000) -> Loader:
+        """A context manager that loads the run's rows in one transaction."""
+        self._check_active(run_id)
+        return Loader(self, run_id, batch_rows=batch_rows)
+
+    def publish(self, run_id: int, counts: RunCounts) -> None:
+        """Make the run the one the views show, then apply retention and free the lock."""
+        self._check_active(run_id)
+        if counts.datasets_read != counts.datasets_loaded + counts.datasets_rejected:
+            raise WarehouseError(
+                f"run {run_id} cannot be published: its counts do not reconcile "
+                f"(read {counts.datasets_read} ≠ loaded {counts.datasets_loaded} "
+                f"+ rejected {counts.datasets_rejected})"
+            )
+        assert self._lock_conn is not None
+        with self._errors(f"could not publish run {run_id}"):
+            self._lock_conn.execute("SELECT 1")  # still holding the lock?
+            with self._conn.transaction():
+                row = self._conn.execute(
+                    self._sql("SELECT count(*) FROM {schema}.{partition}",
+                              partition=f"hist_datasets_r{run_id}")
+                ).fetchone()
+                loaded = int(row[0]) if row else 0
+                if loaded != counts.datasets_loaded:
+                    raise WarehouseError(
+                        f"run {run_id} cannot be published: the warehouse holds {loaded} "
+                        f"datasets for it, the run counted {counts.datasets_loaded} loaded"
+                    )
+                updated = self._conn.execute(
+                    self._sql(
+                        "UPDATE {schema}.runs SET status = 'succeeded', finished_at = now(),"
+                        " pages_read = %s, pages_rejected = %s, datasets_read = %s,"
+                        " datasets_loaded = %s, datasets_rejected = %s, error = NULL"
+                        " WHERE run_id = %s AND status = 'running'"
+                    ),
+                    (counts.pages_read, counts.pages_rejected, counts.datasets_read,
+                     counts.datasets_loaded, counts.datasets_rejected, run_id),
+                ).rowcount
+                if updated != 1:
+                    raise WarehouseError(
+                        f"run {run_id} cannot be published: it is no longer marked running "
+                        "(another process found it stale)"
+                    )
+        log.info("run %s published", run_id)
+        try:
+            self._drop_partitions(self._runs_to_drop())
+        except WarehouseError as exc:  # published already: the next run retries
+            log.warning("retention after run %s failed: %s", run_id, exc)
+        self._release()
+
+    def fail(self, run_id: int, error: str, *,
+             status: Literal["failed", "interrupted"] = "failed",
+             counts: RunCounts | None = None) -> None:
+        """Record the run as failed, drop its partitions and free the lock."""
+        self._check_active(run_id)
+        try:
+            with self._errors(f"could not record the failure of run {run_id}"):
+                values = (None,) * 5 if counts is None else (
+                    counts.pages_read, counts.pages_rejected, counts.datasets_read,
+                    counts.datasets_loaded, counts.datasets_rejected)
+                self._conn.execute(
+                    self._sql(
+                        "UPDATE {schema}.runs SET status = %s, error = %s, finished_at = now(),"
+                        " pages_read = %s, pages_rejected = %s, datasets_read = %s,"
+                        " datasets_loaded = %s, datasets_rejected = %s"
+                        " WHERE run_id = %s AND status = 'running'"
+                    ),
+                    (status, error, *values, run_id),
+                )
+            self._drop_partitions({run_id})
+        finally:
+            self._release()
+        log.info("run %s recorded as %s", run_id, status)
+
+    def _check_active(self, run_id: int) -> None:
+        if self._run_id != run_id:
+            raise WarehouseError(
+                f"run {run_id} is not the run in progress in this process "
+                f"({self._run_id if self._run_id is not None else 'none'})"
+            )
+
+    def _release(self) -> None:
+        self._run_id = None
+        if self._lock_conn is not None:
+            self._lock_conn.close()  # ends the session: the advisory lock goes with it
+            self._lock_conn = None
+
+    def latest_runs(self, limit: int = 10) -> list[RunInfo]:
+        """The most recent runs, newest first."""
+        with self._errors("could not read the runs"):
+            rows = self._conn.execute(
+                self._sql(
+                    "SELECT run_id, source, started_at, finished_at, status, pages_read,"
+                    " pages_rejected, datasets_read, datasets_loaded, datasets_rejected,"
+                    " software_version, error FROM {schema}.runs"
+                    " ORDER BY run_id DESC LIMIT %s"
+                ),
+                (limit,),
+            ).fetchall()
+        return [RunInfo(*row) for row in rows]
+
+    # -- partitions -----------------------------------------------------------------------
+
+    def _runs_to_drop(self) -> set[int]:
+        """Runs whose partitions must go: failed ones, and succeeded ones past keep_runs."""
+        with self._errors("could not list the runs to clean up"):
+            rows = self._conn.execute(
+                self._sql(
+                    "SELECT run_id FROM {schema}.runs WHERE status IN ('failed', 'interrupted')"
+                    " OR (status = 'succeeded' AND run_id NOT IN ("
+                    "  SELECT run_id FROM {schema}.runs WHERE status = 'succeeded'"
+                    "  ORDER BY run_id DESC LIMIT %s))"
+                ),
+                (self.keep_runs,),
+            ).fetchall()
+        return {int(run_id) for (run_id,) in rows}
+
+    def _drop_partitions(self, run_ids: set[int]) -> None:
+        """Detach (without blocking readers) and drop the partitions of these runs."""
+        if not run_ids:
+            return
+        pending = "i.inhdetachpending" if self._server_version >= 140000 else "false"
+        with self._errors("could not drop old run partitions"):
+            found = self._conn.execute(
+                sql.SQL(
+                    "SELECT c.relname, p.relname, coalesce({pending}, false)"
+                    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " LEFT JOIN pg_inherits i ON i.inhrelid = c.oid"
+                    " LEFT JOIN pg_class p ON p.oid = i.inhparent"
+                    " WHERE n.nspname = %s AND c.relkind = 'r'"
+                ).format(pending=sql.SQL(pending)),
+                (self.schema,),
+            ).fetchall()
+            for name, parent, detach_pending in found:
+                match = _PARTITION.match(name)
+                if not match or int(match.group(2)) not in run_ids:
+                    continue
+                if parent is not None:
+                    if detach_pending:
+                        mode: LiteralString = " FINALIZE"
+                    elif self._server_version >= 140000:
+                        mode = " CONCURRENTLY"
+                    else:
+                        mode = ""
+                    self._conn.execute(self._sql(
+                        "ALTER TABLE {schema}.{parent} DETACH PARTITION {schema}.{partition}"
+                        + mode, parent=parent, partition=name,
+                    ))
+                self._conn.execute(
+                    self._sql("DROP TABLE IF EXISTS {schema}.{partition}", partition=name)
+                )
+                log.info("dropped partition %s", name)
+
+    # -- used by Loader -------------------------------------------------------------------
+
+    def _write_rejections(self, rows: list[_rows.Row]) -> None:
+        """Commit rejections at once, apart from the load, so a failed run keeps them."""
+        if not rows:
+            return
+        with self._errors("could not record rejections"), self._conn.transaction():
+            cursor = self._conn.cursor()
+            with cursor.copy(self._sql(
+                "COPY {schema}.rejections (run_id, file, position, reason, dataset_id)"
+                " FROM STDIN"
+            )) as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+
+class Loader:
+    """Streams one run's rows into its partitions with COPY, in a single transaction.
+
+    Rows are buffered per table (at most ``batch_rows`` datasets' worth) and flushed with
+    one COPY per table; the transaction commits when the ``with`` block exits normally
+    and rolls back on an exception. A dataset id seen twice in a run is rejected.
+    """
+
+    def __init__(self, warehouse: Warehouse, run_id: int, *, batch_rows: int) -> None:
+        self._warehouse = warehouse
+        self.run_id = run_id
+        self._batch_rows = max(1, batch_rows)
+        self._conn: Connection | None = None
+        self._buffers: dict[str, list[_rows.Row]] = {t: [] for t in _rows.DETAIL_TABLES}
+        self._buffered = 0
+        self._rejections: list[_rows.Row] = []
+        self._seen: dict[str, str] = {}
+        self.loaded = 0
+        self.duplicates = 0
+
+    def __enter__(self) -> Self:
+        self._conn = connect(self._warehouse.target, autocommit=False,
+                             purpose="open the load connection")
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        conn = self._conn
+        assert conn is not None
+        try:
+            if exc_type is None:
+                self._flush()
+                self._warehouse._write_rejections(self._rejections)
+                self._rejections = []
+                with self._errors("could not commit the load"):
+                    conn.commit()
+                self._analyze()
+            else:
+                self._abandon(conn)
+        except BaseException:
+            self._abandon(conn)
+            raise
+        finally:
+            conn.close()
+            self._conn = None
+
+    def _abandon(self, conn: Connection) -> None:
+        with suppress(psycopg.Error):  # a lost connection was rolled back by the server
+            conn.rollback()
+        try:  # keep what was found wrong, even though the run fails
+            self._warehouse._write_rejections(self._rejections)
+        except WarehouseError as error:
+            log.warning("rejections of run %s could not be recorded: %s", self.run_id, error)
+        self._rejections = []
+
+    def _errors(self, what: str) -> AbstractContextManager[None]:
+        return self._warehouse._errors(f"{what} of run {self.run_id}")
+
+    def add(self, record: DatasetRecord, indicators: EcospheresIndicators,
+            source_file: str) -> bool:
+        """Queue one dataset's rows; False when the dataset was rejected as a duplicate."""
+        if self._conn is None:
+            raise WarehouseError("the loader is used outside its `with` block")
+        first_file = self._seen.get(record.dataset_id)
+        if first_file is not None:
+            self.reject(
+                source_file,
+                f"duplicate dataset {record.dataset_id}: already loaded from {first_file}; "
+                "this copy is ignored",
+                dataset_id=record.dataset_id,
+            )
+            self.duplicates += 1
+            return False
+        self._seen[record.dataset_id] = source_file
+        buffers = self._buffers
+        buffers["hist_datasets"].append(
+            _rows.dataset_row(self.run_id, record, indicators, source_file))
+        for table, row in _rows.long_rows(self.run_id, record, indicators):
+            buffers[table].append(row)
+        self.loaded += 1
+        self._buffered += 1
+        if self._buffered >= self._batch_rows:
+            self._flush()
+        return True
+
+    def reject(self, file: str, reason: str, *, position: str | None = None,
+               dataset_id: str | None = None) -> None:
+        """Record a page or dataset that is not loaded, with the reason."""
+        self._rejections.append((self.run_id, file, position, reason, dataset_id))
+        if len(self._rejections) >= self._batch_rows:
+            self._warehouse._write_rejections(self._rejections)
+            self._rejections = []
+
+    def _flush(self) -> None:
+        conn = self._conn
+        if conn is None:
+            raise WarehouseError("the loader is used outside its `with` block")
+        schema = sql.Identifier(self._warehouse.schema)
+        with self._errors("could not load the rows"), conn.cursor() as cursor:
+            for table, buffer in self._buffers.items():
+                if not buffer:
+                    continue
+                statement = sql.SQL("COPY {schema}.{partition} ({columns}) FROM STDIN").format(
+                    schema=schema,
+                    partition=sql.Identifier(f"{table}_r{self.run_id}"),
+                    columns=sql.SQL(", ").join(map(sql.Identifier, _rows.COLUMNS[table])),
+                )
+                with cursor.copy(statement) as copy:
+                    for row in buffer:
+                        copy.write_row(row)
+                buffer.clear()
+        self._buffered = 0
+
+    def _analyze(self) -> None:
+        """Fresh statistics, so the first dashboard queries get good plans."""
+        assert self._conn is not None
+        self._conn.autocommit = True
+        schema = sql.Identifier(self._warehouse.schema)
+        with self._errors("could not analyze the loaded rows"):
+            for table in _rows.DETAIL_TABLES:
+                self._conn.execute(sql.SQL("ANALYZE {}.{}").format(
+                    schema, sql.Identifier(f"{table}_r{self.run_id}")))
