@@ -84,12 +84,18 @@ def detect_format(data: bytes, name: str) -> str:
             raise UnsupportedFormatError(name, "ISO 19139 metadata, not DCAT",
                                          position="root element", hint=_ISO_HINT)
         return "rdfxml"
+    if not head:
+        raise UnsupportedFormatError(name, "the page is empty", position="byte 0",
+                                     hint="re-export the page; an empty file holds no data")
+    if data.startswith(b"\x1f\x8b"):
+        raise UnsupportedFormatError(name, "gzip-compressed data in a file not named .gz",
+                                     position="byte 0", hint="rename the file to end in .gz")
     if by_name in ("jsonld", "rdfxml", "xml"):
-        if not head:
-            raise UnsupportedFormatError(name, "the page is empty", position="byte 0",
-                                         hint="re-export the page; an empty file holds no data")
-        # Named like JSON or XML but is something else: let the RDF text parsers try.
-        return "turtle"
+        expected = "{ or [" if by_name == "jsonld" else "<"
+        raise UnsupportedFormatError(
+            name, f"named like {'JSON' if by_name == 'jsonld' else 'XML'} but does not start "
+            f"with {expected} (starts with {data[:16]!r})", position="byte 0",
+            hint="check what was saved under this name; re-export the page")
     return by_name or "turtle"
 
 
