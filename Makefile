@@ -1,0 +1,48 @@
+# One dev loop: `make demo` and `make test` are what the README and CI run.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo demo-data test check lint typecheck unit format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[embedded,parquet]"
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.demo-installed
+
+## demo: run the whole chain on the shipped sample into the embedded PostgreSQL
+demo: $(VENV)/.demo-installed
+	$(BIN)/dcat-quality run --allow-rejections
+
+## demo-data: regenerate the demo dump shipped in the package
+demo-data: $(VENV)/.demo-installed
+	$(BIN)/dcat-quality sample --datasets 500 --gzip --seed 42 --output src/dcat_quality/demo_data
+
+## test: lint, type-check and run the whole test suite (what CI runs)
+test: $(VENV)/.dev-installed lint typecheck unit
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+unit: $(VENV)/.dev-installed
+	$(BIN)/pytest -q
+
+check: lint typecheck
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,284 @@
+"""``run`` (the whole chain) and the manual mode ``extract`` / ``transform`` / ``load``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from dcat_quality.cli._common import (
+    ExitCode,
+    console,
+    err_console,
+    reported_errors,
+    settings_from,
+    sigterm_as_interrupt,
+)
+from dcat_quality.config import Settings
+from dcat_quality.dcat.records import ParsedPage
+from dcat_quality.errors import ConfigError
+from dcat_quality.pipeline import PageFailure, PageOutcome, RunResult, parse_pages, run_chain
+from dcat_quality.quality import ecospheres
+from dcat_quality.sources import PageRef, Source, open_source, require_pages
+from dcat_quality.tabular import (
+    INDICATOR_COLUMNS,
+    RECORD_COLUMNS,
+    indicator_row,
+    read_table,
+    record_row,
+    row_record,
+    write_table,
+)
+from dcat_quality.warehouse import DatabaseTarget, Warehouse, resolve_database
+from dcat_quality.warehouse.embedded import psql_uri
+
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source", "-s",
+        help="Folder, file or s3://bucket/prefix to read. [env: DCAT_QUALITY_SOURCE; "
+             "default: s3://$BUCKET_NAME/DUMP_INTEGRATION_JSON/ when BUCKET_NAME is set, "
+             "else the demo sample shipped with the package]",
+        show_default=False,
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=1,
+                 help="Parser processes. [env: DCAT_QUALITY_WORKERS; default: CPU count]",
+                 show_default=False),
+]
+
+
+def demo_source() -> Path:
+    """The small generated dump shipped with the package, for the no-configuration demo."""
+    return Path(str(files("dcat_quality").joinpath("demo_data")))
+
+
+def _source(settings: Settings, source: str | None) -> Source:
+    location = source or settings.effective_source
+    if location is None:
+        location = str(demo_source())
+        err_console.print(f"[dim]no source configured: reading the demo sample {location}[/]")
+    return open_source(location, settings)
+
+
+def _open_warehouse(settings: Settings) -> tuple[Warehouse, DatabaseTarget]:
+    target = resolve_database(settings)
+    if target.embedded:
+        err_console.print(
+            f"[dim]no database configured: using the embedded PostgreSQL in "
+            f"{settings.home / 'postgres'}[/]")
+    warehouse = Warehouse.open(target, schema=settings.schema_name, keep_runs=settings.keep_runs)
+    return warehouse, target
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("pages · {task.fields[datasets]} datasets · {task.fields[rejected]} rejected"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+def _summary(result: RunResult, target: DatabaseTarget, schema: str) -> Table:
+    c = result.counts
+    table = Table(title=f"Run {result.run_id} — {result.status}", show_header=False,
+                  title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    rate = c.datasets_read / result.duration_s if result.duration_s > 0 else 0.0
+    table.add_row("source", result.source)
+    table.add_row("pages", f"{c.pages_read} read, {c.pages_rejected} rejected"
+                  + (f", {result.empty_pages} without any dataset" if result.empty_pages else ""))
+    table.add_row("datasets", f"{c.datasets_read} read = {c.datasets_loaded} loaded "
+                  f"+ {c.datasets_rejected} rejected")
+    table.add_row("mean fill rate",
+                  f"{result.mean_fill_rate:.1f} %" if result.mean_fill_rate is not None else "—")
+    table.add_row("duration", f"{result.duration_s:.1f} s ({rate:,.0f} datasets/s)")
+    if result.skipped_objects:
+        table.add_row("skipped objects", f"{len(result.skipped_objects)} (not dump pages)")
+    table.add_row("data", f"{target.display}, schema {schema!r} (views datasets, "
+                  "distributions, dataset_keywords, …; rejections in rejections)")
+    return table
+
+
+def run(
+    source: SourceOption = None,
+    workers: WorkersOption = None,
+    allow_rejections: Annotated[bool, typer.Option(
+        "--allow-rejections",
+        help="Exit 0 even when pages or datasets were quarantined (default: exit 3).",
+    )] = False,
+    no_wait: Annotated[bool, typer.Option(
+        "--no-wait", help="Refuse to start (exit 1) when another run holds the warehouse "
+                          "lock, instead of waiting for it.")] = False,
+) -> None:
+    """Run the whole chain: read the dump, compute the indicators, publish them in PostgreSQL.
+
+    Bad pages are quarantined in the `rejections` table and the run goes on; the data is
+    published in one short transaction only when the run completes, so a failed run leaves
+    the previous data untouched. Exit codes: 0 done, 3 done with rejections, 1 failed,
+    130 interrupted.
+    """
+    with reported_errors(), sigterm_as_interrupt():
+        settings = settings_from(workers=workers)
+        src = _source(settings, source)
+        warehouse, target = _open_warehouse(settings)
+        with warehouse, _progress() as progress:
+            task = progress.add_task("reading", total=None, datasets=0, rejected=0)
+            totals = {"datasets": 0, "rejected": 0}
+
+            def on_listing(refs: list[PageRef]) -> None:
+                progress.update(task, total=len(refs))
+
+            def on_page(outcome: PageOutcome) -> None:
+                totals["datasets"] += outcome.loaded
+                totals["rejected"] += (outcome.datasets - outcome.loaded) + (
+                    1 if outcome.failure else 0)
+                progress.update(task, advance=1, datasets=totals["datasets"],
+                                rejected=totals["rejected"])
+
+            result = run_chain(src, warehouse, workers=settings.workers,
+                               on_listing=on_listing, on_page=on_page,
+                               wait_for_lock=not no_wait)
+        console.print(_summary(result, target, settings.schema_name))
+        for failure in result.failures[:10]:
+            err_console.print(f"[yellow]rejected[/] {failure.message}")
+        if len(result.failures) > 10:
+            err_console.print(f"… and {len(result.failures) - 10} more (table rejections)")
+        if target.embedded:
+            console.print(f"Connect with: [bold]psql {psql_uri(target)}[/]")
+        if result.anything_rejected and not allow_rejections:
+            raise typer.Exit(int(ExitCode.REJECTED))
+
+
+def _parsed(src: Source, workers: int) -> Iterator[tuple[PageRef, ParsedPage | PageFailure]]:
+    refs = require_pages(src)
+    with _progress() as progress:
+        task = progress.add_task("reading", total=len(refs), datasets=0, rejected=0)
+        datasets = rejected = 0
+        for ref, parsed in parse_pages(src, refs, workers=workers):
+            if isinstance(parsed, PageFailure):
+                rejected += 1
+            else:
+                datasets += len(parsed.datasets)
+            progress.update(task, advance=1, datasets=datasets, rejected=rejected)
+            yield ref, parsed
+
+
+def extract(
+    output: Annotated[Path, typer.Option("--output", "-o",
+                                         help="Table to write: .csv (';'-separated) or .parquet.")],
+    source: SourceOption = None,
+    workers: WorkersOption = None,
+) -> None:
+    """Manual mode, step 1: read the dump into a table, one row per dataset.
+
+    Rejected pages are listed in <output>.rejections.csv. Lists and distributions are
+    stored as JSON text so `transform` and `load` read the records back exactly.
+    """
+    with reported_errors():
+        settings = settings_from(workers=workers)
+        src = _source(settings, source)
+        failures: list[PageFailure] = []
+
+        def rows() -> Iterator[dict[str, str | None]]:
+            for ref, parsed in _parsed(src, settings.workers):
+                if isinstance(parsed, PageFailure):
+                    failures.append(parsed)
+                    continue
+                for record in parsed.datasets:
+                    yield record_row(record, ref.key)
+
+        count = write_table(output, RECORD_COLUMNS, rows())
+        _write_rejections(output, failures)
+        console.print(f"{count} datasets written to [bold]{output}[/]"
+                      + (f", {len(failures)} pages rejected" if failures else ""))
+        if failures:
+            raise typer.Exit(int(ExitCode.REJECTED))
+
+
+def _write_rejections(output: Path, failures: list[PageFailure]) -> None:
+    path = output.with_name(output.name + ".rejections.csv")
+    if not failures:
+        path.unlink(missing_ok=True)
+        return
+    write_table(path, ["file", "position", "reason"], (
+        {"file": f.file, "position": f.position, "reason": f.message} for f in failures))
+    for failure in failures[:10]:
+        err_console.print(f"[yellow]rejected[/] {failure.message}")
+
+
+def transform(
+    input_path: Annotated[Path, typer.Option("--input", "-i",
+                                             help="Table written by `extract`.")],
+    output: Annotated[Path, typer.Option("--output", "-o",
+                                         help="Processed table to write (.csv or .parquet).")],
+) -> None:
+    """Manual mode, step 2: add the historical Ecosphères indicators to each row."""
+    with reported_errors():
+        def rows() -> Iterator[dict[str, str | None]]:
+            for where, row in read_table(input_path):
+                record = row_record(row, where)
+                yield {**record_row(record, row.get("source_file") or ""),
+                       **indicator_row(ecospheres.compute(record))}
+
+        count = write_table(output, RECORD_COLUMNS + INDICATOR_COLUMNS, rows())
+        console.print(f"{count} datasets with indicators written to [bold]{output}[/]")
+
+
+def load(
+    input_path: Annotated[Path, typer.Option("--input", "-i",
+                                             help="Table written by `extract` or `transform`.")],
+) -> None:
+    """Manual mode, step 3: load a table into the warehouse and publish it as one run.
+
+    Indicators are recomputed from the records, so the warehouse never holds values
+    that disagree with them.
+    """
+    with reported_errors(), sigterm_as_interrupt():
+        if not input_path.is_file():
+            raise ConfigError(f"{input_path}: no such file")
+        settings = settings_from()
+        warehouse, target = _open_warehouse(settings)
+        started = time.monotonic()
+        from dcat_quality import __version__
+        from dcat_quality.warehouse import RunCounts
+
+        with warehouse:
+            run_id = warehouse.begin_run(f"file {input_path}", __version__)
+            loaded = 0
+            try:
+                with warehouse.loader(run_id) as loader:
+                    for where, row in read_table(input_path):
+                        record = row_record(row, where)
+                        loader.add(record, ecospheres.compute(record),
+                                   row.get("source_file") or str(input_path))
+                        loaded += 1
+                warehouse.publish(run_id, RunCounts(0, 0, loaded, loaded, 0))
+            except BaseException as exc:
+                warehouse.fail(run_id, str(exc),
+                               status="interrupted" if isinstance(exc, KeyboardInterrupt)
+                               else "failed")
+                raise
+        console.print(f"run {run_id}: {loaded} datasets loaded and published in "
+                      f"{time.monotonic() - started:.1f} s — {target.display}")

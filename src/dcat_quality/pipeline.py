@@ -1,0 +1,215 @@
+"""The whole chain: source pages → records → indicators → warehouse, streaming.
+
+Pages are read in order with a small prefetch, parsed in a pool of processes (parsing
+is CPU-bound), and loaded as they come back, so memory holds only the pages in flight.
+Counts reconcile by construction: every dataset read is loaded or rejected, every page
+read is parsed or rejected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from dcat_quality import __version__
+from dcat_quality.dcat.parse import parse_page
+from dcat_quality.dcat.records import ParsedPage
+from dcat_quality.errors import DcatQualityError, PageError
+from dcat_quality.quality import ecospheres
+from dcat_quality.sources import PageRef, Source, iter_pages, require_pages
+from dcat_quality.warehouse import RunCounts, Warehouse
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PageFailure:
+    """Why a page was quarantined (a picklable copy of its ``PageError``)."""
+
+    file: str
+    reason: str
+    position: str | None
+    hint: str | None
+
+    @classmethod
+    def of(cls, error: PageError) -> PageFailure:
+        return cls(error.file, error.reason, error.position, error.hint)
+
+    @property
+    def message(self) -> str:
+        where = self.file + (f" ({self.position})" if self.position else "")
+        return f"{where}: {self.reason}" + (f" — {self.hint}" if self.hint else "")
+
+
+@dataclass(frozen=True, slots=True)
+class PageOutcome:
+    """What became of one page, reported to the progress hook."""
+
+    ref: PageRef
+    datasets: int
+    loaded: int
+    failure: PageFailure | None = None
+
+
+@dataclass(slots=True)
+class RunResult:
+    """The summary of a run: counts reconcile (read = loaded + rejected)."""
+
+    run_id: int
+    source: str
+    status: str
+    counts: RunCounts
+    mean_fill_rate: float | None
+    duration_s: float
+    empty_pages: int = 0
+    skipped_objects: list[str] = field(default_factory=list)
+    failures: list[PageFailure] = field(default_factory=list)
+
+    @property
+    def anything_rejected(self) -> bool:
+        return bool(self.counts.pages_rejected or self.counts.datasets_rejected)
+
+
+def _parse_job(data: bytes, key: str) -> ParsedPage | PageFailure:
+    try:
+        return parse_page(data, key)
+    except PageError as exc:
+        return PageFailure.of(exc)
+
+
+def parse_pages(
+    source: Source, refs: Iterable[PageRef], *, workers: int = 1, window: int | None = None
+) -> Iterator[tuple[PageRef, ParsedPage | PageFailure]]:
+    """Parse pages in order, in ``workers`` processes, ``window`` pages in flight at most."""
+    pages = iter_pages(source, refs, prefetch=max(2, workers))
+    if workers <= 1:
+        for ref, data in pages:
+            if isinstance(data, PageError):
+                yield ref, PageFailure.of(data)
+            else:
+                yield ref, _parse_job(data, ref.key)
+        return
+    in_flight = window or workers * 3
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[tuple[PageRef, Future[ParsedPage | PageFailure] | PageFailure]] = deque()
+
+        def settle() -> tuple[PageRef, ParsedPage | PageFailure]:
+            ref, job = pending.popleft()
+            return ref, job if isinstance(job, PageFailure) else job.result()
+
+        for ref, data in pages:
+            if isinstance(data, PageError):
+                pending.append((ref, PageFailure.of(data)))
+            else:
+                pending.append((ref, pool.submit(_parse_job, data, ref.key)))
+            if len(pending) >= in_flight:
+                yield settle()
+        while pending:
+            yield settle()
+
+
+def _fingerprint(dataset_id: str) -> bytes:
+    return hashlib.blake2b(dataset_id.encode("utf-8"), digest_size=12).digest()
+
+
+def run_chain(
+    source: Source,
+    warehouse: Warehouse,
+    *,
+    workers: int = 1,
+    on_listing: Callable[[list[PageRef]], None] | None = None,
+    on_page: Callable[[PageOutcome], None] | None = None,
+    wait_for_lock: bool = True,
+) -> RunResult:
+    """Read every page of ``source``, score it and publish it in ``warehouse``.
+
+    A page that cannot be parsed is quarantined in ``rejections`` and the run goes on;
+    the same dataset on two pages is loaded once (first page wins) and the later copy
+    rejected. Any other error fails the run, leaving the previous publish untouched.
+    """
+    started = time.monotonic()
+    refs = require_pages(source)
+    if on_listing is not None:
+        on_listing(refs)
+    description = source.describe()
+    run_id = warehouse.begin_run(description, __version__, wait=wait_for_lock)
+    pages_read = pages_rejected = datasets_read = datasets_loaded = datasets_rejected = 0
+    empty_pages = 0
+    fill_total = 0.0
+    failures: list[PageFailure] = []
+    first_seen: dict[bytes, str] = {}
+
+    def counts() -> RunCounts:
+        return RunCounts(pages_read, pages_rejected, datasets_read, datasets_loaded,
+                         datasets_rejected)
+
+    try:
+        with warehouse.loader(run_id) as loader:
+            for ref, parsed in parse_pages(source, refs, workers=workers):
+                pages_read += 1
+                if isinstance(parsed, PageFailure):
+                    pages_rejected += 1
+                    failures.append(parsed)
+                    loader.reject(parsed.file, parsed.message, position=parsed.position)
+                    log.warning("page rejected: %s", parsed.message)
+                    if on_page:
+                        on_page(PageOutcome(ref, 0, 0, parsed))
+                    continue
+                loaded_here = 0
+                if not parsed.datasets:
+                    empty_pages += 1
+                    log.info("%s holds no dcat:Dataset", ref.key)
+                for record in parsed.datasets:
+                    datasets_read += 1
+                    key = _fingerprint(record.dataset_id)
+                    first = first_seen.get(key)
+                    if first is not None:
+                        datasets_rejected += 1
+                        loader.reject(
+                            ref.key,
+                            f"dataset {record.dataset_id} already read from {first}: the "
+                            "first copy is kept — remove the duplicate from one of the pages",
+                            position=record.dataset_id,
+                            dataset_id=record.dataset_id,
+                        )
+                        continue
+                    first_seen[key] = ref.key
+                    indicators = ecospheres.compute(record)
+                    loader.add(record, indicators, ref.key)
+                    fill_total += indicators.fill_rate
+                    datasets_loaded += 1
+                    loaded_here += 1
+                if on_page:
+                    on_page(PageOutcome(ref, len(parsed.datasets), loaded_here))
+        warehouse.publish(run_id, counts())
+    except KeyboardInterrupt:
+        warehouse.fail(run_id, "interrupted (signal or Ctrl-C) before publishing",
+                       status="interrupted", counts=counts())
+        raise
+    except BaseException as exc:
+        warehouse.fail(run_id, _describe_error(exc), counts=counts())
+        raise
+    return RunResult(
+        run_id=run_id,
+        source=description,
+        status="succeeded",
+        counts=counts(),
+        mean_fill_rate=round(fill_total / datasets_loaded, 2) if datasets_loaded else None,
+        duration_s=time.monotonic() - started,
+        empty_pages=empty_pages,
+        skipped_objects=list(source.skipped),
+        failures=failures,
+    )
+
+
+def _describe_error(exc: BaseException) -> str:
+    if isinstance(exc, DcatQualityError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
