@@ -9,9 +9,10 @@ them); else the embedded server in ``<home>/postgres``.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -24,6 +25,8 @@ from dcat_quality.warehouse.embedded import start_embedded
 MASK = "***"
 APPLICATION_NAME = "dcat-quality"
 CONNECT_TIMEOUT = 10
+
+_PASSWORD_PARAM = re.compile(r"(?P<key>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S+)")
 
 #: libpq variables shown (never PGPASSWORD) when the conninfo comes from the environment.
 _SHOWN_LIBPQ = ("PGSERVICE", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER")
@@ -61,12 +64,10 @@ def redact(conninfo: str) -> str:
     if conninfo.startswith(("postgresql://", "postgres://")):
         return _redact_uri(conninfo)
     try:
-        params = conninfo_to_dict(conninfo)
+        conninfo_to_dict(conninfo)
     except psycopg.ProgrammingError:
         return "<unreadable connection string>"
-    if params.get("password"):
-        params["password"] = MASK
-    return make_conninfo("", **params)
+    return _PASSWORD_PARAM.sub(rf"\g<key>{MASK}", conninfo)
 
 
 def _redact_uri(uri: str) -> str:
@@ -79,8 +80,10 @@ def _redact_uri(uri: str) -> str:
             netloc = f"{user}:{MASK}@{hosts}" if ":" in userinfo else f"{user}@{hosts}"
         query = [(k, MASK if k == "password" else v)
                  for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-        return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="/"),
-                           parts.fragment))
+        shown = f"{parts.scheme}://{netloc}{parts.path}"
+        if query:
+            shown += "?" + urlencode(query, safe="/*")
+        return shown
     except ValueError:
         return "<unreadable connection URL>"
 

@@ -1,0 +1,74 @@
+"""The embedded PostgreSQL: started when nothing is configured, keeps its data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from warehouse_helpers import load_and_publish, record
+
+from dcat_quality.config import Settings
+from dcat_quality.errors import EmbeddedDatabaseError
+from dcat_quality.warehouse import (
+    Warehouse,
+    psql_uri,
+    resolve_database,
+    start_embedded,
+    stop_embedded,
+)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[Path]:
+    """The DCAT_QUALITY_HOME of the test; its server is stopped afterwards."""
+    home = tmp_path / "home"
+    yield home
+    stop_embedded(home)
+
+
+@pytest.mark.slow
+def test_nothing_configured_runs_on_an_embedded_server_that_keeps_its_data(
+        home: Path) -> None:
+    settings = Settings()
+    assert settings.home == home
+    target = resolve_database(settings)
+    assert target.embedded is True
+    assert str(home / "postgres") in target.display
+    with Warehouse.open(target) as warehouse:
+        load_and_publish(warehouse, [record(1)])
+
+    command = psql_uri(home)
+    assert "psql" in command
+    assert "postgresql://postgres@/dcat_quality?host=" in command
+    psql, uri = command.rsplit(" ", 1)
+    output = subprocess.run(
+        [psql.strip("'"), uri.strip("'"), "-Atc", "SELECT title FROM dcat_quality.datasets"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert output.strip() == "Dataset 1"
+
+    assert stop_embedded(home) is True
+    assert stop_embedded(home) is False
+    with pytest.raises(EmbeddedDatabaseError, match="not running"):
+        psql_uri(home)
+
+    uri_again = start_embedded(home)
+    assert start_embedded(home) == uri_again  # reused, not started twice
+    with psycopg.connect(uri_again) as conn:
+        rows = conn.execute("SELECT title FROM dcat_quality.datasets").fetchall()
+    assert rows == [("Dataset 1",)]
+
+
+def test_missing_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "pgserver", None)  # what an absent package looks like
+    with pytest.raises(EmbeddedDatabaseError, match=r'pip install "dcat-quality\[embedded\]"'):
+        start_embedded(tmp_path)
+
+
+def test_stopping_a_server_that_never_ran(tmp_path: Path) -> None:
+    assert stop_embedded(tmp_path / "nowhere") is False

@@ -1,0 +1,58 @@
+"""Record → rows: column order, cleaned text, long rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from warehouse_helpers import BLANK, RICH
+
+from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
+from dcat_quality.quality.ecospheres import compute
+from dcat_quality.warehouse.rows import COLUMNS, dataset_row, distribution_row, long_rows
+
+
+def test_dataset_row_matches_its_columns() -> None:
+    row = dict(zip(COLUMNS["hist_datasets"], dataset_row(4, RICH, compute(RICH), "p.json"),
+                   strict=True))
+    assert row["run_id"] == 4
+    assert row["source_file"] == "p.json"
+    assert row["created"] == date(2023, 5, 4)
+    assert row["created_text"] == "04.05.2023"
+    assert row["status_label"] == "Finalisé"
+    assert row["distribution_count"] == 1
+
+
+def test_long_rows_of_every_table_match_their_columns() -> None:
+    tables = set()
+    for table, row in long_rows(1, RICH, compute(RICH)):
+        assert len(row) == len(COLUMNS[table])
+        assert row[:2] == (1, RICH.dataset_id)
+        tables.add(table)
+    assert tables == set(COLUMNS) - {"hist_datasets"}
+    assert list(long_rows(1, BLANK, compute(BLANK))) == []
+
+
+def test_access_rights_give_label_rows_and_iri_rows() -> None:
+    rows = [row for table, row in long_rows(1, RICH, compute(RICH))
+            if table == "hist_dataset_access_rights"]
+    assert rows == [
+        (1, RICH.dataset_id, RICH.access_rights[0], None),
+        (1, RICH.dataset_id, None, RICH.access_rights_iris[0]),
+    ]
+
+
+def test_text_is_cleaned_and_empty_values_skipped() -> None:
+    rec = DatasetRecord("d\x00", title="a\x00b", keywords=("x", "", "x\x00"),
+                        description="caf\udce9")
+    row = dict(zip(COLUMNS["hist_datasets"], dataset_row(1, rec, compute(rec), "p"),
+                   strict=True))
+    assert (row["dataset_id"], row["title"], row["description"]) == ("d", "ab", "caf?")
+    assert [row for table, row in long_rows(1, rec, compute(rec))
+            if table == "hist_dataset_keywords"] == [(1, "d", "x")]
+
+
+def test_byte_size_beyond_bigint_is_dropped() -> None:
+    too_big = DistributionRecord("x", byte_size=2**70)
+    row = dict(zip(COLUMNS["hist_distributions"], distribution_row(1, "d", too_big),
+                   strict=True))
+    assert row["byte_size"] is None
