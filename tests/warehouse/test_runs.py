@@ -382,3 +382,34 @@ def test_operations_on_a_run_not_in_progress_are_refused(warehouse: Warehouse) -
     warehouse.fail(run_id, "stopped", status="interrupted")
     with pytest.raises(WarehouseError, match="not the run in progress"):
         warehouse.publish(run_id, RunCounts(0, 0, 0, 0, 0))
+
+
+# -- readers ------------------------------------------------------------------------------
+
+
+def test_readers_are_never_blocked_and_a_long_reader_only_delays_retention(
+        target: DatabaseTarget, database_url: str, db: psycopg.Connection[Any],
+        caplog: pytest.LogCaptureFixture) -> None:
+    with Warehouse.open(target, keep_runs=1) as warehouse:
+        warehouse.retention_timeout = 0.5
+        first = load_and_publish(warehouse, [record(1)])
+        with psycopg.connect(database_url) as reader:  # a dashboard query left open
+            reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            reader.execute("SET lock_timeout = '2s'")  # blocked readers fail the test
+            assert _current_ids(reader) == ["https://example.org/d/1"]
+            second = load_and_publish(warehouse, [record(2)])  # retention gives up waiting
+            assert _current_ids(reader) == ["https://example.org/d/1"]  # its snapshot
+            assert _current_ids(db) == ["https://example.org/d/2"]  # a new reader
+            with psycopg.connect(database_url, autocommit=True) as other:
+                other.execute("SET lock_timeout = '2s'")
+                third = warehouse.begin_run("test", "test")  # creating partitions
+                assert _current_ids(other) == ["https://example.org/d/2"]
+                # run 1 is half-way out: no longer visible to new queries
+                assert query(other, "SELECT DISTINCT run_id FROM {schema}.hist_datasets") == [
+                    (second,)]
+            assert "not all dropped" in caplog.text
+            assert any(name.endswith(f"_r{first}") for name in partitions(db))
+        warehouse.fail(third, "stopped")
+        fourth = load_and_publish(warehouse, [record(4)])  # the reader is gone: all cleaned
+        assert partitions(db) == {f"{t}_r{fourth}" for t in _tables()}
+    assert second < third < fourth

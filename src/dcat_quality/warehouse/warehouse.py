@@ -44,6 +44,8 @@ STALE_ERROR = "stale: the process running it stopped"
 _MIGRATION_FILE = re.compile(r"^(\d{3})_[\w-]+\.sql$")
 _PARTITION = re.compile(r"^(hist_\w+)_r(\d+)$")
 _MAX_IDENTIFIER = 63
+#: Seconds a partition drop may wait for readers' transactions before giving up.
+RETENTION_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class Warehouse:
         self._lock_conn: Connection | None = None
         self._run_id: int | None = None
         self._server_version = conn.info.server_version
+        self.retention_timeout = RETENTION_TIMEOUT
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -228,7 +231,7 @@ class Warehouse:
         self._lock_conn = lock_conn
         try:
             self._mark_stale_runs()
-            self._drop_partitions(self._runs_to_drop())
+            self._clean_up()
             with self._errors("could not record the start of the run"), self._conn.transaction():
                 row = self._conn.execute(
                     self._sql("INSERT INTO {schema}.runs (source, software_version)"
@@ -316,10 +319,7 @@ class Warehouse:
                         "(another process found it stale)"
                     )
         log.info("run %s published", run_id)
-        try:
-            self._drop_partitions(self._runs_to_drop())
-        except WarehouseError as exc:  # published already: the next run retries
-            log.warning("retention after run %s failed: %s", run_id, exc)
+        self._clean_up()  # retention
         self._release()
 
     def fail(self, run_id: int, error: str, *,
@@ -341,7 +341,7 @@ class Warehouse:
                     ),
                     (status, error, *values, run_id),
                 )
-            self._drop_partitions({run_id})
+            self._clean_up({run_id})
         finally:
             self._release()
         log.info("run %s recorded as %s", run_id, status)
@@ -389,41 +389,65 @@ class Warehouse:
             ).fetchall()
         return {int(run_id) for (run_id,) in rows}
 
+    def _clean_up(self, run_ids: set[int] | None = None) -> None:
+        """Drop partitions that must go, without failing the run: the next run retries."""
+        try:
+            self._drop_partitions(self._runs_to_drop() if run_ids is None else run_ids)
+        except WarehouseError as exc:
+            log.warning("old run partitions were not all dropped (the next run retries): %s",
+                        exc)
+
     def _drop_partitions(self, run_ids: set[int]) -> None:
-        """Detach (without blocking readers) and drop the partitions of these runs."""
+        """Detach (without blocking readers) and drop the partitions of these runs.
+
+        Half-detached partitions (an earlier detach was interrupted) are always finished.
+
+        ``DETACH … CONCURRENTLY`` waits for every transaction that uses the table, so a
+        session left idle in a transaction would hold the run forever: the wait is bounded
+        by ``retention_timeout`` and an interrupted detach is finalized next time.
+        """
         if not run_ids:
             return
         pending = "i.inhdetachpending" if self._server_version >= 140000 else "false"
-        with self._errors("could not drop old run partitions"):
-            found = self._conn.execute(
-                sql.SQL(
-                    "SELECT c.relname, p.relname, coalesce({pending}, false)"
-                    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                    " LEFT JOIN pg_inherits i ON i.inhrelid = c.oid"
-                    " LEFT JOIN pg_class p ON p.oid = i.inhparent"
-                    " WHERE n.nspname = %s AND c.relkind = 'r'"
-                ).format(pending=sql.SQL(pending)),
-                (self.schema,),
-            ).fetchall()
-            for name, parent, detach_pending in found:
-                match = _PARTITION.match(name)
-                if not match or int(match.group(2)) not in run_ids:
-                    continue
-                if parent is not None:
-                    if detach_pending:
-                        mode: LiteralString = " FINALIZE"
-                    elif self._server_version >= 140000:
-                        mode = " CONCURRENTLY"
-                    else:
-                        mode = ""
-                    self._conn.execute(self._sql(
-                        "ALTER TABLE {schema}.{parent} DETACH PARTITION {schema}.{partition}"
-                        + mode, parent=parent, partition=name,
-                    ))
-                self._conn.execute(
-                    self._sql("DROP TABLE IF EXISTS {schema}.{partition}", partition=name)
-                )
-                log.info("dropped partition %s", name)
+        timeout_ms = str(int(self.retention_timeout * 1000))
+        try:
+            with self._errors("could not drop old run partitions"):
+                self._conn.execute("SELECT set_config('statement_timeout', %s, false)",
+                                   (timeout_ms,))
+                found = self._conn.execute(
+                    sql.SQL(
+                        "SELECT c.relname, p.relname, coalesce({pending}, false)"
+                        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        " LEFT JOIN pg_inherits i ON i.inhrelid = c.oid"
+                        " LEFT JOIN pg_class p ON p.oid = i.inhparent"
+                        " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1"
+                    ).format(pending=sql.SQL(pending)),
+                    (self.schema,),
+                ).fetchall()
+                # A parent accepts one pending detach at a time: finish those first.
+                found.sort(key=lambda row: not row[2])
+                for name, parent, detach_pending in found:
+                    match = _PARTITION.match(name)
+                    if not match or (int(match.group(2)) not in run_ids and not detach_pending):
+                        continue
+                    if parent is not None:
+                        if detach_pending:
+                            mode: LiteralString = " FINALIZE"
+                        elif self._server_version >= 140000:
+                            mode = " CONCURRENTLY"
+                        else:
+                            mode = ""
+                        self._conn.execute(self._sql(
+                            "ALTER TABLE {schema}.{parent} DETACH PARTITION {schema}.{partition}"
+                            + mode, parent=parent, partition=name,
+                        ))
+                    self._conn.execute(
+                        self._sql("DROP TABLE IF EXISTS {schema}.{partition}", partition=name)
+                    )
+                    log.info("dropped partition %s", name)
+        finally:
+            with suppress(psycopg.Error):
+                self._conn.execute("RESET statement_timeout")
 
     # -- used by Loader -------------------------------------------------------------------
 
@@ -555,11 +579,14 @@ class Loader:
         self._buffered = 0
 
     def _analyze(self) -> None:
-        """Fresh statistics, so the first dashboard queries get good plans."""
+        """Fresh statistics, so the first dashboard queries get good plans (best effort)."""
         assert self._conn is not None
         self._conn.autocommit = True
         schema = sql.Identifier(self._warehouse.schema)
-        with self._errors("could not analyze the loaded rows"):
-            for table in _rows.DETAIL_TABLES:
-                self._conn.execute(sql.SQL("ANALYZE {}.{}").format(
-                    schema, sql.Identifier(f"{table}_r{self.run_id}")))
+        try:
+            with self._errors("could not analyze the loaded rows"):
+                for table in _rows.DETAIL_TABLES:
+                    self._conn.execute(sql.SQL("ANALYZE {}.{}").format(
+                        schema, sql.Identifier(f"{table}_r{self.run_id}")))
+        except WarehouseError as exc:  # the rows are committed; autovacuum will analyze
+            log.warning("%s", exc)
