@@ -222,8 +222,8 @@ class Warehouse:
                     if not row or not row[0]:
                         raise RunLockedError(
                             f"another run is loading the schema {self.schema!r} of "
-                            f"{self.target.display}: wait for it to finish, or run again "
-                            "without --no-wait to queue behind it"
+                            f"{self.target.display}: wait for it to finish, or start this "
+                            "run in waiting mode to queue behind it"
                         )
         except BaseException:
             lock_conn.close()
