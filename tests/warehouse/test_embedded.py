@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +16,9 @@ from warehouse_helpers import load_and_publish, record
 from dcat_quality.config import Settings
 from dcat_quality.errors import EmbeddedDatabaseError
 from dcat_quality.warehouse import (
+    DatabaseTarget,
     Warehouse,
+    psql_executable,
     psql_uri,
     resolve_database,
     start_embedded,
@@ -41,13 +45,13 @@ def test_nothing_configured_runs_on_an_embedded_server_that_keeps_its_data(
     with Warehouse.open(target) as warehouse:
         load_and_publish(warehouse, [record(1)])
 
-    command = psql_uri(home)
-    assert "psql" in command
-    assert "postgresql://postgres@/dcat_quality?host=" in command
-    psql, uri = command.rsplit(" ", 1)
+    argument = psql_uri(home)
+    assert psql_uri(target) == argument
+    assert argument.startswith("'postgresql://postgres@/dcat_quality?host=")
+    command = f"{shlex.quote(psql_executable())} {argument} -Atc 'SELECT title FROM datasets'"
     output = subprocess.run(
-        [psql.strip("'"), uri.strip("'"), "-Atc", "SELECT title FROM dcat_quality.datasets"],
-        capture_output=True, text=True, check=True,
+        command, shell=True, capture_output=True, text=True, check=True,
+        env={**os.environ, "PGOPTIONS": "-c search_path=dcat_quality"},
     ).stdout
     assert output.strip() == "Dataset 1"
 
@@ -68,6 +72,12 @@ def test_missing_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setitem(sys.modules, "pgserver", None)  # what an absent package looks like
     with pytest.raises(EmbeddedDatabaseError, match=r'pip install "dcat-quality\[embedded\]"'):
         start_embedded(tmp_path)
+
+
+def test_psql_argument_of_a_server_target_hides_the_password() -> None:
+    target = DatabaseTarget("postgresql://u:secret@h/db", "h")
+    assert psql_uri(target) == "'postgresql://u:***@h/db'"
+    assert psql_uri(DatabaseTarget("", "libpq defaults")) == ""
 
 
 def test_stopping_a_server_that_never_ran(tmp_path: Path) -> None:

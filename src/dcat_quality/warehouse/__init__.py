@@ -1,7 +1,12 @@
 """The PostgreSQL warehouse: schema, staged COPY loading, atomic publish, history."""
 
 from dcat_quality.warehouse.connection import DatabaseTarget, redact, resolve_database
-from dcat_quality.warehouse.embedded import psql_uri, start_embedded, stop_embedded
+from dcat_quality.warehouse.embedded import (
+    psql_executable,
+    psql_uri,
+    start_embedded,
+    stop_embedded,
+)
 from dcat_quality.warehouse.warehouse import Loader, RunCounts, RunInfo, Warehouse
 
 __all__ = [
@@ -10,6 +15,7 @@ __all__ = [
     "RunCounts",
     "RunInfo",
     "Warehouse",
+    "psql_executable",
     "psql_uri",
     "redact",
     "resolve_database",

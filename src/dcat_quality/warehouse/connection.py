@@ -20,7 +20,6 @@ from psycopg.rows import TupleRow
 
 from dcat_quality.config import Settings
 from dcat_quality.errors import WarehouseError
-from dcat_quality.warehouse.embedded import start_embedded
 
 MASK = "***"
 APPLICATION_NAME = "dcat-quality"
@@ -107,6 +106,8 @@ def resolve_database(settings: Settings) -> DatabaseTarget:
         return DatabaseTarget(conninfo, redact(conninfo), embedded=False)
     if settings.database_configured():
         return DatabaseTarget("", redact(""), embedded=False)
+    from dcat_quality.warehouse.embedded import start_embedded  # noqa: PLC0415 (import cycle)
+
     uri = start_embedded(settings.home)
     return DatabaseTarget(uri, f"embedded PostgreSQL in {settings.home / 'postgres'} ({uri})",
                           embedded=True)

@@ -19,6 +19,7 @@ from urllib.parse import quote
 import psycopg
 
 from dcat_quality.errors import EmbeddedDatabaseError
+from dcat_quality.warehouse.connection import DatabaseTarget, redact
 
 DATABASE = "dcat_quality"
 USER = "postgres"
@@ -97,17 +98,30 @@ def stop_embedded(home: Path) -> bool:
     return True
 
 
-def psql_uri(home: Path) -> str:
-    """The shell command to open psql on the running embedded database."""
-    pgserver = _pgserver()
+def psql_uri(where: DatabaseTarget | Path) -> str:
+    """The shell-quoted argument to give psql (``psql <this>``), never with a password.
 
-    pgdata = _pgdata(home)
+    ``where`` is a target (as ``resolve_database`` returns) or the home folder of a
+    running embedded server.
+    """
+    if isinstance(where, DatabaseTarget):
+        if not where.conninfo:
+            return ""  # psql reads the PG* variables itself
+        return shlex.quote(where.conninfo if where.embedded else redact(where.conninfo))
+    pgserver = _pgserver()
+    pgdata = _pgdata(where)
     info = pgserver.utils.PostmasterInfo.read_from_pgdata(pgdata) if pgdata.is_dir() else None
     if info is None or not info.is_running() or info.socket_dir is None:
         raise EmbeddedDatabaseError(
             f"the embedded PostgreSQL in {pgdata} is not running: run the chain once "
             "(dcat-quality run) to start it"
         )
-    bundled = Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql"
-    psql = shutil.which("psql") or str(bundled)
-    return f"{shlex.quote(psql)} {shlex.quote(_uri(str(info.socket_dir)))}"
+    return shlex.quote(_uri(str(info.socket_dir)))
+
+
+def psql_executable() -> str:
+    """psql from the PATH, else the one bundled with pgserver."""
+    found = shutil.which("psql")
+    if found:
+        return found
+    return str(Path(_pgserver().__file__).parent / "pginstall" / "bin" / "psql")
