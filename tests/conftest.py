@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,7 +56,9 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     if url:
         yield url
         return
-    import pgserver
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import pgserver
 
     server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
     try:

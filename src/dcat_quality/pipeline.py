@@ -8,7 +8,6 @@ read is parsed or rejected.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import multiprocessing
 import time
@@ -115,10 +114,6 @@ def parse_pages(
             yield settle()
 
 
-def _fingerprint(dataset_id: str) -> bytes:
-    return hashlib.blake2b(dataset_id.encode("utf-8"), digest_size=12).digest()
-
-
 def run_chain(
     source: Source,
     warehouse: Warehouse,
@@ -144,7 +139,6 @@ def run_chain(
     empty_pages = 0
     fill_total = 0.0
     failures: list[PageFailure] = []
-    first_seen: dict[bytes, str] = {}
 
     def counts() -> RunCounts:
         return RunCounts(pages_read, pages_rejected, datasets_read, datasets_loaded,
@@ -158,7 +152,7 @@ def run_chain(
                     pages_rejected += 1
                     failures.append(parsed)
                     loader.reject(parsed.file, parsed.message, position=parsed.position)
-                    log.warning("page rejected: %s", parsed.message)
+                    log.info("page rejected: %s", parsed.message)
                     if on_page:
                         on_page(PageOutcome(ref, 0, 0, parsed))
                     continue
@@ -168,24 +162,13 @@ def run_chain(
                     log.info("%s holds no dcat:Dataset", ref.key)
                 for record in parsed.datasets:
                     datasets_read += 1
-                    key = _fingerprint(record.dataset_id)
-                    first = first_seen.get(key)
-                    if first is not None:
-                        datasets_rejected += 1
-                        loader.reject(
-                            ref.key,
-                            f"dataset {record.dataset_id} already read from {first}: the "
-                            "first copy is kept — remove the duplicate from one of the pages",
-                            position=record.dataset_id,
-                            dataset_id=record.dataset_id,
-                        )
-                        continue
-                    first_seen[key] = ref.key
                     indicators = ecospheres.compute(record)
-                    loader.add(record, indicators, ref.key)
-                    fill_total += indicators.fill_rate
-                    datasets_loaded += 1
-                    loaded_here += 1
+                    if loader.add(record, indicators, ref.key):
+                        fill_total += indicators.fill_rate
+                        datasets_loaded += 1
+                        loaded_here += 1
+                    else:  # the same dataset on an earlier page: first copy kept
+                        datasets_rejected += 1
                 if on_page:
                     on_page(PageOutcome(ref, len(parsed.datasets), loaded_here))
         warehouse.publish(run_id, counts())

@@ -21,7 +21,7 @@ from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
 from dcat_quality.errors import ConfigError
 from dcat_quality.quality.ecospheres import EcospheresIndicators
 
-_RECORD_FIELDS = [f for f in dataclasses.fields(DatasetRecord)]
+_RECORD_FIELDS = list(dataclasses.fields(DatasetRecord))
 _DISTRIBUTION_FIELDS = [f.name for f in dataclasses.fields(DistributionRecord)]
 RECORD_COLUMNS = ["source_file"] + [f.name for f in _RECORD_FIELDS]
 INDICATOR_COLUMNS = [

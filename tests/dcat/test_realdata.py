@@ -154,7 +154,7 @@ def test_serialisations_of_one_graph_give_identical_records(realdata: Path) -> N
         ext: parse_page((realdata / (stem + ext)).read_bytes(), stem + ext).datasets
         for ext in (".jsonld", ".ttl", ".rdf", ".nt")
     }
-    assert len({r for r in records.values()}) == 1
+    assert len(set(records.values())) == 1
     (dataset,) = records[".ttl"]
     assert dataset.title == "Bilan nutritif brut de la terre agricole"
     assert dataset.title_lang == "fr"

@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from dcat_quality import __version__
 from dcat_quality.cli._common import (
     ExitCode,
     console,
@@ -42,7 +43,7 @@ from dcat_quality.tabular import (
     row_record,
     write_table,
 )
-from dcat_quality.warehouse import DatabaseTarget, Warehouse, resolve_database
+from dcat_quality.warehouse import DatabaseTarget, RunCounts, Warehouse, resolve_database
 from dcat_quality.warehouse.embedded import psql_uri
 
 SourceOption = Annotated[
@@ -261,24 +262,23 @@ def load(
         settings = settings_from()
         warehouse, target = _open_warehouse(settings)
         started = time.monotonic()
-        from dcat_quality import __version__
-        from dcat_quality.warehouse import RunCounts
-
         with warehouse:
             run_id = warehouse.begin_run(f"file {input_path}", __version__)
-            loaded = 0
+            read = 0
             try:
                 with warehouse.loader(run_id) as loader:
                     for where, row in read_table(input_path):
                         record = row_record(row, where)
+                        read += 1
                         loader.add(record, ecospheres.compute(record),
                                    row.get("source_file") or str(input_path))
-                        loaded += 1
-                warehouse.publish(run_id, RunCounts(0, 0, loaded, loaded, 0))
+                    loaded, duplicates = loader.loaded, loader.duplicates
+                warehouse.publish(run_id, RunCounts(0, 0, read, loaded, duplicates))
             except BaseException as exc:
                 warehouse.fail(run_id, str(exc),
                                status="interrupted" if isinstance(exc, KeyboardInterrupt)
                                else "failed")
                 raise
-        console.print(f"run {run_id}: {loaded} datasets loaded and published in "
+        console.print(f"run {run_id}: {read} datasets read, {loaded} loaded and published"
+                      + (f", {duplicates} duplicates rejected" if duplicates else "") + " in "
                       f"{time.monotonic() - started:.1f} s — {target.display}")

@@ -51,8 +51,8 @@ def _text(values: Iterable[Term]) -> tuple[str | None, str | None]:
 
 
 def _first_iri(values: Iterable[Term]) -> str | None:
-    iris = [t for t in values if is_iri(t)]
-    return min(iris) if iris else None  # type: ignore[type-var]
+    iris = [t for t in values if isinstance(t, str) and not t.startswith("_:")]
+    return min(iris) if iris else None
 
 
 def _iri_or_text(values: Iterable[Term]) -> str | None:
@@ -319,11 +319,12 @@ def extract_datasets(graph: Graph) -> tuple[DatasetRecord, ...]:
     for record in records:
         count = seen.get(record.dataset_id, 0)
         seen[record.dataset_id] = count + 1
-        if count and record.is_blank_node:
+        if count and record.is_blank_node:  # identical blank-node datasets: number them
             content = {name: getattr(record, name) for name in DatasetRecord.__slots__}
             content["dataset_id"] = f"{record.dataset_id}-{count + 1}"
-            record = DatasetRecord(**content)
-        unique.append(record)
+            unique.append(DatasetRecord(**content))
+        else:
+            unique.append(record)
     return tuple(unique)
 
 

@@ -17,7 +17,7 @@ from dcat_quality.dcat import vocab as v
 from dcat_quality.dcat.graph import Graph, Literal, Term
 
 
-class NotFastPath(Exception):  # noqa: N818 - a signal, not an error
+class NotFastPath(Exception):
     """The page uses JSON-LD the fast path does not handle; use pyoxigraph."""
 
 

@@ -57,10 +57,7 @@ def check_rdfxml(data: bytes) -> None:
             if parent_kind == "xml":
                 stack.append(["xml", 0])
                 return
-            if parent_kind in ("rdf", "prop", "prop-collection"):
-                kind = "node"
-            else:
-                kind = "prop"
+            kind = "node" if parent_kind in ("rdf", "prop", "prop-collection") else "prop"
             if parent_kind == "prop-empty":
                 fail(f"property element <{_qname(str(parent[2]))}> has rdf:resource or "
                      f"rdf:nodeID and must be empty, but contains <{_qname(name)}>")

@@ -481,7 +481,7 @@ class Loader:
         self._buffers: dict[str, list[_rows.Row]] = {t: [] for t in _rows.DETAIL_TABLES}
         self._buffered = 0
         self._rejections: list[_rows.Row] = []
-        self._seen: dict[str, str] = {}
+        self._seen: dict[bytes, str] = {}
         self.loaded = 0
         self.duplicates = 0
 
@@ -528,17 +528,20 @@ class Loader:
         """Queue one dataset's rows; False when the dataset was rejected as a duplicate."""
         if self._conn is None:
             raise WarehouseError("the loader is used outside its `with` block")
-        first_file = self._seen.get(record.dataset_id)
+        # A 12-byte digest per dataset keeps a million ids in tens of megabytes.
+        key = hashlib.blake2b(record.dataset_id.encode("utf-8"), digest_size=12).digest()
+        first_file = self._seen.get(key)
         if first_file is not None:
             self.reject(
                 source_file,
                 f"duplicate dataset {record.dataset_id}: already loaded from {first_file}; "
-                "this copy is ignored",
+                "the first copy is kept — remove the duplicate from one of the pages",
+                position=record.dataset_id,
                 dataset_id=record.dataset_id,
             )
             self.duplicates += 1
             return False
-        self._seen[record.dataset_id] = source_file
+        self._seen[key] = source_file
         buffers = self._buffers
         buffers["hist_datasets"].append(
             _rows.dataset_row(self.run_id, record, indicators, source_file))
