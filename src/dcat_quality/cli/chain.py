@@ -50,16 +50,16 @@ SourceOption = Annotated[
     str | None,
     typer.Option(
         "--source", "-s",
-        help="Folder, file or s3://bucket/prefix to read. [env: DCAT_QUALITY_SOURCE; "
+        help="Folder, file or s3://bucket/prefix to read (env: DCAT_QUALITY_SOURCE; "
              "default: s3://$BUCKET_NAME/DUMP_INTEGRATION_JSON/ when BUCKET_NAME is set, "
-             "else the demo sample shipped with the package]",
+             "else the demo sample shipped with the package).",
         show_default=False,
     ),
 ]
 WorkersOption = Annotated[
     int | None,
     typer.Option("--workers", "-w", min=1,
-                 help="Parser processes. [env: DCAT_QUALITY_WORKERS; default: CPU count]",
+                 help="Parser processes (env: DCAT_QUALITY_WORKERS; default: the CPU count).",
                  show_default=False),
 ]
 
