@@ -21,8 +21,9 @@ def test_every_setting_name_is_in_the_readme() -> None:
 
 
 def test_every_command_is_in_the_readme() -> None:
-    commands = [c.name or (c.callback.__name__ if c.callback else "") for c in
-                app.registered_commands]
+    commands = [
+        c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands
+    ]
     groups = [g.name for g in app.registered_groups]
     assert commands
     for command in [*commands, *groups]:

@@ -46,19 +46,27 @@ def test_run_loads_everything_and_counts_reconcile(dump: Path, database_url: str
     assert result.mean_fill_rate is not None
     assert 0 < result.mean_fill_rate < 100
     assert _scalar(database_url, "select count(*) from dcat_quality.datasets") == 450
-    assert _scalar(database_url, "select round(avg(fill_rate), 2)::float from dcat_quality.datasets") \
-        == pytest.approx(result.mean_fill_rate, abs=0.01)
+    assert _scalar(
+        database_url, "select round(avg(fill_rate), 2)::float from dcat_quality.datasets"
+    ) == pytest.approx(result.mean_fill_rate, abs=0.01)
     assert _scalar(database_url, "select count(*) from dcat_quality.rejections") == 1
-    assert _scalar(database_url,
-                   "select status || ' ' || datasets_loaded || ' ' || pages_rejected "
-                   "from dcat_quality.runs") == "succeeded 450 1"
+    assert (
+        _scalar(
+            database_url,
+            "select status || ' ' || datasets_loaded || ' ' || pages_rejected "
+            "from dcat_quality.runs",
+        )
+        == "succeeded 450 1"
+    )
     reason = _scalar(database_url, "select file || ': ' || reason from dcat_quality.rejections")
     assert result.failures[0].file in reason
 
 
 def test_one_worker_and_two_workers_publish_the_same_rows(dump: Path, database_url: str) -> None:
-    query = ("select md5(string_agg(dataset_id || coalesce(title, '') || fill_rate::text, '|' "
-             "order by dataset_id)) from dcat_quality.datasets")
+    query = (
+        "select md5(string_agg(dataset_id || coalesce(title, '') || fill_rate::text, '|' "
+        "order by dataset_id)) from dcat_quality.datasets"
+    )
     digests = []
     with Warehouse.open(DatabaseTarget(database_url, "test")) as warehouse:
         for workers in (1, 2):
@@ -76,11 +84,14 @@ def test_same_dataset_on_two_pages_is_loaded_once_and_reported(
     assert result.counts.datasets_read == 550
     assert result.counts.datasets_loaded == 450
     assert result.counts.datasets_rejected == 100
-    duplicates = _scalar(database_url, "select count(*) from dcat_quality.rejections "
-                                       "where reason like 'duplicate dataset%'")
+    duplicates = _scalar(
+        database_url,
+        "select count(*) from dcat_quality.rejections where reason like 'duplicate dataset%'",
+    )
     assert duplicates == 100
-    kept_from = _scalar(database_url, "select count(distinct source_file) "
-                                      "from dcat_quality.datasets")
+    kept_from = _scalar(
+        database_url, "select count(distinct source_file) from dcat_quality.datasets"
+    )
     assert kept_from == 5  # the first page read wins, the copy adds nothing
 
 
@@ -102,8 +113,7 @@ def test_failure_mid_run_keeps_previous_publish(dump: Path, database_url: str) -
             raise RuntimeError("disk full")
 
         with pytest.raises(RuntimeError, match="disk full"):
-            run_chain(open_source(str(dump), Settings()), warehouse, workers=1,
-                      on_page=explode)
+            run_chain(open_source(str(dump), Settings()), warehouse, workers=1, on_page=explode)
         runs = warehouse.latest_runs()
     assert [r.status for r in runs] == ["failed", "succeeded"]
     assert runs[0].error is not None
@@ -111,23 +121,29 @@ def test_failure_mid_run_keeps_previous_publish(dump: Path, database_url: str) -
     assert _scalar(database_url, "select count(*) from dcat_quality.datasets") == 450
 
 
-def test_reads_minio_style_s3(dump: Path, s3_server: str, database_url: str,
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reads_minio_style_s3(
+    dump: Path, s3_server: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("S3_ENDPOINT_URL", s3_server)
     monkeypatch.setenv("ACCESS_KEY", "minio-access")
     monkeypatch.setenv("SECRET_KEY", "minio-secret-value")
     monkeypatch.setenv("BUCKET_NAME", "ecospheres")
-    client = boto3.client("s3", endpoint_url=s3_server, aws_access_key_id="minio-access",
-                          aws_secret_access_key="minio-secret-value", region_name="us-east-1")
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id="minio-access",
+        aws_secret_access_key="minio-secret-value",
+        region_name="us-east-1",
+    )
     client.create_bucket(Bucket="ecospheres")
     for page in sorted(dump.iterdir()):
-        client.put_object(Bucket="ecospheres", Key=f"DUMP_INTEGRATION_JSON/{page.name}",
-                          Body=page.read_bytes())
+        client.put_object(
+            Bucket="ecospheres", Key=f"DUMP_INTEGRATION_JSON/{page.name}", Body=page.read_bytes()
+        )
     settings = Settings()
     assert settings.effective_source == "s3://ecospheres/DUMP_INTEGRATION_JSON/"
     with Warehouse.open(DatabaseTarget(database_url, "test")) as warehouse:
-        result = run_chain(open_source(settings.effective_source, settings), warehouse,
-                           workers=2)
+        result = run_chain(open_source(settings.effective_source, settings), warehouse, workers=2)
     assert result.counts.datasets_loaded == 450
     assert result.counts.pages_rejected == 1
     files = _scalar(database_url, "select min(source_file) from dcat_quality.datasets")
@@ -136,7 +152,10 @@ def test_reads_minio_style_s3(dump: Path, s3_server: str, database_url: str,
 
 def test_wrong_database_fails_before_reading(dump: Path) -> None:
     with pytest.raises(WarehouseError) as caught:
-        Warehouse.open(DatabaseTarget(
-            "postgresql://someone:hunter2-secret@127.0.0.1:1/nowhere?connect_timeout=2",
-            "postgresql://someone:***@127.0.0.1:1/nowhere"))
+        Warehouse.open(
+            DatabaseTarget(
+                "postgresql://someone:hunter2-secret@127.0.0.1:1/nowhere?connect_timeout=2",
+                "postgresql://someone:***@127.0.0.1:1/nowhere",
+            )
+        )
     assert "hunter2-secret" not in str(caught.value)

@@ -14,8 +14,11 @@ from dcat_quality.sample import SampleSummary, write_sample
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DATASET = ox.NamedNode("http://www.w3.org/ns/dcat#Dataset")
 SERIES = ox.NamedNode("http://www.w3.org/ns/dcat#DatasetSeries")
-FORMATS = {"jsonld": ox.RdfFormat.JSON_LD, "ttl": ox.RdfFormat.TURTLE,
-           "rdfxml": ox.RdfFormat.RDF_XML}
+FORMATS = {
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "ttl": ox.RdfFormat.TURTLE,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
 
 
 def _read(path: Path) -> bytes:
@@ -56,7 +59,8 @@ def test_is_deterministic_byte_for_byte(tmp_path: Path, jsonld_sample: SampleSum
         assert (again.output / path.name).read_bytes() == path.read_bytes(), path.name
     other = write_sample(tmp_path / "other", datasets=50, page_size=50, seed=7)
     assert (other.output / "page-00001.json").read_bytes() != (
-        jsonld_sample.output / "page-00001.json").read_bytes()
+        jsonld_sample.output / "page-00001.json"
+    ).read_bytes()
 
 
 def test_every_good_page_parses_and_counts_match(jsonld_sample: SampleSummary) -> None:
@@ -84,15 +88,29 @@ def test_pages_look_like_the_ecospheres_exposition(jsonld_sample: SampleSummary)
     assert len(catalog["dcat:dataset"]) >= len(described) == 50
     text = b"".join(p.read_bytes() for p in _good_pages(jsonld_sample)).decode()
     for expected in (
-        "dcterms:rights_holder", "dcterms:rightsHolder", "dcterms:publisher",
-        "http://www.w3.org/ns/adms#status", "dataset-status/COMPLETED", "onGoing",
-        "http://id.insee.fr/geo/commune/2A", "http://id.insee.fr/geo/commune/2B",
-        "http://id.insee.fr/geo/commune/974", "http://id.insee.fr/geo/departement/976",
-        "prévention des risques naturels", "PPRN", "Pas de restriction d'accès public selon "
-        "INSPIRE", "Licence Ouverte", "https://spdx.org/licenses/etalab-2.0",
-        "https://www.iana.org/assignments/media-types/", "xsd:nonNegativeInteger",
-        "xsd:decimal", "dcat:DatasetSeries", "POLYGON((", "rdf:langString",
-        "dcat:CatalogRecord", "vcard/ns#hasEmail",
+        "dcterms:rights_holder",
+        "dcterms:rightsHolder",
+        "dcterms:publisher",
+        "http://www.w3.org/ns/adms#status",
+        "dataset-status/COMPLETED",
+        "onGoing",
+        "http://id.insee.fr/geo/commune/2A",
+        "http://id.insee.fr/geo/commune/2B",
+        "http://id.insee.fr/geo/commune/974",
+        "http://id.insee.fr/geo/departement/976",
+        "prévention des risques naturels",
+        "PPRN",
+        "Pas de restriction d'accès public selon INSPIRE",
+        "Licence Ouverte",
+        "https://spdx.org/licenses/etalab-2.0",
+        "https://www.iana.org/assignments/media-types/",
+        "xsd:nonNegativeInteger",
+        "xsd:decimal",
+        "dcat:DatasetSeries",
+        "POLYGON((",
+        "rdf:langString",
+        "dcat:CatalogRecord",
+        "vcard/ns#hasEmail",
     ):
         assert expected in text, expected
 
@@ -154,8 +172,7 @@ def test_turtle_and_rdfxml_hold_the_same_graph(
     for path in _good_pages(summary):
         assert path.suffix == suffix
         triples = _triples(path, fmt)
-        reference = _triples(jsonld_sample.output / path.name.replace(suffix, ".json"),
-                             "jsonld")
+        reference = _triples(jsonld_sample.output / path.name.replace(suffix, ".json"), "jsonld")
         assert len(triples) == len(reference)
         assert _count(triples, SERIES) == _count(reference, SERIES)
         total += _count(triples)

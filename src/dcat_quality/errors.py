@@ -47,8 +47,9 @@ class PageError(DcatQualityError):
     or ``None`` when the whole file is concerned); ``hint`` says what to do.
     """
 
-    def __init__(self, file: str, reason: str, *, position: str | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, file: str, reason: str, *, position: str | None = None, hint: str | None = None
+    ) -> None:
         self.file = file
         self.reason = reason
         self.position = position

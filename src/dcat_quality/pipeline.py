@@ -141,8 +141,9 @@ def run_chain(
     failures: list[PageFailure] = []
 
     def counts() -> RunCounts:
-        return RunCounts(pages_read, pages_rejected, datasets_read, datasets_loaded,
-                         datasets_rejected)
+        return RunCounts(
+            pages_read, pages_rejected, datasets_read, datasets_loaded, datasets_rejected
+        )
 
     try:
         with warehouse.loader(run_id) as loader:
@@ -173,8 +174,12 @@ def run_chain(
                     on_page(PageOutcome(ref, len(parsed.datasets), loaded_here))
         warehouse.publish(run_id, counts())
     except KeyboardInterrupt:
-        warehouse.fail(run_id, "interrupted (signal or Ctrl-C) before publishing",
-                       status="interrupted", counts=counts())
+        warehouse.fail(
+            run_id,
+            "interrupted (signal or Ctrl-C) before publishing",
+            status="interrupted",
+            counts=counts(),
+        )
         raise
     except BaseException as exc:
         warehouse.fail(run_id, _describe_error(exc), counts=counts())

@@ -98,17 +98,21 @@ PLACES: tuple[tuple[str, str, str, str, float, float], ...] = (
 
 # (title template, theme slugs, is about natural-risk prevention plans)
 SUBJECTS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
-    ("Plan de prévention des risques naturels (PPRN) inondation de {c}",
-     ("reglementation-de-prevention-des-risques-naturels", "risques"), True),
-    ("Zonage réglementaire du PPRN mouvements de terrain — {c}",
-     ("reglementation-de-prevention-des-risques-naturels",), True),
-    ("Aléas du plan de prévention des risques naturels d'avalanche ({d})",
-     ("risques",), True),
+    (
+        "Plan de prévention des risques naturels (PPRN) inondation de {c}",
+        ("reglementation-de-prevention-des-risques-naturels", "risques"),
+        True,
+    ),
+    (
+        "Zonage réglementaire du PPRN mouvements de terrain — {c}",
+        ("reglementation-de-prevention-des-risques-naturels",),
+        True,
+    ),
+    ("Aléas du plan de prévention des risques naturels d'avalanche ({d})", ("risques",), True),
     ("Zones exposées au bruit en {d} (Lden)", ("bruit",), False),
     ("Plan local d'urbanisme de {c}", ("planification", "amenagement-et-urbanisme"), False),
     ("Carte communale de {c}", ("planification",), False),
-    ("Quartiers prioritaires de la politique de la ville — {c}",
-     ("politique-de-la-ville",), False),
+    ("Quartiers prioritaires de la politique de la ville — {c}", ("politique-de-la-ville",), False),
     ("Secteurs d'information sur les sols ({d})", ("sols-et-sous-sols",), False),
     ("Zones humides inventoriées en {d}", ("eau", "biodiversite"), False),
     ("Réseau routier départemental de {d}", ("transport-et-deplacements",), False),
@@ -131,11 +135,23 @@ PPRN_SENTENCES = (
     "La prévention des risques naturels relève de la compétence de l'État.",
 )
 KEYWORDS = (
-    "données ouvertes", "Zones de gestion, de restriction ou de réglementation et unités "
-    "de déclaration", "Risque/Zonages Risque naturel", "Nuisance/Bruit", "urbanisme",
-    "Aménagement/Urbanisme/Zonages Planification", "inondation", "PPR", "directive 2002/49/ce",
-    "environnement", "biodiversité", "eau", "mouvement de terrain", "Usage des sols",
-    "Sites protégés", "Réseaux de transport", "énergie",
+    "données ouvertes",
+    "Zones de gestion, de restriction ou de réglementation et unités de déclaration",
+    "Risque/Zonages Risque naturel",
+    "Nuisance/Bruit",
+    "urbanisme",
+    "Aménagement/Urbanisme/Zonages Planification",
+    "inondation",
+    "PPR",
+    "directive 2002/49/ce",
+    "environnement",
+    "biodiversité",
+    "eau",
+    "mouvement de terrain",
+    "Usage des sols",
+    "Sites protégés",
+    "Réseaux de transport",
+    "énergie",
 )
 OPEN_RIGHTS = (
     "Aucun des articles de la loi ne peut être invoqué pour justifier d'une restriction "
@@ -145,10 +161,14 @@ OPEN_RIGHTS = (
 OTHER_RIGHTS = (
     ("Licence Ouverte",),
     ("Licence Ouverte version 2.0", "Pas de restriction d'accès public selon INSPIRE"),
-    ("- Conditions concernant le public :\nDiffusion restreinte aux services de l'État "
-     "(L124-5-II-3)",),
-    ("Les droits de propriété intellectuelle. (L124-5-II-3)",
-     "Usage restreint aux services de l'État"),
+    (
+        "- Conditions concernant le public :\nDiffusion restreinte aux services de l'État "
+        "(L124-5-II-3)",
+    ),
+    (
+        "Les droits de propriété intellectuelle. (L124-5-II-3)",
+        "Usage restreint aux services de l'État",
+    ),
 )
 ORGANISATIONS = (
     ("DDT 74 (Direction Départementale des Territoires de la Haute-Savoie)", "ddt-sig@74"),
@@ -158,8 +178,7 @@ ORGANISATIONS = (
     ("DDT de l'Aube", "ddt-sig@10"),
     ("Ministère de la Transition écologique", "contact@mte"),
 )
-SOURCE_CATALOGS = ("GéoIDE Catalogue", "GéoIDE Catalogue", "Sextant", "DataARA",
-                   "Géolittoral")
+SOURCE_CATALOGS = ("GéoIDE Catalogue", "GéoIDE Catalogue", "Sextant", "DataARA", "Géolittoral")
 STATUSES = (
     "http://publications.europa.eu/resource/authority/dataset-status/COMPLETED",
     "http://publications.europa.eu/resource/authority/dataset-status/COMPLETED",
@@ -208,8 +227,7 @@ class SampleSummary:
 
 def _bbox(lon: float, lat: float, half: float) -> str:
     w, e, s, n = lon - half, lon + half, lat - half * 0.7, lat + half * 0.7
-    ring = (f"{e:.8f} {n:.8f},{e:.8f} {s:.8f},{w:.8f} {s:.8f},{w:.8f} {n:.8f},"
-            f"{e:.8f} {n:.8f}")
+    ring = f"{e:.8f} {n:.8f},{e:.8f} {s:.8f},{w:.8f} {s:.8f},{w:.8f} {n:.8f},{e:.8f} {n:.8f}"
     return f"POLYGON(({ring}))"
 
 
@@ -313,8 +331,7 @@ class _Page:
             ds["dcat:landingPage"] = {"@id": iri}
         if is_series:
             ds["dcat:seriesMember"] = [
-                {"@id": f"{METADATA}fr-120066022-jdd-{_uuid(rng)}"}
-                for _ in range(1 + int(r() * 3))
+                {"@id": f"{METADATA}fr-120066022-jdd-{_uuid(rng)}"} for _ in range(1 + int(r() * 3))
             ]
         elif r() < 0.35:
             ds["dcat:inSeries"] = {"@id": f"{METADATA}fr-120066022-ldd-{_uuid(rng)}"}
@@ -326,8 +343,7 @@ class _Page:
             rights = []
             for label in labels:
                 node = blank()
-                graph.append({"@id": node, "@type": "dcterms:RightsStatement",
-                              "rdfs:label": label})
+                graph.append({"@id": node, "@type": "dcterms:RightsStatement", "rdfs:label": label})
                 rights.append({"@id": node})
             ds["dcterms:accessRights"] = rights[0] if len(rights) == 1 else rights
         if r() < 0.1:
@@ -343,19 +359,31 @@ class _Page:
             ds["dcterms:modified"] = _DATES[int(r() * _DAYS)]
         if r() < 0.13:
             node = blank()
-            graph.append({"@id": node, "@type": "dcterms:ProvenanceStatement",
-                          "rdfs:label": _PROVENANCE})
+            graph.append(
+                {"@id": node, "@type": "dcterms:ProvenanceStatement", "rdfs:label": _PROVENANCE}
+            )
             ds["dcterms:provenance"] = {"@id": node}
         ds["dcterms:spatial"] = self.spatial(place, commune_level)
         ds["dcterms:title"] = _fr(title)
         if r() < 0.41:
             org = int(r() * len(ORGANISATIONS))
             node = blank()
-            graph.append({"@id": node, "@type": "foaf:Organization",
-                          "foaf:mbox": _MAILBOXES[org], "foaf:name": _ORG_NAMES[org]})
+            graph.append(
+                {
+                    "@id": node,
+                    "@type": "foaf:Organization",
+                    "foaf:mbox": _MAILBOXES[org],
+                    "foaf:name": _ORG_NAMES[org],
+                }
+            )
             which = r()
-            prop = ("dcterms:rights_holder" if which < 0.7
-                    else "dcterms:rightsHolder" if which < 0.85 else "dcterms:publisher")
+            prop = (
+                "dcterms:rights_holder"
+                if which < 0.7
+                else "dcterms:rightsHolder"
+                if which < 0.85
+                else "dcterms:publisher"
+            )
             ds[prop] = {"@id": node}
         if r() < 0.28:
             ds[ADMS_STATUS] = _STATUSES[int(r() * len(_STATUSES))]
@@ -370,9 +398,13 @@ class _Page:
         node = self.blank()
         spatial: list[dict[str, Any]] = [{"@id": node}]
         if r() < 0.95:  # else a dct:spatial object without any triple, as in the real page
-            self.graph.append({"@id": node, "@type": "dcterms:Location",
-                               "dcat:bbox": (_COMMUNE_BBOX if commune_level
-                                             else _DEPT_BBOX)[place]})
+            self.graph.append(
+                {
+                    "@id": node,
+                    "@type": "dcterms:Location",
+                    "dcat:bbox": (_COMMUNE_BBOX if commune_level else _DEPT_BBOX)[place],
+                }
+            )
         if commune_level:
             spatial.append(_COMMUNE_IRIS[place])
             for _ in range(int(r() * 3)):
@@ -389,14 +421,22 @@ class _Page:
         graph = self.graph
         self.distributions += 1
         lang_less, labelled, title, media = _FORMATS[int(r() * len(_FORMATS))]
-        url = {"@id": f"https://atom.example.org/atomArchive/GetResource?id={_uuid(self.rng)}"
-                      "&dataType=dataset"}
+        url = {
+            "@id": f"https://atom.example.org/atomArchive/GetResource?id={_uuid(self.rng)}"
+            "&dataType=dataset"
+        }
         node, service, fmt = blank(), blank(), blank()
         graph.append({"@id": service, "@type": "dcat:DataService", "dcterms:conformsTo": _ATOM})
-        graph.append({"@id": fmt, "@type": "dcterms:MediaTypeOrExtent",
-                      "rdfs:label": lang_less if r() < 0.8 else labelled})
+        graph.append(
+            {
+                "@id": fmt,
+                "@type": "dcterms:MediaTypeOrExtent",
+                "rdfs:label": lang_less if r() < 0.8 else labelled,
+            }
+        )
         dist: dict[str, Any] = {
-            "@id": node, "@type": "dcat:Distribution",
+            "@id": node,
+            "@type": "dcat:Distribution",
             "dcat:accessService": {"@id": service},
             "dcat:accessURL": url,
             "dcat:downloadURL": url,
@@ -411,30 +451,43 @@ class _Page:
         if r() < 0.2:
             size = 1000 + int(r() * 50_000_000)
             dist["dcat:byteSize"] = (
-                {"@type": "xsd:decimal", "@value": f"{size}.0"} if r() < 0.5
-                else {"@type": "xsd:nonNegativeInteger", "@value": str(size)})
+                {"@type": "xsd:decimal", "@value": f"{size}.0"}
+                if r() < 0.5
+                else {"@type": "xsd:nonNegativeInteger", "@value": str(size)}
+            )
         graph.append(dist)
         return {"@id": node}
 
     def record(self, ident: str) -> dict[str, str]:
         r = self.rng.random
         catalog, record = self.blank(), self.blank()
-        self.graph.append({"@id": catalog, "@type": "dcat:Catalog",
-                           "dcterms:title": _CATALOG_TITLES[int(r() * len(_CATALOG_TITLES))],
-                           "foaf:homepage": _HOMEPAGE})
-        when = _RECORD_EPOCH + dt.timedelta(seconds=int(r() * 150_000_000),
-                                            microseconds=int(r() * 1_000_000))
-        self.graph.append({
-            "@id": record, "@type": "dcat:CatalogRecord",
-            "dcat:inCatalog": {"@id": catalog},
-            "dcterms:identifier": ident,
-            "dcterms:language": _FR,
-            "dcterms:modified": {"@type": "xsd:dateTime", "@value": when.isoformat()}})
+        self.graph.append(
+            {
+                "@id": catalog,
+                "@type": "dcat:Catalog",
+                "dcterms:title": _CATALOG_TITLES[int(r() * len(_CATALOG_TITLES))],
+                "foaf:homepage": _HOMEPAGE,
+            }
+        )
+        when = _RECORD_EPOCH + dt.timedelta(
+            seconds=int(r() * 150_000_000), microseconds=int(r() * 1_000_000)
+        )
+        self.graph.append(
+            {
+                "@id": record,
+                "@type": "dcat:CatalogRecord",
+                "dcat:inCatalog": {"@id": catalog},
+                "dcterms:identifier": ident,
+                "dcterms:language": _FR,
+                "dcterms:modified": {"@type": "xsd:dateTime", "@value": when.isoformat()},
+            }
+        )
         return {"@id": record}
 
 
-def build_page(seed: int, page: int, *, pages: int, count: int, total: int,
-               page_size: int) -> tuple[dict[str, Any], int]:
+def build_page(
+    seed: int, page: int, *, pages: int, count: int, total: int, page_size: int
+) -> tuple[dict[str, Any], int]:
     """One page as a JSON-LD document, and its number of distributions.
 
     Each page has its own random stream, so pages could be generated in parallel.
@@ -443,10 +496,13 @@ def build_page(seed: int, page: int, *, pages: int, count: int, total: int,
     builder = _Page(rng, page)
     links = [{"@id": builder.dataset()} for _ in range(count)]
     # the catalog lists more datasets than the page describes, like CKAN's exposition
-    links += [{"@id": f"{METADATA}fr-120066022-jdd-{_uuid(rng)}"}
-              for _ in range(int(count * 0.3 * rng.random()))]
+    links += [
+        {"@id": f"{METADATA}fr-120066022-jdd-{_uuid(rng)}"}
+        for _ in range(int(count * 0.3 * rng.random()))
+    ]
     hydra: dict[str, Any] = {
-        "@id": PAGE_URL.format(page), "@type": HYDRA + "PagedCollection",
+        "@id": PAGE_URL.format(page),
+        "@type": HYDRA + "PagedCollection",
         HYDRA + "firstPage": PAGE_URL.format(1),
         HYDRA + "itemsPerPage": page_size,
         HYDRA + "lastPage": PAGE_URL.format(pages),
@@ -457,7 +513,9 @@ def build_page(seed: int, page: int, *, pages: int, count: int, total: int,
         hydra[HYDRA + "previousPage"] = PAGE_URL.format(page - 1)
     hydra[HYDRA + "totalItems"] = total
     catalog = {
-        "@id": SITE, "@type": "dcat:Catalog", "dcat:dataset": links,
+        "@id": SITE,
+        "@type": "dcat:Catalog",
+        "dcat:dataset": links,
         "dcterms:issued": {"@type": "xsd:dateTime", "@value": "2022-10-01T00:00:00"},
         "dcterms:language": {"@id": SITE + "/dcat/catalog/fr"},
         "dcterms:title": "Ecosphères (démonstration)",
@@ -501,8 +559,11 @@ HTML_502 = b"""<html>
 """
 
 NOT_DCAT = orjson.dumps(
-    {"help": SITE + "/api/3/action/help_show?name=package_search", "success": False,
-     "error": {"message": "Solr returned an error: timeout", "__type": "Search Error"}},
+    {
+        "help": SITE + "/api/3/action/help_show?name=package_search",
+        "success": False,
+        "error": {"message": "Solr returned an error: timeout", "__type": "Search Error"},
+    },
     option=orjson.OPT_INDENT_2,
 )
 
@@ -519,8 +580,7 @@ def _bad_page(kind: str, seed: int, number: int, fmt: Format) -> bytes:
         return HTML_502
     if kind == "not-dcat-json":
         return NOT_DCAT
-    document, _ = build_page(seed ^ 0x5EED, number, pages=number, count=5, total=5,
-                             page_size=5)
+    document, _ = build_page(seed ^ 0x5EED, number, pages=number, count=5, total=5, page_size=5)
     good = serialize_page(document, fmt)
     if kind == "truncated-gzip":
         packed = gzip_module.compress(good, compresslevel=1, mtime=0)
@@ -597,8 +657,9 @@ def write_sample(
     with _gc_paused():
         for page in range(1, good + 1):
             count = min(page_size, datasets - written)
-            document, n_dist = build_page(seed, page, pages=good, count=count, total=datasets,
-                                          page_size=page_size)
+            document, n_dist = build_page(
+                seed, page, pages=good, count=count, total=datasets, page_size=page_size
+            )
             number += 1
             write(number, serialize_page(document, fmt), gzip)
             written += count
@@ -611,5 +672,11 @@ def write_sample(
                 bad_index += 1
             if progress is not None:
                 progress(written)
-    return SampleSummary(output=output, format=fmt, pages=number, datasets=written,
-                         distributions=distributions, bad_pages=tuple(bad_names))
+    return SampleSummary(
+        output=output,
+        format=fmt,
+        pages=number,
+        datasets=written,
+        distributions=distributions,
+        bad_pages=tuple(bad_names),
+    )

@@ -25,8 +25,15 @@ _RECORD_FIELDS = list(dataclasses.fields(DatasetRecord))
 _DISTRIBUTION_FIELDS = [f.name for f in dataclasses.fields(DistributionRecord)]
 RECORD_COLUMNS = ["source_file"] + [f.name for f in _RECORD_FIELDS]
 INDICATOR_COLUMNS = [
-    "fill_rate", "filled_fields", "universe", "communes", "departements", "geo_coverage",
-    "open_access", "status_code", "status_label",
+    "fill_rate",
+    "filled_fields",
+    "universe",
+    "communes",
+    "departements",
+    "geo_coverage",
+    "open_access",
+    "status_code",
+    "status_label",
 ]
 _BATCH = 2000
 csv.field_size_limit(sys.maxsize)

@@ -13,14 +13,23 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def dq(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-       pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
+def dq(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    pythonpath: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
     if pythonpath is not None:
         full_env["PYTHONPATH"] = str(pythonpath)
     return subprocess.run(
         [sys.executable, "-m", "dcat_quality", *args],
-        capture_output=True, text=True, env=full_env, cwd=cwd, timeout=240, check=False,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=240,
+        check=False,
     )
 
 
@@ -67,8 +76,16 @@ def test_empty_source_is_a_clear_error(tmp_path: Path, database_url: str) -> Non
 
 
 def test_sample_then_run_turtle(tmp_path: Path, database_url: str) -> None:
-    made = dq("sample", "--datasets", "120", "--format", "ttl", "--output", str(tmp_path / "ttl"),
-              "--no-bad-pages")
+    made = dq(
+        "sample",
+        "--datasets",
+        "120",
+        "--format",
+        "ttl",
+        "--output",
+        str(tmp_path / "ttl"),
+        "--no-bad-pages",
+    )
     assert made.returncode == 0, made.stderr
     assert "120 datasets in 2 pages" in made.stdout
     result = dq("run", "--source", str(tmp_path / "ttl"), env={"DATABASE_URL": database_url})
@@ -77,8 +94,7 @@ def test_sample_then_run_turtle(tmp_path: Path, database_url: str) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_manual_mode_extract_transform_load(tmp_path: Path, database_url: str,
-                                            suffix: str) -> None:
+def test_manual_mode_extract_transform_load(tmp_path: Path, database_url: str, suffix: str) -> None:
     metadata = tmp_path / f"metadata{suffix}"
     processed = tmp_path / f"metadata_processed{suffix}"
     extracted = dq("extract", "--output", str(metadata))
@@ -123,22 +139,22 @@ def test_embedded_default_from_a_clean_clone(tmp_path: Path) -> None:
     if not (REPO / ".git").exists():
         pytest.fail("the test suite must run from a git clone")
     clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(REPO), str(clone)],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["git", "clone", "--quiet", "--no-hardlinks", str(REPO), str(clone)], check=True, timeout=60
+    )
     home = tmp_path / "home"
-    result = dq("run", env={"DCAT_QUALITY_HOME": str(home)}, cwd=clone,
-                pythonpath=clone / "src")
+    result = dq("run", env={"DCAT_QUALITY_HOME": str(home)}, cwd=clone, pythonpath=clone / "src")
     try:
         assert result.returncode == 3, result.stderr
         assert str(clone / "src" / "dcat_quality" / "demo_data") in result.stdout + result.stderr
         assert "500 read = 500 loaded + 0 rejected" in result.stdout
         assert "psql 'postgresql://" in result.stdout
         # The embedded server persists: a second run appends to its history.
-        again = dq("run", env={"DCAT_QUALITY_HOME": str(home)}, cwd=clone,
-                   pythonpath=clone / "src")
+        again = dq("run", env={"DCAT_QUALITY_HOME": str(home)}, cwd=clone, pythonpath=clone / "src")
         assert again.returncode == 3
         assert "Run 2" in again.stdout
     finally:
-        stopped = dq("db", "stop", env={"DCAT_QUALITY_HOME": str(home)}, cwd=clone,
-                     pythonpath=clone / "src")
+        stopped = dq(
+            "db", "stop", env={"DCAT_QUALITY_HOME": str(home)}, cwd=clone, pythonpath=clone / "src"
+        )
         assert stopped.returncode == 0, stopped.stderr

@@ -14,9 +14,14 @@ from dcat_quality.errors import RdfSyntaxError, RemoteContextError, UnsupportedF
 DCAT_PAGE = {
     "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/"},
     "@graph": [
-        {"@id": "http://example.org/d1", "@type": "dcat:Dataset",
-         "dct:title": [{"@value": "Title", "@language": "EN"},
-                       {"@value": "Titre", "@language": "fr"}]},
+        {
+            "@id": "http://example.org/d1",
+            "@type": "dcat:Dataset",
+            "dct:title": [
+                {"@value": "Title", "@language": "EN"},
+                {"@value": "Titre", "@language": "fr"},
+            ],
+        },
     ],
 }
 
@@ -29,19 +34,27 @@ def test_french_literal_is_kept_and_language_recorded() -> None:
 
 def test_first_language_when_no_french() -> None:
     doc = orjson.loads(orjson.dumps(DCAT_PAGE))
-    doc["@graph"][0]["dct:title"] = [{"@value": "Titel", "@language": "de"},
-                                     {"@value": "Title", "@language": "en"}]
+    doc["@graph"][0]["dct:title"] = [
+        {"@value": "Titel", "@language": "de"},
+        {"@value": "Title", "@language": "en"},
+    ]
     (record,) = parse_page(orjson.dumps(doc), "p.json").datasets
     assert (record.title, record.title_lang) == ("Title", "en")
 
 
 def test_bundled_remote_context_is_used_without_network() -> None:
     doc = {
-        "@context": ["https://www.w3.org/ns/hydra/context.jsonld",
-                     {"dcat": "http://www.w3.org/ns/dcat#"}],
+        "@context": [
+            "https://www.w3.org/ns/hydra/context.jsonld",
+            {"dcat": "http://www.w3.org/ns/dcat#"},
+        ],
         "@graph": [
-            {"@id": "http://example.org/page?p=2", "@type": "PagedCollection",
-             "totalItems": 250, "nextPage": "http://example.org/page?p=3"},
+            {
+                "@id": "http://example.org/page?p=2",
+                "@type": "PagedCollection",
+                "totalItems": 250,
+                "nextPage": "http://example.org/page?p=3",
+            },
             {"@id": "http://example.org/d1", "@type": "dcat:Dataset"},
         ],
     }
@@ -97,17 +110,24 @@ def test_turtle_error_has_position() -> None:
 
 
 def test_relative_iris_resolve_against_the_page_location() -> None:
-    data = b'<d1> a <http://www.w3.org/ns/dcat#Dataset> .'
+    data = b"<d1> a <http://www.w3.org/ns/dcat#Dataset> ."
     (record,) = parse_page(data, "s3://bucket/dump/page 1.ttl").datasets
     assert record.dataset_id == "s3://bucket/dump/d1"
 
 
 def test_counts_described_datasets_not_catalog_links() -> None:
     doc = orjson.loads(orjson.dumps(DCAT_PAGE))
-    doc["@graph"].append({"@id": "http://example.org/cat", "@type": "dcat:Catalog",
-                          "dct:title": "Cat",
-                          "dcat:dataset": [{"@id": "http://example.org/d1"},
-                                           {"@id": "http://example.org/elsewhere"}]})
+    doc["@graph"].append(
+        {
+            "@id": "http://example.org/cat",
+            "@type": "dcat:Catalog",
+            "dct:title": "Cat",
+            "dcat:dataset": [
+                {"@id": "http://example.org/d1"},
+                {"@id": "http://example.org/elsewhere"},
+            ],
+        }
+    )
     page = parse_page(orjson.dumps(doc), "p.json")
     assert [d.dataset_id for d in page.datasets] == ["http://example.org/d1"]
     assert page.datasets[0].catalog == "Cat"
@@ -126,10 +146,18 @@ def test_text_named_json_is_refused_clearly() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2018-08-02", "2018-08-02"), ("2019-03-29T22:45:00.000412", "2019-03-29"),
-     ("2020", "2020-01-01"), ("2020-05", "2020-05-01"), ("31.12.2020", "2020-12-31"),
-     ("2021-01-01T00:00:00+02:00", "2021-01-01"), ("jeweils Montags", None),
-     ("29.05..2017", None), ("", None), ("2020-13-01", None)],
+    [
+        ("2018-08-02", "2018-08-02"),
+        ("2019-03-29T22:45:00.000412", "2019-03-29"),
+        ("2020", "2020-01-01"),
+        ("2020-05", "2020-05-01"),
+        ("31.12.2020", "2020-12-31"),
+        ("2021-01-01T00:00:00+02:00", "2021-01-01"),
+        ("jeweils Montags", None),
+        ("29.05..2017", None),
+        ("", None),
+        ("2020-13-01", None),
+    ],
 )
 def test_dates(text: str, expected: str | None) -> None:
     parsed = parse_date(text)

@@ -66,9 +66,9 @@ GEOIDE = "http://catalogue.geo-ide.developpement-durable.gouv.fr/catalogue/srv/f
 
 
 def test_every_realdata_file_is_covered(realdata: Path) -> None:
-    on_disk = {
-        str(p.relative_to(realdata)) for p in realdata.rglob("*") if p.is_file()
-    } - {"MANIFEST.md"}
+    on_disk = {str(p.relative_to(realdata)) for p in realdata.rglob("*") if p.is_file()} - {
+        "MANIFEST.md"
+    }
     assert on_disk == set(EXPECTED_DATASETS) | set(INVALID_RDFXML) | set(ISO_19139)
 
 
@@ -111,8 +111,11 @@ def test_fast_path_is_used_on_the_ckan_page(realdata: Path) -> None:
 
 
 def test_jsonld_list_covers_every_jsonld_file(realdata: Path) -> None:
-    found = sorted(str(p.relative_to(realdata)) for p in realdata.rglob("*")
-                   if p.suffix in (".json", ".jsonld"))
+    found = sorted(
+        str(p.relative_to(realdata))
+        for p in realdata.rglob("*")
+        if p.suffix in (".json", ".jsonld")
+    )
     assert found == JSONLD_FILES
 
 
@@ -134,11 +137,15 @@ def test_fast_path_equals_pyoxigraph_on_jsonld_reserialisations(realdata: Path, 
     every blank node, and the records must not change.
     """
     original = parse_page((realdata / name).read_bytes(), name)
-    fmt = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
-           ".json": ox.RdfFormat.JSON_LD, ".jsonld": ox.RdfFormat.JSON_LD}.get(
-        Path(name).suffix, ox.RdfFormat.RDF_XML)
-    quads = ox.parse((realdata / name).read_bytes(), format=fmt, lenient=True,
-                     base_iri="file:///" + name)
+    fmt = {
+        ".ttl": ox.RdfFormat.TURTLE,
+        ".nt": ox.RdfFormat.N_TRIPLES,
+        ".json": ox.RdfFormat.JSON_LD,
+        ".jsonld": ox.RdfFormat.JSON_LD,
+    }.get(Path(name).suffix, ox.RdfFormat.RDF_XML)
+    quads = ox.parse(
+        (realdata / name).read_bytes(), format=fmt, lenient=True, base_iri="file:///" + name
+    )
     as_jsonld = ox.serialize(quads, format=ox.RdfFormat.JSON_LD)
     assert as_jsonld is not None
     fast = parse_page(as_jsonld, "reserialised.jsonld")
@@ -185,6 +192,7 @@ def test_zurich_free_text_dates_and_empty_access_rights_are_kept(realdata: Path)
 
 # -- exact values on three named datasets of the real Ecosphères page ---------------------
 
+
 @pytest.fixture(scope="module")
 def ecospheres(realdata: Path) -> dict[str, object]:
     page = parse_page((realdata / ECOSPHERES).read_bytes(), ECOSPHERES)
@@ -199,30 +207,36 @@ def test_ecospheres_noise_map_haute_savoie(ecospheres: dict[str, object]) -> Non
     assert record.title == "Zones exposées au bruit en Haute-Savoie (Lden)"
     assert record.title_lang == "fr"
     assert (record.issued, record.created, record.modified) == (
-        "2018-08-06", "2018-08-02", "2018-08-02")
+        "2018-08-06",
+        "2018-08-02",
+        "2018-08-02",
+    )
     assert record.access_rights == (
         "Aucun des articles de la loi ne peut être invoqué pour justifier d'une restriction "
         "d'accès public.",
         "Pas de restriction d'accès public selon INSPIRE",
     )
     assert record.themes == (
-        "http://registre.data.developpement-durable.gouv.fr/ecospheres/themes-ecospheres/bruit",)
+        "http://registre.data.developpement-durable.gouv.fr/ecospheres/themes-ecospheres/bruit",
+    )
     assert record.keywords == (
         "Nuisance/Bruit",
         "Zones de gestion, de restriction ou de réglementation et unités de déclaration",
-        "directive 2002/49/ce", "données ouvertes", "zone de bruit",
+        "directive 2002/49/ce",
+        "données ouvertes",
+        "zone de bruit",
     )
     assert record.rights_holder is None
     assert record.contact_email == "ddt-stem-sig@haute-savoie.gouv.fr"
     assert record.status == (
-        "http://publications.europa.eu/resource/authority/dataset-status/COMPLETED")
+        "http://publications.europa.eu/resource/authority/dataset-status/COMPLETED"
+    )
     assert record.catalog == "GéoIDE Catalogue"
     assert record.spatial == ("http://id.insee.fr/geo/departement/74",)
     assert record.bbox is not None
     assert record.bbox.startswith("POLYGON((7.04230595 46.40787506")
     assert record.licenses == ("https://spdx.org/licenses/etalab-2.0",)
-    assert record.languages == (
-        "http://publications.europa.eu/resource/authority/language/FRA",)
+    assert record.languages == ("http://publications.europa.eu/resource/authority/language/FRA",)
     assert len(record.distributions) == 2
     assert {d.format for d in record.distributions} == {"ESRI Shapefile (SHP)"}
     indicators = compute(record)
@@ -244,9 +258,11 @@ def test_ecospheres_pprn_megeve(ecospheres: dict[str, object]) -> None:
     assert isinstance(record, DatasetRecord)
     assert record.title == (
         "Périmètre du plan de prévention des risques naturels de Megève (Haute-Savoie) – "
-        "approuvé le 14/08/2012")
+        "approuvé le 14/08/2012"
+    )
     assert record.rights_holder == (
-        "DDT 74 (Direction Départementale des Territoires de la Haute-Savoie)")
+        "DDT 74 (Direction Départementale des Territoires de la Haute-Savoie)"
+    )
     assert record.modified == "2018-05-03"
     assert record.created is None
     indicators = compute(record)
@@ -266,8 +282,11 @@ def test_ecospheres_bonifacio_corsica(ecospheres: dict[str, object]) -> None:
     assert record.title == "Zone d'aléa Mouvement de terrain - commune de Bonifacio"
     assert record.contact_email == "ddtm-sig@corse-du-sud.gouv.fr"
     assert record.keywords == (
-        "Risque/Mouvement de terrain", "Zones à risque naturel", "données ouvertes",
-        "pprmt de bonifacio")
+        "Risque/Mouvement de terrain",
+        "Zones à risque naturel",
+        "données ouvertes",
+        "pprmt de bonifacio",
+    )
     indicators = compute(record)
     assert indicators.communes == ("2A041",)
     assert indicators.departements == ("2A",)

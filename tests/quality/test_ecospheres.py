@@ -13,8 +13,17 @@ INSEE = "http://id.insee.fr/geo/"
 
 @pytest.mark.parametrize(
     ("commune", "departement"),
-    [("74173", "74"), ("2A004", "2A"), ("2B033", "2B"), ("97101", "971"), ("97411", "974"),
-     ("97611", "976"), ("01001", "01"), ("98735", "987"), ("123", None)],
+    [
+        ("74173", "74"),
+        ("2A004", "2A"),
+        ("2B033", "2B"),
+        ("97101", "971"),
+        ("97411", "974"),
+        ("97611", "976"),
+        ("01001", "01"),
+        ("98735", "987"),
+        ("123", None),
+    ],
 )
 def test_departement_of_commune_handles_corsica_and_overseas(
     commune: str, departement: str | None
@@ -37,16 +46,27 @@ def test_empty_record_fills_nothing() -> None:
 
 
 def test_blank_values_do_not_count_as_filled() -> None:
-    record = DatasetRecord(dataset_id="http://x/d", title="  ", catalog="",
-                           access_rights=("",), licenses=(), spatial=("http://other/1",))
+    record = DatasetRecord(
+        dataset_id="http://x/d",
+        title="  ",
+        catalog="",
+        access_rights=("",),
+        licenses=(),
+        spatial=("http://other/1",),
+    )
     assert compute(record).filled_fields == 0
 
 
 def test_every_field_counts_once() -> None:
     record = DatasetRecord(
-        dataset_id="http://x/d", title="T", catalog="C", contact_email="a@b.fr",
-        licenses=("https://spdx.org/licenses/etalab-2.0",), modified="2020-01-01",
-        rights_holder="DDT", access_rights=("Licence Ouverte",),
+        dataset_id="http://x/d",
+        title="T",
+        catalog="C",
+        contact_email="a@b.fr",
+        licenses=("https://spdx.org/licenses/etalab-2.0",),
+        modified="2020-01-01",
+        rights_holder="DDT",
+        access_rights=("Licence Ouverte",),
         spatial=(INSEE + "commune/97411",),
         status="http://publications.europa.eu/resource/authority/dataset-status/COMPLETED",
     )

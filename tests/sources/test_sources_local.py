@@ -129,9 +129,17 @@ def test_iter_pages_keeps_order_and_quarantines_bad_pages(tmp_path: Path, prefet
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("a.json", True), ("a.JSONLD.GZ", True), ("a.owl", True), ("a.nt.gz", True),
-     ("a.xml", True), ("a.json.bak", False), ("a.csv", False), ("a.gz", False),
-     ("dir/", False)],
+    [
+        ("a.json", True),
+        ("a.JSONLD.GZ", True),
+        ("a.owl", True),
+        ("a.nt.gz", True),
+        ("a.xml", True),
+        ("a.json.bak", False),
+        ("a.csv", False),
+        ("a.gz", False),
+        ("dir/", False),
+    ],
 )
 def test_page_names(name: str, expected: bool) -> None:
     assert is_page_name(name) is expected

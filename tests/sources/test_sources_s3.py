@@ -43,8 +43,12 @@ def minio_env(monkeypatch: pytest.MonkeyPatch, s3_server: str) -> str:
 @pytest.fixture
 def client(s3_server: str) -> S3Client:
     return boto3.client(
-        "s3", endpoint_url=s3_server, aws_access_key_id=ACCESS, aws_secret_access_key=SECRET,
-        region_name="us-east-1", config=Config(s3={"addressing_style": "path"}),
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id=ACCESS,
+        aws_secret_access_key=SECRET,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}),
     )
 
 
@@ -155,8 +159,9 @@ def test_connection_refused_is_transient_and_hides_secrets(monkeypatch: pytest.M
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
     monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token-SECRET-777")
-    source = open_source("s3://dump/DUMP_INTEGRATION_JSON/", Settings(),
-                         max_attempts=2, connect_timeout=1)
+    source = open_source(
+        "s3://dump/DUMP_INTEGRATION_JSON/", Settings(), max_attempts=2, connect_timeout=1
+    )
     with pytest.raises(TransientSourceError) as info:
         list(source.list_pages())
     message = str(info.value)
@@ -188,8 +193,9 @@ def test_endpoint_user_info_is_not_printed(monkeypatch: pytest.MonkeyPatch) -> N
     assert "minio.example.org:9000" in source.describe()
 
 
-def test_missing_credentials_say_what_to_set(monkeypatch: pytest.MonkeyPatch,
-                                             s3_server: str) -> None:
+def test_missing_credentials_say_what_to_set(
+    monkeypatch: pytest.MonkeyPatch, s3_server: str
+) -> None:
     monkeypatch.setenv("S3_ENDPOINT_URL", s3_server)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
@@ -209,12 +215,16 @@ def test_missing_credentials_say_what_to_set(monkeypatch: pytest.MonkeyPatch,
         ("InternalError", 500, TransientSourceError, "run again later"),
     ],
 )
-def test_service_errors_are_classified(code: str, status: int, kind: type[Exception],
-                                       words: str) -> None:
-    source = S3Source("dump", "p/", endpoint_url="http://127.0.0.1:1", access_key=ACCESS,
-                      secret_key=SECRET)
-    response: Any = {"Error": {"Code": code, "Message": f"key {SECRET} rejected"},
-                     "ResponseMetadata": {"HTTPStatusCode": status}}
+def test_service_errors_are_classified(
+    code: str, status: int, kind: type[Exception], words: str
+) -> None:
+    source = S3Source(
+        "dump", "p/", endpoint_url="http://127.0.0.1:1", access_key=ACCESS, secret_key=SECRET
+    )
+    response: Any = {
+        "Error": {"Code": code, "Message": f"key {SECRET} rejected"},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
     error = ClientError(response, "ListObjectsV2")
     translated = source._translate(error, "list")
     assert type(translated) is kind

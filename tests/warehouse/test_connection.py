@@ -40,8 +40,11 @@ def test_historical_postgres_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PGHOST", "ignored-host")
     target = resolve_database(Settings())
     assert conninfo_to_dict(target.conninfo) == {
-        "host": "postgres.example", "port": "5433", "dbname": "metadata",
-        "user": "quality", "password": SECRET,
+        "host": "postgres.example",
+        "port": "5433",
+        "dbname": "metadata",
+        "user": "quality",
+        "password": SECRET,
     }
     assert "postgres.example" in target.display
     _assert_hidden(target)
@@ -61,20 +64,25 @@ def test_libpq_variables(monkeypatch: pytest.MonkeyPatch, database_url: str) -> 
         assert warehouse.latest_runs() == []
 
 
-@pytest.mark.parametrize(("conninfo", "shown"), [
-    ("postgresql://u:pw%20x@h/db", "postgresql://u:***@h/db"),
-    ("postgres://u@h:5432/db", "postgres://u@h:5432/db"),
-    ("postgresql:///db?host=/tmp&password=pw", "postgresql:///db?host=/tmp&password=***"),
-    ("host=h user=u password='p w' dbname=d", "host=h user=u password=*** dbname=d"),
-    ("host=h dbname=d", "host=h dbname=d"),
-])
+@pytest.mark.parametrize(
+    ("conninfo", "shown"),
+    [
+        ("postgresql://u:pw%20x@h/db", "postgresql://u:***@h/db"),
+        ("postgres://u@h:5432/db", "postgres://u@h:5432/db"),
+        ("postgresql:///db?host=/tmp&password=pw", "postgresql:///db?host=/tmp&password=***"),
+        ("host=h user=u password='p w' dbname=d", "host=h user=u password=*** dbname=d"),
+        ("host=h dbname=d", "host=h dbname=d"),
+    ],
+)
 def test_redact(conninfo: str, shown: str) -> None:
     assert redact(conninfo) == shown
 
 
 def test_connection_error_names_the_target_but_not_the_password() -> None:
-    target = DatabaseTarget(f"host=127.0.0.1 port=1 user=u password='{SECRET}' dbname=d",
-                            redact(f"host=127.0.0.1 port=1 user=u password='{SECRET}'"))
+    target = DatabaseTarget(
+        f"host=127.0.0.1 port=1 user=u password='{SECRET}' dbname=d",
+        redact(f"host=127.0.0.1 port=1 user=u password='{SECRET}'"),
+    )
     with pytest.raises(WarehouseError) as caught:
         Warehouse.open(target)
     assert "could not connect" in str(caught.value)

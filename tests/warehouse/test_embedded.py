@@ -35,8 +35,7 @@ def home(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.mark.slow
-def test_nothing_configured_runs_on_an_embedded_server_that_keeps_its_data(
-        home: Path) -> None:
+def test_nothing_configured_runs_on_an_embedded_server_that_keeps_its_data(home: Path) -> None:
     settings = Settings()
     assert settings.home == home
     target = resolve_database(settings)
@@ -50,7 +49,11 @@ def test_nothing_configured_runs_on_an_embedded_server_that_keeps_its_data(
     assert argument.startswith("'postgresql://postgres@/dcat_quality?host=")
     command = f"{shlex.quote(psql_executable())} {argument} -Atc 'SELECT title FROM datasets'"
     output = subprocess.run(
-        command, shell=True, capture_output=True, text=True, check=True,
+        command,
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, "PGOPTIONS": "-c search_path=dcat_quality"},
     ).stdout
     assert output.strip() == "Dataset 1"
@@ -67,8 +70,9 @@ def test_nothing_configured_runs_on_an_embedded_server_that_keeps_its_data(
     assert rows == [("Dataset 1",)]
 
 
-def test_missing_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
-                                            tmp_path: Path) -> None:
+def test_missing_extra_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setitem(sys.modules, "pgserver", None)  # what an absent package looks like
     with pytest.raises(EmbeddedDatabaseError, match=r'pip install "dcat-quality\[embedded\]"'):
         start_embedded(tmp_path)

@@ -12,8 +12,9 @@ from dcat_quality.warehouse.rows import COLUMNS, dataset_row, distribution_row, 
 
 
 def test_dataset_row_matches_its_columns() -> None:
-    row = dict(zip(COLUMNS["hist_datasets"], dataset_row(4, RICH, compute(RICH), "p.json"),
-                   strict=True))
+    row = dict(
+        zip(COLUMNS["hist_datasets"], dataset_row(4, RICH, compute(RICH), "p.json"), strict=True)
+    )
     assert row["run_id"] == 4
     assert row["source_file"] == "p.json"
     assert row["created"] == date(2023, 5, 4)
@@ -33,8 +34,11 @@ def test_long_rows_of_every_table_match_their_columns() -> None:
 
 
 def test_access_rights_give_label_rows_and_iri_rows() -> None:
-    rows = [row for table, row in long_rows(1, RICH, compute(RICH))
-            if table == "hist_dataset_access_rights"]
+    rows = [
+        row
+        for table, row in long_rows(1, RICH, compute(RICH))
+        if table == "hist_dataset_access_rights"
+    ]
     assert rows == [
         (1, RICH.dataset_id, RICH.access_rights[0], None),
         (1, RICH.dataset_id, None, RICH.access_rights_iris[0]),
@@ -42,17 +46,17 @@ def test_access_rights_give_label_rows_and_iri_rows() -> None:
 
 
 def test_text_is_cleaned_and_empty_values_skipped() -> None:
-    rec = DatasetRecord("d\x00", title="a\x00b", keywords=("x", "", "x\x00"),
-                        description="caf\udce9")
-    row = dict(zip(COLUMNS["hist_datasets"], dataset_row(1, rec, compute(rec), "p"),
-                   strict=True))
+    rec = DatasetRecord(
+        "d\x00", title="a\x00b", keywords=("x", "", "x\x00"), description="caf\udce9"
+    )
+    row = dict(zip(COLUMNS["hist_datasets"], dataset_row(1, rec, compute(rec), "p"), strict=True))
     assert (row["dataset_id"], row["title"], row["description"]) == ("d", "ab", "caf?")
-    assert [row for table, row in long_rows(1, rec, compute(rec))
-            if table == "hist_dataset_keywords"] == [(1, "d", "x")]
+    assert [
+        row for table, row in long_rows(1, rec, compute(rec)) if table == "hist_dataset_keywords"
+    ] == [(1, "d", "x")]
 
 
 def test_byte_size_beyond_bigint_is_dropped() -> None:
     too_big = DistributionRecord("x", byte_size=2**70)
-    row = dict(zip(COLUMNS["hist_distributions"], distribution_row(1, "d", too_big),
-                   strict=True))
+    row = dict(zip(COLUMNS["hist_distributions"], distribution_row(1, "d", too_big), strict=True))
     assert row["byte_size"] is None

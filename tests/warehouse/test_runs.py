@@ -34,8 +34,9 @@ def _status(warehouse: Warehouse) -> dict[int, tuple[str, str | None]]:
     return {run.run_id: (run.status, run.error) for run in warehouse.latest_runs()}
 
 
-def test_published_run_shows_exact_values(warehouse: Warehouse,
-                                          db: psycopg.Connection[Any]) -> None:
+def test_published_run_shows_exact_values(
+    warehouse: Warehouse, db: psycopg.Connection[Any]
+) -> None:
     load_and_publish(warehouse, [RICH, BLANK])
 
     rows = _dicts(db, "SELECT * FROM {schema}.datasets ORDER BY dataset_id")
@@ -81,38 +82,48 @@ def test_published_run_shows_exact_values(warehouse: Warehouse,
         "geo_coverage": "Communale",
         "open_access": True,
     }
-    assert query(db, "SELECT dataset_id, territory_iri, kind, code, departement"
-                     " FROM {schema}.dataset_territories ORDER BY code") == [
+    assert query(
+        db,
+        "SELECT dataset_id, territory_iri, kind, code, departement"
+        " FROM {schema}.dataset_territories ORDER BY code",
+    ) == [
         (RICH.dataset_id, "http://id.insee.fr/geo/commune/2A004", "commune", "2A004", "2A"),
         (RICH.dataset_id, "http://id.insee.fr/geo/commune/97411", "commune", "97411", "974"),
     ]
-    assert query(db, "SELECT dataset_id, keyword FROM {schema}.dataset_keywords"
-                     " ORDER BY keyword") == [
-        (RICH.dataset_id, "risques"), (RICH.dataset_id, "zone de bruit"),
+    assert query(
+        db, "SELECT dataset_id, keyword FROM {schema}.dataset_keywords ORDER BY keyword"
+    ) == [
+        (RICH.dataset_id, "risques"),
+        (RICH.dataset_id, "zone de bruit"),
     ]
     assert query(db, "SELECT theme FROM {schema}.dataset_themes") == [
-        ("http://example.org/theme/risques",)]
+        ("http://example.org/theme/risques",)
+    ]
     assert query(db, "SELECT spatial_iri FROM {schema}.dataset_spatial ORDER BY 1") == [
-        (iri,) for iri in RICH.spatial]
+        (iri,) for iri in RICH.spatial
+    ]
     assert query(db, "SELECT license FROM {schema}.dataset_licenses") == [(RICH.licenses[0],)]
-    assert query(db, "SELECT language FROM {schema}.dataset_languages") == [
-        (RICH.languages[0],)]
+    assert query(db, "SELECT language FROM {schema}.dataset_languages") == [(RICH.languages[0],)]
     assert query(db, "SELECT label, iri FROM {schema}.dataset_access_rights ORDER BY 1") == [
-        (RICH.access_rights[0], None), (None, RICH.access_rights_iris[0])]
-    assert _dicts(db, "SELECT * FROM {schema}.distributions") == [{
-        "dataset_id": RICH.dataset_id,
-        "distribution_id": "https://example.org/dist/1",
-        "title": "Zonage",
-        "access_url": None,
-        "download_url": "https://example.org/zonage.zip",
-        "format": "SHP",
-        "media_type": None,
-        "license": RICH.licenses[0],
-        "byte_size": 123456789012,
-        "issued": date(2023, 5, 4),
-        "modified": None,
-        "rights": None,
-    }]
+        (RICH.access_rights[0], None),
+        (None, RICH.access_rights_iris[0]),
+    ]
+    assert _dicts(db, "SELECT * FROM {schema}.distributions") == [
+        {
+            "dataset_id": RICH.dataset_id,
+            "distribution_id": "https://example.org/dist/1",
+            "title": "Zonage",
+            "access_url": None,
+            "download_url": "https://example.org/zonage.zip",
+            "format": "SHP",
+            "media_type": None,
+            "license": RICH.licenses[0],
+            "byte_size": 123456789012,
+            "issued": date(2023, 5, 4),
+            "modified": None,
+            "rights": None,
+        }
+    ]
     historical = _dicts(db, "SELECT * FROM {schema}.historical_datasets ORDER BY dataset")
     assert historical[1] == {
         "dataset": RICH.dataset_id,
@@ -139,30 +150,38 @@ def test_published_run_shows_exact_values(warehouse: Warehouse,
     assert historical[0]["key_words"] is None
 
 
-def test_second_run_replaces_the_views_and_keeps_history(warehouse: Warehouse,
-                                                         db: psycopg.Connection[Any]) -> None:
+def test_second_run_replaces_the_views_and_keeps_history(
+    warehouse: Warehouse, db: psycopg.Connection[Any]
+) -> None:
     first = load_and_publish(warehouse, [record(1), record(2)])
     second = load_and_publish(warehouse, [record(2, title="Renamed"), record(3)])
 
     assert _current_ids(db) == ["https://example.org/d/2", "https://example.org/d/3"]
     assert query(db, "SELECT title FROM {schema}.datasets ORDER BY 1") == [
-        ("Dataset 3",), ("Renamed",)]
+        ("Dataset 3",),
+        ("Renamed",),
+    ]
     assert query(db, "SELECT keyword FROM {schema}.dataset_keywords ORDER BY 1") == [
-        ("k2",), ("k3",)]
-    assert query(db, "SELECT run_id, count(*) FROM {schema}.hist_datasets"
-                     " GROUP BY 1 ORDER BY 1") == [(first, 2), (second, 2)]
+        ("k2",),
+        ("k3",),
+    ]
+    assert query(
+        db, "SELECT run_id, count(*) FROM {schema}.hist_datasets GROUP BY 1 ORDER BY 1"
+    ) == [(first, 2), (second, 2)]
     assert query(db, "SELECT run_id FROM {schema}.current_run") == [(second,)]
 
 
-def test_retention_keeps_only_the_latest_runs_details(target: DatabaseTarget,
-                                                      db: psycopg.Connection[Any]) -> None:
+def test_retention_keeps_only_the_latest_runs_details(
+    target: DatabaseTarget, db: psycopg.Connection[Any]
+) -> None:
     with Warehouse.open(target, keep_runs=1) as warehouse:
         first = load_and_publish(warehouse, [record(1)])
         assert partitions(db) == {f"{t}_r{first}" for t in _tables()}
         second = load_and_publish(warehouse, [record(2)])
         assert partitions(db) == {f"{t}_r{second}" for t in _tables()}
         assert query(db, "SELECT DISTINCT run_id FROM {schema}.hist_dataset_keywords") == [
-            (second,)]
+            (second,)
+        ]
         assert [run.status for run in warehouse.latest_runs()] == ["succeeded"] * 2
     assert _current_ids(db) == ["https://example.org/d/2"]
 
@@ -173,8 +192,7 @@ def _tables() -> tuple[str, ...]:
     return DETAIL_TABLES
 
 
-def test_unpublished_rows_are_invisible(warehouse: Warehouse,
-                                        db: psycopg.Connection[Any]) -> None:
+def test_unpublished_rows_are_invisible(warehouse: Warehouse, db: psycopg.Connection[Any]) -> None:
     load_and_publish(warehouse, [record(1)])
     run_id = warehouse.begin_run("test", "test")
     with warehouse.loader(run_id) as loader:
@@ -185,7 +203,8 @@ def test_unpublished_rows_are_invisible(warehouse: Warehouse,
 
 
 def test_failed_run_leaves_the_previous_publish_and_keeps_its_rejections(
-        warehouse: Warehouse, db: psycopg.Connection[Any]) -> None:
+    warehouse: Warehouse, db: psycopg.Connection[Any]
+) -> None:
     load_and_publish(warehouse, [record(1)])
     run_id = warehouse.begin_run("test", "test")
 
@@ -203,17 +222,22 @@ def test_failed_run_leaves_the_previous_publish_and_keeps_its_rejections(
     assert _status(warehouse)[run_id] == ("failed", "boom")
     assert not any(name.endswith(f"_r{run_id}") for name in partitions(db))
     assert query(db, "SELECT run_id, file, position, reason FROM {schema}.rejections") == [
-        (run_id, "bad.json", "line 1", "not RDF")]
-    assert query(db, "SELECT pages_read, finished_at IS NOT NULL FROM {schema}.runs"
-                     " WHERE run_id = %s", params=(run_id,)) == [(2, True)]
+        (run_id, "bad.json", "line 1", "not RDF")
+    ]
+    assert query(
+        db,
+        "SELECT pages_read, finished_at IS NOT NULL FROM {schema}.runs WHERE run_id = %s",
+        params=(run_id,),
+    ) == [(2, True)]
 
     following = load_and_publish(warehouse, [record(3)])
     assert _current_ids(db) == ["https://example.org/d/3"]
     assert _status(warehouse)[following] == ("succeeded", None)
 
 
-def test_duplicate_dataset_is_rejected_not_loaded(warehouse: Warehouse,
-                                                  db: psycopg.Connection[Any]) -> None:
+def test_duplicate_dataset_is_rejected_not_loaded(
+    warehouse: Warehouse, db: psycopg.Connection[Any]
+) -> None:
     run_id = warehouse.begin_run("test", "test")
     with warehouse.loader(run_id) as loader:
         assert loader.add(record(1), compute(record(1)), "a.json") is True
@@ -221,11 +245,13 @@ def test_duplicate_dataset_is_rejected_not_loaded(warehouse: Warehouse,
     assert (loader.loaded, loader.duplicates) == (1, 1)
     warehouse.publish(run_id, RunCounts(2, 0, 2, 1, 1))
     assert query(db, "SELECT file, dataset_id FROM {schema}.rejections") == [
-        ("b.json", "https://example.org/d/1")]
+        ("b.json", "https://example.org/d/1")
+    ]
 
 
-def test_publish_refuses_counts_that_do_not_match(warehouse: Warehouse,
-                                                  db: psycopg.Connection[Any]) -> None:
+def test_publish_refuses_counts_that_do_not_match(
+    warehouse: Warehouse, db: psycopg.Connection[Any]
+) -> None:
     run_id = warehouse.begin_run("test", "test")
     with warehouse.loader(run_id) as loader:
         loader.add(record(1), compute(record(1)), "a.json")
@@ -247,13 +273,16 @@ def test_closing_with_a_run_in_progress_records_it_interrupted(target: DatabaseT
     assert "closed before" in (error or "")
 
 
-def test_text_that_postgresql_refuses_is_cleaned(warehouse: Warehouse,
-                                                 db: psycopg.Connection[Any]) -> None:
-    bad = record(1, title="nul\x00byte", description="lone \udc80 surrogate",
-                 keywords=("a\x00", "a"))
+def test_text_that_postgresql_refuses_is_cleaned(
+    warehouse: Warehouse, db: psycopg.Connection[Any]
+) -> None:
+    bad = record(
+        1, title="nul\x00byte", description="lone \udc80 surrogate", keywords=("a\x00", "a")
+    )
     load_and_publish(warehouse, [bad])
     assert query(db, "SELECT title, description FROM {schema}.datasets") == [
-        ("nulbyte", "lone ? surrogate")]
+        ("nulbyte", "lone ? surrogate")
+    ]
     assert query(db, "SELECT keyword FROM {schema}.dataset_keywords") == [("a",)]
 
 
@@ -277,8 +306,8 @@ def _many(start: int, count: int) -> Iterator[DatasetRecord]:
 
 @pytest.mark.parametrize("point", ["after_begin", "mid_load", "after_load", "mid_copy"])
 def test_killed_run_leaves_the_previous_publish_and_is_found_stale(
-        target: DatabaseTarget, database_url: str, db: psycopg.Connection[Any],
-        point: str) -> None:
+    target: DatabaseTarget, database_url: str, db: psycopg.Connection[Any], point: str
+) -> None:
     with Warehouse.open(target) as first:
         published = load_and_publish(first, [record(1)])
     dying = Warehouse.open(target)
@@ -287,8 +316,13 @@ def test_killed_run_leaves_the_previous_publish_and_is_found_stale(
         _kill_the_run(database_url)
     elif point == "mid_load":
         with pytest.raises(WarehouseError):
-            _feed(dying, run_id, _many(100, 1000), batch_rows=10,
-                  at_500=lambda: _kill_the_run(database_url))
+            _feed(
+                dying,
+                run_id,
+                _many(100, 1000),
+                batch_rows=10,
+                at_500=lambda: _kill_the_run(database_url),
+            )
     elif point == "after_load":
         with dying.loader(run_id) as loader:
             for rec in _many(100, 100):
@@ -312,8 +346,14 @@ def test_killed_run_leaves_the_previous_publish_and_is_found_stale(
     assert published < run_id < following
 
 
-def _feed(warehouse: Warehouse, run_id: int, records: Iterator[DatasetRecord], *,
-          batch_rows: int, at_500: Callable[[], None] | None = None) -> None:
+def _feed(
+    warehouse: Warehouse,
+    run_id: int,
+    records: Iterator[DatasetRecord],
+    *,
+    batch_rows: int,
+    at_500: Callable[[], None] | None = None,
+) -> None:
     with warehouse.loader(run_id, batch_rows=batch_rows) as loader:
         for number, rec in enumerate(records):
             if number == 500 and at_500 is not None:
@@ -329,8 +369,9 @@ def _load_until_killed_in_copy(warehouse: Warehouse, run_id: int, database_url: 
         deadline = time.monotonic() + 20
         with psycopg.connect(database_url, autocommit=True) as conn:
             while time.monotonic() < deadline:
-                if conn.execute("SELECT 1 FROM pg_stat_progress_copy"
-                                " WHERE tuples_processed > 0").fetchone():
+                if conn.execute(
+                    "SELECT 1 FROM pg_stat_progress_copy WHERE tuples_processed > 0"
+                ).fetchone():
                     seen_copy.set()
                     break
         _kill_the_run(database_url)
@@ -388,8 +429,11 @@ def test_operations_on_a_run_not_in_progress_are_refused(warehouse: Warehouse) -
 
 
 def test_readers_are_never_blocked_and_a_long_reader_only_delays_retention(
-        target: DatabaseTarget, database_url: str, db: psycopg.Connection[Any],
-        caplog: pytest.LogCaptureFixture) -> None:
+    target: DatabaseTarget,
+    database_url: str,
+    db: psycopg.Connection[Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     with Warehouse.open(target, keep_runs=1) as warehouse:
         warehouse.retention_timeout = 0.5
         first = load_and_publish(warehouse, [record(1)])
@@ -406,7 +450,8 @@ def test_readers_are_never_blocked_and_a_long_reader_only_delays_retention(
                 assert _current_ids(other) == ["https://example.org/d/2"]
                 # run 1 is half-way out: no longer visible to new queries
                 assert query(other, "SELECT DISTINCT run_id FROM {schema}.hist_datasets") == [
-                    (second,)]
+                    (second,)
+                ]
             assert "not all dropped" in caplog.text
             assert any(name.endswith(f"_r{first}") for name in partitions(db))
         warehouse.fail(third, "stopped")

@@ -12,15 +12,31 @@ from dcat_quality.errors import WarehouseError
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
 
 TABLES = {
-    "runs", "rejections", "schema_migrations", "hist_datasets", "hist_distributions",
-    "hist_dataset_keywords", "hist_dataset_themes", "hist_dataset_territories",
-    "hist_dataset_spatial", "hist_dataset_licenses", "hist_dataset_access_rights",
+    "runs",
+    "rejections",
+    "schema_migrations",
+    "hist_datasets",
+    "hist_distributions",
+    "hist_dataset_keywords",
+    "hist_dataset_themes",
+    "hist_dataset_territories",
+    "hist_dataset_spatial",
+    "hist_dataset_licenses",
+    "hist_dataset_access_rights",
     "hist_dataset_languages",
 }
 VIEWS = {
-    "current_run", "datasets", "distributions", "dataset_keywords", "dataset_themes",
-    "dataset_territories", "dataset_spatial", "dataset_licenses", "dataset_access_rights",
-    "dataset_languages", "historical_datasets",
+    "current_run",
+    "datasets",
+    "distributions",
+    "dataset_keywords",
+    "dataset_themes",
+    "dataset_territories",
+    "dataset_spatial",
+    "dataset_licenses",
+    "dataset_access_rights",
+    "dataset_languages",
+    "historical_datasets",
 }
 HOSTILE = 'we"ird sch;ema'
 
@@ -63,8 +79,9 @@ def missing_comments(conn: psycopg.Connection[Any], schema: str) -> list[str]:
     return sorted(f"{table}.{column}" if column else table for table, column in rows)
 
 
-def test_migrate_creates_every_table_and_view(warehouse: Warehouse,
-                                              db: psycopg.Connection[Any]) -> None:
+def test_migrate_creates_every_table_and_view(
+    warehouse: Warehouse, db: psycopg.Connection[Any]
+) -> None:
     relations = _relations(db, "dcat_quality")
     assert {name for name, kind in relations.items() if kind in "rp"} == TABLES
     assert {name for name, kind in relations.items() if kind == "v"} == VIEWS
@@ -72,7 +89,8 @@ def test_migrate_creates_every_table_and_view(warehouse: Warehouse,
 
 
 def test_second_migrate_applies_nothing_and_changes_nothing(
-        warehouse: Warehouse, target: DatabaseTarget, db: psycopg.Connection[Any]) -> None:
+    warehouse: Warehouse, target: DatabaseTarget, db: psycopg.Connection[Any]
+) -> None:
     before = _snapshot(db, "dcat_quality")
     assert warehouse.migrate() == 0
     with Warehouse.open(target) as again:  # open migrates too
@@ -80,22 +98,25 @@ def test_second_migrate_applies_nothing_and_changes_nothing(
     assert _snapshot(db, "dcat_quality") == before
 
 
-def test_every_table_view_and_column_has_a_comment(warehouse: Warehouse,
-                                                   db: psycopg.Connection[Any]) -> None:
+def test_every_table_view_and_column_has_a_comment(
+    warehouse: Warehouse, db: psycopg.Connection[Any]
+) -> None:
     load_and_publish(warehouse, [RICH, BLANK])
     warehouse.begin_run("unpublished", "test")  # its partitions exist too
     assert partitions(db)
     assert missing_comments(db, "dcat_quality") == []
 
 
-def test_the_comment_check_sees_a_missing_comment(warehouse: Warehouse,
-                                                  db: psycopg.Connection[Any]) -> None:
+def test_the_comment_check_sees_a_missing_comment(
+    warehouse: Warehouse, db: psycopg.Connection[Any]
+) -> None:
     db.execute("CREATE TABLE dcat_quality.stray (x int)")
     assert missing_comments(db, "dcat_quality") == ["stray", "stray.x"]
 
 
-def test_hostile_schema_name_works_end_to_end(target: DatabaseTarget,
-                                              db: psycopg.Connection[Any]) -> None:
+def test_hostile_schema_name_works_end_to_end(
+    target: DatabaseTarget, db: psycopg.Connection[Any]
+) -> None:
     with Warehouse.open(target, schema=HOSTILE, keep_runs=1) as warehouse:
         assert warehouse.migrate() == 0
         load_and_publish(warehouse, [RICH])
@@ -103,8 +124,10 @@ def test_hostile_schema_name_works_end_to_end(target: DatabaseTarget,
         runs = warehouse.latest_runs()
     assert [run.status for run in runs] == ["succeeded", "succeeded"]
     assert query(db, "SELECT count(*) FROM {schema}.datasets", HOSTILE) == [(2,)]
-    assert query(db, "SELECT dataset FROM {schema}.historical_datasets ORDER BY 1",
-                 HOSTILE) == [(BLANK.dataset_id,), (RICH.dataset_id,)]
+    assert query(db, "SELECT dataset FROM {schema}.historical_datasets ORDER BY 1", HOSTILE) == [
+        (BLANK.dataset_id,),
+        (RICH.dataset_id,),
+    ]
     assert all(name.endswith("_r2") for name in partitions(db, HOSTILE))
     assert missing_comments(db, HOSTILE) == []
     assert "dcat_quality" not in _schemas(db)
@@ -114,8 +137,9 @@ def _schemas(conn: psycopg.Connection[Any]) -> set[str]:
     return {name for (name,) in conn.execute("SELECT nspname FROM pg_namespace").fetchall()}
 
 
-def test_two_schemas_in_one_database_are_independent(target: DatabaseTarget,
-                                                     db: psycopg.Connection[Any]) -> None:
+def test_two_schemas_in_one_database_are_independent(
+    target: DatabaseTarget, db: psycopg.Connection[Any]
+) -> None:
     with Warehouse.open(target, schema="a") as first, Warehouse.open(target, schema="b") as second:
         run_a = first.begin_run("a", "test")
         run_b = second.begin_run("b", "test", wait=False)  # its own lock

@@ -73,8 +73,9 @@ def record(number: int, **fields: Any) -> DatasetRecord:
     return DatasetRecord(dataset_id=f"https://example.org/d/{number}", **values)
 
 
-def load_and_publish(warehouse: Warehouse, records: Iterable[DatasetRecord],
-                     source: str = "test") -> int:
+def load_and_publish(
+    warehouse: Warehouse, records: Iterable[DatasetRecord], source: str = "test"
+) -> int:
     """One complete run of these records; returns its run id."""
     run_id = warehouse.begin_run(source, "test")
     with warehouse.loader(run_id) as loader:
@@ -85,8 +86,12 @@ def load_and_publish(warehouse: Warehouse, records: Iterable[DatasetRecord],
     return run_id
 
 
-def query(conn: psycopg.Connection[Any], template: str, schema: str = "dcat_quality",
-          params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def query(
+    conn: psycopg.Connection[Any],
+    template: str,
+    schema: str = "dcat_quality",
+    params: tuple[Any, ...] = (),
+) -> list[tuple[Any, ...]]:
     """Rows of a query whose ``{schema}`` is the quoted schema name."""
     statement = sql.SQL(template).format(schema=sql.Identifier(schema))  # type: ignore[arg-type]
     return conn.execute(statement, params).fetchall()

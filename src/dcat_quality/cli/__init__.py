@@ -17,7 +17,7 @@ from dcat_quality.cli._common import console, setup_logging
 app = typer.Typer(
     name="dcat-quality",
     help="Metadata-quality observatory for DCAT catalogs: read the dump, score every "
-         "dataset, publish the results in PostgreSQL.",
+    "dataset, publish the results in PostgreSQL.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -32,11 +32,18 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    log_level: Annotated[str, typer.Option(
-        "--log-level", envvar="DCAT_QUALITY_LOG_LEVEL", show_envvar=True,
-        help="Logging level (debug, info, warning, error).")] = "warning",
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    log_level: Annotated[
+        str,
+        typer.Option(
+            "--log-level",
+            envvar="DCAT_QUALITY_LOG_LEVEL",
+            show_envvar=True,
+            help="Logging level (debug, info, warning, error).",
+        ),
+    ] = "warning",
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     setup_logging(log_level)
 

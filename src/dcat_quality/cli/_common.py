@@ -74,6 +74,7 @@ def reported_errors() -> Iterator[None]:
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Kubernetes stops a pod with SIGTERM: end the run the way Ctrl-C does."""
+
     def handler(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 

@@ -49,18 +49,23 @@ from dcat_quality.warehouse.embedded import psql_uri
 SourceOption = Annotated[
     str | None,
     typer.Option(
-        "--source", "-s",
+        "--source",
+        "-s",
         help="Folder, file or s3://bucket/prefix to read (env: DCAT_QUALITY_SOURCE; "
-             "default: s3://$BUCKET_NAME/DUMP_INTEGRATION_JSON/ when BUCKET_NAME is set, "
-             "else the demo sample shipped with the package).",
+        "default: s3://$BUCKET_NAME/DUMP_INTEGRATION_JSON/ when BUCKET_NAME is set, "
+        "else the demo sample shipped with the package).",
         show_default=False,
     ),
 ]
 WorkersOption = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1,
-                 help="Parser processes (env: DCAT_QUALITY_WORKERS; default: the CPU count).",
-                 show_default=False),
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        help="Parser processes (env: DCAT_QUALITY_WORKERS; default: the CPU count).",
+        show_default=False,
+    ),
 ]
 
 
@@ -82,7 +87,8 @@ def _open_warehouse(settings: Settings) -> tuple[Warehouse, DatabaseTarget]:
     if target.embedded:
         err_console.print(
             f"[dim]no database configured: using the embedded PostgreSQL in "
-            f"{settings.home / 'postgres'}[/]")
+            f"{settings.home / 'postgres'}[/]"
+        )
     warehouse = Warehouse.open(target, schema=settings.schema_name, keep_runs=settings.keep_runs)
     return warehouse, target
 
@@ -102,36 +108,55 @@ def _progress() -> Progress:
 
 def _summary(result: RunResult, target: DatabaseTarget, schema: str) -> Table:
     c = result.counts
-    table = Table(title=f"Run {result.run_id} — {result.status}", show_header=False,
-                  title_justify="left")
+    table = Table(
+        title=f"Run {result.run_id} — {result.status}", show_header=False, title_justify="left"
+    )
     table.add_column("what", style="bold")
     table.add_column("value")
     rate = c.datasets_read / result.duration_s if result.duration_s > 0 else 0.0
     table.add_row("source", result.source)
-    table.add_row("pages", f"{c.pages_read} read, {c.pages_rejected} rejected"
-                  + (f", {result.empty_pages} without any dataset" if result.empty_pages else ""))
-    table.add_row("datasets", f"{c.datasets_read} read = {c.datasets_loaded} loaded "
-                  f"+ {c.datasets_rejected} rejected")
-    table.add_row("mean fill rate",
-                  f"{result.mean_fill_rate:.1f} %" if result.mean_fill_rate is not None else "—")
+    table.add_row(
+        "pages",
+        f"{c.pages_read} read, {c.pages_rejected} rejected"
+        + (f", {result.empty_pages} without any dataset" if result.empty_pages else ""),
+    )
+    table.add_row(
+        "datasets",
+        f"{c.datasets_read} read = {c.datasets_loaded} loaded + {c.datasets_rejected} rejected",
+    )
+    table.add_row(
+        "mean fill rate",
+        f"{result.mean_fill_rate:.1f} %" if result.mean_fill_rate is not None else "—",
+    )
     table.add_row("duration", f"{result.duration_s:.1f} s ({rate:,.0f} datasets/s)")
     if result.skipped_objects:
         table.add_row("skipped objects", f"{len(result.skipped_objects)} (not dump pages)")
-    table.add_row("data", f"{target.display}, schema {schema!r} (views datasets, "
-                  "distributions, dataset_keywords, …; rejections in rejections)")
+    table.add_row(
+        "data",
+        f"{target.display}, schema {schema!r} (views datasets, "
+        "distributions, dataset_keywords, …; rejections in rejections)",
+    )
     return table
 
 
 def run(
     source: SourceOption = None,
     workers: WorkersOption = None,
-    allow_rejections: Annotated[bool, typer.Option(
-        "--allow-rejections",
-        help="Exit 0 even when pages or datasets were quarantined (default: exit 3).",
-    )] = False,
-    no_wait: Annotated[bool, typer.Option(
-        "--no-wait", help="Refuse to start (exit 1) when another run holds the warehouse "
-                          "lock, instead of waiting for it.")] = False,
+    allow_rejections: Annotated[
+        bool,
+        typer.Option(
+            "--allow-rejections",
+            help="Exit 0 even when pages or datasets were quarantined (default: exit 3).",
+        ),
+    ] = False,
+    no_wait: Annotated[
+        bool,
+        typer.Option(
+            "--no-wait",
+            help="Refuse to start (exit 1) when another run holds the warehouse "
+            "lock, instead of waiting for it.",
+        ),
+    ] = False,
 ) -> None:
     """Run the whole chain: read the dump, compute the indicators, publish them in PostgreSQL.
 
@@ -154,13 +179,20 @@ def run(
             def on_page(outcome: PageOutcome) -> None:
                 totals["datasets"] += outcome.loaded
                 totals["rejected"] += (outcome.datasets - outcome.loaded) + (
-                    1 if outcome.failure else 0)
-                progress.update(task, advance=1, datasets=totals["datasets"],
-                                rejected=totals["rejected"])
+                    1 if outcome.failure else 0
+                )
+                progress.update(
+                    task, advance=1, datasets=totals["datasets"], rejected=totals["rejected"]
+                )
 
-            result = run_chain(src, warehouse, workers=settings.workers,
-                               on_listing=on_listing, on_page=on_page,
-                               wait_for_lock=not no_wait)
+            result = run_chain(
+                src,
+                warehouse,
+                workers=settings.workers,
+                on_listing=on_listing,
+                on_page=on_page,
+                wait_for_lock=not no_wait,
+            )
         console.print(_summary(result, target, settings.schema_name))
         for failure in result.failures[:10]:
             err_console.print(f"[yellow]rejected[/] {failure.message}")
@@ -187,8 +219,10 @@ def _parsed(src: Source, workers: int) -> Iterator[tuple[PageRef, ParsedPage | P
 
 
 def extract(
-    output: Annotated[Path, typer.Option("--output", "-o",
-                                         help="Table to write: .csv (';'-separated) or .parquet.")],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Table to write: .csv (';'-separated) or .parquet."),
+    ],
     source: SourceOption = None,
     workers: WorkersOption = None,
 ) -> None:
@@ -212,8 +246,10 @@ def extract(
 
         count = write_table(output, RECORD_COLUMNS, rows())
         _write_rejections(output, failures)
-        console.print(f"{count} datasets written to [bold]{output}[/]"
-                      + (f", {len(failures)} pages rejected" if failures else ""))
+        console.print(
+            f"{count} datasets written to [bold]{output}[/]"
+            + (f", {len(failures)} pages rejected" if failures else "")
+        )
         if failures:
             raise typer.Exit(int(ExitCode.REJECTED))
 
@@ -223,33 +259,40 @@ def _write_rejections(output: Path, failures: list[PageFailure]) -> None:
     if not failures:
         path.unlink(missing_ok=True)
         return
-    write_table(path, ["file", "position", "reason"], (
-        {"file": f.file, "position": f.position, "reason": f.message} for f in failures))
+    write_table(
+        path,
+        ["file", "position", "reason"],
+        ({"file": f.file, "position": f.position, "reason": f.message} for f in failures),
+    )
     for failure in failures[:10]:
         err_console.print(f"[yellow]rejected[/] {failure.message}")
 
 
 def transform(
-    input_path: Annotated[Path, typer.Option("--input", "-i",
-                                             help="Table written by `extract`.")],
-    output: Annotated[Path, typer.Option("--output", "-o",
-                                         help="Processed table to write (.csv or .parquet).")],
+    input_path: Annotated[Path, typer.Option("--input", "-i", help="Table written by `extract`.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Processed table to write (.csv or .parquet).")
+    ],
 ) -> None:
     """Manual mode, step 2: add the historical Ecosphères indicators to each row."""
     with reported_errors():
+
         def rows() -> Iterator[dict[str, str | None]]:
             for where, row in read_table(input_path):
                 record = row_record(row, where)
-                yield {**record_row(record, row.get("source_file") or ""),
-                       **indicator_row(ecospheres.compute(record))}
+                yield {
+                    **record_row(record, row.get("source_file") or ""),
+                    **indicator_row(ecospheres.compute(record)),
+                }
 
         count = write_table(output, RECORD_COLUMNS + INDICATOR_COLUMNS, rows())
         console.print(f"{count} datasets with indicators written to [bold]{output}[/]")
 
 
 def load(
-    input_path: Annotated[Path, typer.Option("--input", "-i",
-                                             help="Table written by `extract` or `transform`.")],
+    input_path: Annotated[
+        Path, typer.Option("--input", "-i", help="Table written by `extract` or `transform`.")
+    ],
 ) -> None:
     """Manual mode, step 3: load a table into the warehouse and publish it as one run.
 
@@ -270,15 +313,23 @@ def load(
                     for where, row in read_table(input_path):
                         record = row_record(row, where)
                         read += 1
-                        loader.add(record, ecospheres.compute(record),
-                                   row.get("source_file") or str(input_path))
+                        loader.add(
+                            record,
+                            ecospheres.compute(record),
+                            row.get("source_file") or str(input_path),
+                        )
                     loaded, duplicates = loader.loaded, loader.duplicates
                 warehouse.publish(run_id, RunCounts(0, 0, read, loaded, duplicates))
             except BaseException as exc:
-                warehouse.fail(run_id, str(exc),
-                               status="interrupted" if isinstance(exc, KeyboardInterrupt)
-                               else "failed")
+                warehouse.fail(
+                    run_id,
+                    str(exc),
+                    status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
+                )
                 raise
-        console.print(f"run {run_id}: {read} datasets read, {loaded} loaded and published"
-                      + (f", {duplicates} duplicates rejected" if duplicates else "") + " in "
-                      f"{time.monotonic() - started:.1f} s — {target.display}")
+        console.print(
+            f"run {run_id}: {read} datasets read, {loaded} loaded and published"
+            + (f", {duplicates} duplicates rejected" if duplicates else "")
+            + " in "
+            f"{time.monotonic() - started:.1f} s — {target.display}"
+        )

@@ -72,7 +72,9 @@ def detect_format(data: bytes, name: str) -> str:
     lowered = head[:512].lower()
     if lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered[:200]:
         raise UnsupportedFormatError(
-            name, "an HTML page, not DCAT metadata", position="line 1",
+            name,
+            "an HTML page, not DCAT metadata",
+            position="line 1",
             hint="the export probably failed and saved an error page; fetch the page again",
         )
     if first in (b"{", b"["):
@@ -81,21 +83,33 @@ def detect_format(data: bytes, name: str) -> str:
         if by_name in ("turtle", "ntriples") and not head.startswith((b"<?xml", b"<!")):
             return by_name
         if any(marker in data[:65536] for marker in _ISO_MARKERS) and b"rdf:RDF" not in head:
-            raise UnsupportedFormatError(name, "ISO 19139 metadata, not DCAT",
-                                         position="root element", hint=_ISO_HINT)
+            raise UnsupportedFormatError(
+                name, "ISO 19139 metadata, not DCAT", position="root element", hint=_ISO_HINT
+            )
         return "rdfxml"
     if not head:
-        raise UnsupportedFormatError(name, "the page is empty", position="byte 0",
-                                     hint="re-export the page; an empty file holds no data")
+        raise UnsupportedFormatError(
+            name,
+            "the page is empty",
+            position="byte 0",
+            hint="re-export the page; an empty file holds no data",
+        )
     if data.startswith(b"\x1f\x8b"):
-        raise UnsupportedFormatError(name, "gzip-compressed data in a file not named .gz",
-                                     position="byte 0", hint="rename the file to end in .gz")
+        raise UnsupportedFormatError(
+            name,
+            "gzip-compressed data in a file not named .gz",
+            position="byte 0",
+            hint="rename the file to end in .gz",
+        )
     if by_name in ("jsonld", "rdfxml", "xml"):
         expected = "{ or [" if by_name == "jsonld" else "<"
         raise UnsupportedFormatError(
-            name, f"named like {'JSON' if by_name == 'jsonld' else 'XML'} but does not start "
-            f"with {expected} (starts with {data[:16]!r})", position="byte 0",
-            hint="check what was saved under this name; re-export the page")
+            name,
+            f"named like {'JSON' if by_name == 'jsonld' else 'XML'} but does not start "
+            f"with {expected} (starts with {data[:16]!r})",
+            position="byte 0",
+            hint="check what was saved under this name; re-export the page",
+        )
     return by_name or "turtle"
 
 
@@ -121,10 +135,11 @@ def _resolve_context(value: Any, name: str) -> Any:
         bundled = bundled_context(value)
         if bundled is None:
             raise RemoteContextError(
-                name, f"remote JSON-LD @context {value!r} is not bundled",
+                name,
+                f"remote JSON-LD @context {value!r} is not bundled",
                 position="@context",
                 hint="parsing never uses the network: inline the context in the page, or "
-                     "add a copy under dcat_quality/dcat/contexts/",
+                "add a copy under dcat_quality/dcat/contexts/",
             )
         return bundled
     return value
@@ -153,7 +168,8 @@ def _jsonld_graph(data: bytes, name: str, fast: bool) -> tuple[Graph, str]:
     document = _decode_json(data, name)
     if not isinstance(document, dict | list) or not any(k in data for k in _JSONLD_KEYWORDS):
         raise UnsupportedFormatError(
-            name, "JSON but not JSON-LD (no @context, @graph, @id or @type)",
+            name,
+            "JSON but not JSON-LD (no @context, @graph, @id or @type)",
             position="document root",
             hint="this file is not a DCAT export; check what was saved under this name",
         )
@@ -177,15 +193,22 @@ def _pyoxigraph(data: bytes, fmt: str, name: str) -> Graph:
             position = f"line {exc.lineno}"
             if exc.offset is not None:
                 position += f", column {exc.offset}"
-        label = {"jsonld": "JSON-LD", "turtle": "Turtle", "ntriples": "N-Triples",
-                 "rdfxml": "RDF/XML"}[fmt]
+        label = {
+            "jsonld": "JSON-LD",
+            "turtle": "Turtle",
+            "ntriples": "N-Triples",
+            "rdfxml": "RDF/XML",
+        }[fmt]
         raise RdfSyntaxError(
-            name, f"invalid {label}: {exc.msg}", position=position,
+            name,
+            f"invalid {label}: {exc.msg}",
+            position=position,
             hint="fix the page at its source (the publisher's export) and run again",
         ) from None
     except ValueError as exc:  # e.g. undecodable text inside the parser
-        raise RdfSyntaxError(name, f"unreadable {fmt}: {exc}",
-                             hint="check the file's encoding (UTF-8 expected)") from None
+        raise RdfSyntaxError(
+            name, f"unreadable {fmt}: {exc}", hint="check the file's encoding (UTF-8 expected)"
+        ) from None
 
 
 def _rdfxml_graph(data: bytes, name: str) -> Graph:
@@ -193,12 +216,15 @@ def _rdfxml_graph(data: bytes, name: str) -> Graph:
         check_rdfxml(data)
     except RdfXmlStructureError as exc:
         raise RdfSyntaxError(
-            name, f"invalid RDF/XML: {exc}", position=f"line {exc.line}, column {exc.column}",
+            name,
+            f"invalid RDF/XML: {exc}",
+            position=f"line {exc.line}, column {exc.column}",
             hint="the publisher's RDF/XML breaks the grammar; fix the export at its source",
         ) from None
     except expat.ExpatError as exc:
         raise RdfSyntaxError(
-            name, f"malformed XML: {expat.ErrorString(exc.code)}",
+            name,
+            f"malformed XML: {expat.ErrorString(exc.code)}",
             position=f"line {exc.lineno}, column {exc.offset + 1}",
             hint="the file is truncated or not well-formed XML; export it again",
         ) from None
@@ -211,7 +237,7 @@ def parse_page(data: bytes, name: str, *, fast: bool = True) -> ParsedPage:
     Raises ``PageError`` (with file, position, reason, hint) when the page is unusable.
     """
     if data.startswith(_BOM):
-        data = data[len(_BOM):]
+        data = data[len(_BOM) :]
     fmt = detect_format(data, name)
     parser = "pyoxigraph"
     if fmt == "jsonld":
@@ -223,7 +249,11 @@ def parse_page(data: bytes, name: str, *, fast: bool = True) -> ParsedPage:
     try:
         datasets = extract_datasets(graph)
     except RecursionError:
-        raise PageError(name, "the page nests too deeply to read",
-                        hint="flatten the graph (one node object per subject)") from None
-    return ParsedPage(datasets=datasets, hydra=extract_hydra(graph), parser=parser,
-                      triples=graph.triples)
+        raise PageError(
+            name,
+            "the page nests too deeply to read",
+            hint="flatten the graph (one node object per subject)",
+        ) from None
+    return ParsedPage(
+        datasets=datasets, hydra=extract_hydra(graph), parser=parser, triples=graph.triples
+    )

@@ -13,8 +13,15 @@ RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _SEP = "\x1f"
 #: Attributes that may not appear on a node element (RDF/XML grammar, 7.2.11).
 _FORBIDDEN_ON_NODE = frozenset(
-    RDF_NS + name for name in (
-        "resource", "datatype", "parseType", "li", "RDF", "aboutEach", "aboutEachPrefix",
+    RDF_NS + name
+    for name in (
+        "resource",
+        "datatype",
+        "parseType",
+        "li",
+        "RDF",
+        "aboutEach",
+        "aboutEachPrefix",
         "bagID",
     )
 )
@@ -59,21 +66,29 @@ def check_rdfxml(data: bytes) -> None:
                 return
             kind = "node" if parent_kind in ("rdf", "prop", "prop-collection") else "prop"
             if parent_kind == "prop-empty":
-                fail(f"property element <{_qname(str(parent[2]))}> has rdf:resource or "
-                     f"rdf:nodeID and must be empty, but contains <{_qname(name)}>")
+                fail(
+                    f"property element <{_qname(str(parent[2]))}> has rdf:resource or "
+                    f"rdf:nodeID and must be empty, but contains <{_qname(name)}>"
+                )
             if parent_kind == "prop-literal":
-                fail(f"property element <{_qname(str(parent[2]))}> has rdf:datatype and "
-                     f"cannot contain the element <{_qname(name)}>")
+                fail(
+                    f"property element <{_qname(str(parent[2]))}> has rdf:datatype and "
+                    f"cannot contain the element <{_qname(name)}>"
+                )
             if parent_kind == "prop":
                 parent[1] = int(parent[1]) + 1
                 if int(parent[1]) > 1:
-                    fail(f"property element <{_qname(str(parent[2]))}> holds more than "
-                         f"one node element (<{_qname(name)}>)")
+                    fail(
+                        f"property element <{_qname(str(parent[2]))}> holds more than "
+                        f"one node element (<{_qname(name)}>)"
+                    )
         if kind == "node":
             bad = sorted(a for a in attrs if a.replace(_SEP, "") in _FORBIDDEN_ON_NODE)
             if bad:
-                fail(f"rdf:{bad[0].split(_SEP)[-1]} is not allowed on the node element "
-                     f"<{_qname(name)}>")
+                fail(
+                    f"rdf:{bad[0].split(_SEP)[-1]} is not allowed on the node element "
+                    f"<{_qname(name)}>"
+                )
             stack.append([kind, 0, name])
             return
         if kind == "rdf":
@@ -98,8 +113,10 @@ def check_rdfxml(data: bytes) -> None:
 
     def text(data_text: str) -> None:
         if stack and stack[-1][0] == "prop-empty" and data_text.strip():
-            fail(f"property element <{_qname(str(stack[-1][2]))}> has rdf:resource or "
-                 f"rdf:nodeID and must be empty, but contains text")
+            fail(
+                f"property element <{_qname(str(stack[-1][2]))}> has rdf:resource or "
+                f"rdf:nodeID and must be empty, but contains text"
+            )
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end

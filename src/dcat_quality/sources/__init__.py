@@ -78,7 +78,7 @@ def open_source(
             "by this source yet — give a local folder or an s3://bucket/prefix location"
         )
     if location.startswith("file://"):
-        location = location[len("file://"):]
+        location = location[len("file://") :]
     return LocalSource(Path(location))
 
 

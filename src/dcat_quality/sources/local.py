@@ -70,11 +70,17 @@ class LocalSource:
         try:
             data = path.read_bytes()
         except FileNotFoundError as exc:
-            raise PageError(ref.key, "the file disappeared after the listing",
-                            hint="run again once the dump is complete") from exc
+            raise PageError(
+                ref.key,
+                "the file disappeared after the listing",
+                hint="run again once the dump is complete",
+            ) from exc
         except OSError as exc:
-            raise PageError(ref.key, f"cannot read the file: {exc.strerror or exc}",
-                            hint="check the file's permissions") from exc
+            raise PageError(
+                ref.key,
+                f"cannot read the file: {exc.strerror or exc}",
+                hint="check the file's permissions",
+            ) from exc
         return decode_page(ref.key, data)
 
 

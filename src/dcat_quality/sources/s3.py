@@ -35,16 +35,31 @@ DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 60.0
 
-_DENIED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
-           "InvalidToken", "TokenRefreshRequired", "AllAccessDisabled"}
-_THROTTLED = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout",
-              "RequestTimeTooSkewed", "ServiceUnavailable", "InternalError",
-              "TooManyRequests", "RequestLimitExceeded"}
+_DENIED = {
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "TokenRefreshRequired",
+    "AllAccessDisabled",
+}
+_THROTTLED = {
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "ServiceUnavailable",
+    "InternalError",
+    "TooManyRequests",
+    "RequestLimitExceeded",
+}
 
 
 def split_s3_url(location: str) -> tuple[str, str]:
     """``s3://bucket/prefix`` → (bucket, prefix)."""
-    rest = location[len("s3://"):] if location.startswith("s3://") else location
+    rest = location[len("s3://") :] if location.startswith("s3://") else location
     bucket, _, prefix = rest.partition("/")
     if not bucket:
         raise SourceError(f"no bucket in S3 location {location!r} — write s3://bucket/prefix")
@@ -149,17 +164,21 @@ class S3Source:
             raise self._translate(exc, "list") from None
         self._skipped.sort()
         if self._skipped:
-            log.info("%d object(s) under %s are not dump pages", len(self._skipped),
-                     self.describe())
+            log.info(
+                "%d object(s) under %s are not dump pages", len(self._skipped), self.describe()
+            )
         for key, size in sorted(found):
             yield PageRef(self._url(key), size)
 
     def read(self, ref: PageRef) -> bytes:
         origin = f"s3://{self.bucket}/"
         if not ref.key.startswith(origin):
-            raise PageError(ref.key, f"not an object of {self.describe()}",
-                            hint="read a page with the source that listed it")
-        key = ref.key[len(origin):]
+            raise PageError(
+                ref.key,
+                f"not an object of {self.describe()}",
+                hint="read a page with the source that listed it",
+            )
+        key = ref.key[len(origin) :]
         for attempt in range(1, self._max_attempts + 1):
             try:
                 response = self._client.get_object(Bucket=self.bucket, Key=key)
@@ -206,8 +225,11 @@ class S3Source:
                     "the s3://bucket/prefix location, and the endpoint"
                 )
             if code in ("NoSuchKey", "404") and key is not None:
-                return PageError(self._url(key), "the object disappeared after the listing",
-                                 hint="run again once the dump upload is complete")
+                return PageError(
+                    self._url(key),
+                    "the object disappeared after the listing",
+                    hint="run again once the dump upload is complete",
+                )
             if code in _DENIED or status in (401, 403):
                 return SourceError(
                     f"{doing}: access denied ({code or status}) — check the S3 credentials "

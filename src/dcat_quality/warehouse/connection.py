@@ -77,8 +77,10 @@ def _redact_uri(uri: str) -> str:
             userinfo, hosts = netloc.rsplit("@", 1)
             user = userinfo.split(":", 1)[0]
             netloc = f"{user}:{MASK}@{hosts}" if ":" in userinfo else f"{user}@{hosts}"
-        query = [(k, MASK if k == "password" else v)
-                 for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+        query = [
+            (k, MASK if k == "password" else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ]
         shown = f"{parts.scheme}://{netloc}{parts.path}"
         if query:
             shown += "?" + urlencode(query, safe="/*")
@@ -109,8 +111,9 @@ def resolve_database(settings: Settings) -> DatabaseTarget:
     from dcat_quality.warehouse.embedded import start_embedded  # noqa: PLC0415 (import cycle)
 
     uri = start_embedded(settings.home)
-    return DatabaseTarget(uri, f"embedded PostgreSQL in {settings.home / 'postgres'} ({uri})",
-                          embedded=True)
+    return DatabaseTarget(
+        uri, f"embedded PostgreSQL in {settings.home / 'postgres'} ({uri})", embedded=True
+    )
 
 
 def scrub(message: str, target: DatabaseTarget) -> str:
@@ -122,8 +125,9 @@ def scrub(message: str, target: DatabaseTarget) -> str:
     return message
 
 
-def connect(target: DatabaseTarget, *, autocommit: bool = True,
-            purpose: str = "connect") -> psycopg.Connection[TupleRow]:
+def connect(
+    target: DatabaseTarget, *, autocommit: bool = True, purpose: str = "connect"
+) -> psycopg.Connection[TupleRow]:
     """A connection named ``dcat-quality``, with a bounded connect time."""
     try:
         return psycopg.connect(

@@ -60,8 +60,7 @@ def start_embedded(home: Path) -> str:
         info = server.get_postmaster_info()
     except Exception as exc:
         raise EmbeddedDatabaseError(
-            f"the embedded PostgreSQL in {pgdata} could not start: {exc} — "
-            f"see {pgdata / 'log'}"
+            f"the embedded PostgreSQL in {pgdata} could not start: {exc} — see {pgdata / 'log'}"
         ) from exc
     if info.socket_dir is None:
         raise EmbeddedDatabaseError(f"the embedded PostgreSQL in {pgdata} has no socket")

@@ -22,22 +22,66 @@ _BIGINT_MAX = 2**63 - 1
 #: Table name → columns, in COPY order. ``run_id`` is always first.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "hist_datasets": (
-        "run_id", "dataset_id", "source_file", "is_blank_node", "is_series", "identifier",
-        "title", "title_lang", "description", "description_lang", "issued", "issued_text",
-        "created", "created_text", "modified", "modified_text", "creator", "rights_holder",
-        "publisher", "contact_name", "contact_email", "status_code", "status_label",
-        "catalog", "bbox", "landing_page", "temporal_start", "temporal_end",
-        "accrual_periodicity", "distribution_count", "fill_rate", "filled_fields",
-        "universe", "geo_coverage", "open_access",
+        "run_id",
+        "dataset_id",
+        "source_file",
+        "is_blank_node",
+        "is_series",
+        "identifier",
+        "title",
+        "title_lang",
+        "description",
+        "description_lang",
+        "issued",
+        "issued_text",
+        "created",
+        "created_text",
+        "modified",
+        "modified_text",
+        "creator",
+        "rights_holder",
+        "publisher",
+        "contact_name",
+        "contact_email",
+        "status_code",
+        "status_label",
+        "catalog",
+        "bbox",
+        "landing_page",
+        "temporal_start",
+        "temporal_end",
+        "accrual_periodicity",
+        "distribution_count",
+        "fill_rate",
+        "filled_fields",
+        "universe",
+        "geo_coverage",
+        "open_access",
     ),
     "hist_distributions": (
-        "run_id", "dataset_id", "distribution_id", "title", "access_url", "download_url",
-        "format", "media_type", "license", "byte_size", "issued", "modified", "rights",
+        "run_id",
+        "dataset_id",
+        "distribution_id",
+        "title",
+        "access_url",
+        "download_url",
+        "format",
+        "media_type",
+        "license",
+        "byte_size",
+        "issued",
+        "modified",
+        "rights",
     ),
     "hist_dataset_keywords": ("run_id", "dataset_id", "keyword"),
     "hist_dataset_themes": ("run_id", "dataset_id", "theme"),
     "hist_dataset_territories": (
-        "run_id", "dataset_id", "territory_iri", "kind", "code", "departement",
+        "run_id",
+        "dataset_id",
+        "territory_iri",
+        "kind",
+        "code",
+        "departement",
     ),
     "hist_dataset_spatial": ("run_id", "dataset_id", "spatial_iri"),
     "hist_dataset_licenses": ("run_id", "dataset_id", "license"),
@@ -72,8 +116,9 @@ def _bigint(value: int | None) -> int | None:
     return value
 
 
-def dataset_row(run_id: int, record: DatasetRecord, indicators: EcospheresIndicators,
-                source_file: str) -> Row:
+def dataset_row(
+    run_id: int, record: DatasetRecord, indicators: EcospheresIndicators, source_file: str
+) -> Row:
     """The ``hist_datasets`` row of one dataset."""
     return (
         run_id,
@@ -142,8 +187,9 @@ def _values(run_id: int, dataset_id: str | None, values: tuple[str, ...]) -> Ite
             yield (run_id, dataset_id, clean)
 
 
-def long_rows(run_id: int, record: DatasetRecord,
-              indicators: EcospheresIndicators) -> Iterator[tuple[str, Row]]:
+def long_rows(
+    run_id: int, record: DatasetRecord, indicators: EcospheresIndicators
+) -> Iterator[tuple[str, Row]]:
     """``(table, row)`` for every long-table row of one dataset (empty values skipped)."""
     dataset_id = _text(record.dataset_id)
     for dist in record.distributions:
@@ -153,9 +199,16 @@ def long_rows(run_id: int, record: DatasetRecord,
     for row in _values(run_id, dataset_id, record.themes):
         yield "hist_dataset_themes", row
     for territory in indicators.territories:
-        yield "hist_dataset_territories", (
-            run_id, dataset_id, _text(territory.iri), _text(territory.kind),
-            _text(territory.code), _text(territory.departement),
+        yield (
+            "hist_dataset_territories",
+            (
+                run_id,
+                dataset_id,
+                _text(territory.iri),
+                _text(territory.kind),
+                _text(territory.code),
+                _text(territory.departement),
+            ),
         )
     for row in _values(run_id, dataset_id, record.spatial):
         yield "hist_dataset_spatial", row

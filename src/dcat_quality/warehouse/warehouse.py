@@ -96,8 +96,9 @@ def _migrations() -> list[tuple[int, str, str]]:
 class Warehouse:
     """One warehouse schema on one database; one run at a time per schema."""
 
-    def __init__(self, target: DatabaseTarget, conn: Connection, schema: str,
-                 keep_runs: int) -> None:
+    def __init__(
+        self, target: DatabaseTarget, conn: Connection, schema: str, keep_runs: int
+    ) -> None:
         self.target = target
         self.schema = schema
         self.keep_runs = keep_runs
@@ -110,13 +111,12 @@ class Warehouse:
     # -- life cycle ---------------------------------------------------------------------
 
     @classmethod
-    def open(cls, target: DatabaseTarget, schema: str = "dcat_quality",
-             keep_runs: int = 30) -> Warehouse:
+    def open(
+        cls, target: DatabaseTarget, schema: str = "dcat_quality", keep_runs: int = 30
+    ) -> Warehouse:
         """Connect and bring the schema up to date."""
         if not schema or len(schema.encode("utf-8")) > _MAX_IDENTIFIER or "\x00" in schema:
-            raise WarehouseError(
-                f"invalid schema name {schema!r}: it must have 1 to 63 bytes"
-            )
+            raise WarehouseError(f"invalid schema name {schema!r}: it must have 1 to 63 bytes")
         if keep_runs < 1:
             raise WarehouseError(f"keep_runs must be at least 1, not {keep_runs}")
         warehouse = cls(target, connect(target), schema, keep_runs)
@@ -131,8 +131,11 @@ class Warehouse:
         """Close the connections; a run still open is recorded as interrupted."""
         if self._run_id is not None:
             try:
-                self.fail(self._run_id, "the warehouse was closed before the run was published",
-                          status="interrupted")
+                self.fail(
+                    self._run_id,
+                    "the warehouse was closed before the run was published",
+                    status="interrupted",
+                )
             except WarehouseError as exc:
                 log.warning("run %s could not be recorded as interrupted: %s", self._run_id, exc)
         self._release()
@@ -141,8 +144,12 @@ class Warehouse:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     @contextmanager
@@ -170,23 +177,31 @@ class Warehouse:
             with self._conn.transaction():
                 self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
                 self._conn.execute(self._sql("CREATE SCHEMA IF NOT EXISTS {schema}"))
-                self._conn.execute(self._sql(
-                    "CREATE TABLE IF NOT EXISTS {schema}.schema_migrations ("
-                    " version integer PRIMARY KEY,"
-                    " applied_at timestamptz NOT NULL DEFAULT now())"
-                ))
-                self._conn.execute(self._sql(
-                    "COMMENT ON TABLE {schema}.schema_migrations IS"
-                    " 'Schema versions applied by dcat-quality (it migrates its schema itself)'"
-                ))
-                self._conn.execute(self._sql(
-                    "COMMENT ON COLUMN {schema}.schema_migrations.version IS"
-                    " 'Number of the migration file (NNN_name.sql) applied'"
-                ))
-                self._conn.execute(self._sql(
-                    "COMMENT ON COLUMN {schema}.schema_migrations.applied_at IS"
-                    " 'When the migration was applied'"
-                ))
+                self._conn.execute(
+                    self._sql(
+                        "CREATE TABLE IF NOT EXISTS {schema}.schema_migrations ("
+                        " version integer PRIMARY KEY,"
+                        " applied_at timestamptz NOT NULL DEFAULT now())"
+                    )
+                )
+                self._conn.execute(
+                    self._sql(
+                        "COMMENT ON TABLE {schema}.schema_migrations IS"
+                        " 'Schema versions applied by dcat-quality (it migrates its schema itself)'"
+                    )
+                )
+                self._conn.execute(
+                    self._sql(
+                        "COMMENT ON COLUMN {schema}.schema_migrations.version IS"
+                        " 'Number of the migration file (NNN_name.sql) applied'"
+                    )
+                )
+                self._conn.execute(
+                    self._sql(
+                        "COMMENT ON COLUMN {schema}.schema_migrations.applied_at IS"
+                        " 'When the migration was applied'"
+                    )
+                )
             for version, name, script in _migrations():
                 with self._conn.transaction():
                     self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
@@ -234,8 +249,10 @@ class Warehouse:
             self._clean_up()
             with self._errors("could not record the start of the run"), self._conn.transaction():
                 row = self._conn.execute(
-                    self._sql("INSERT INTO {schema}.runs (source, software_version)"
-                              " VALUES (%s, %s) RETURNING run_id"),
+                    self._sql(
+                        "INSERT INTO {schema}.runs (source, software_version)"
+                        " VALUES (%s, %s) RETURNING run_id"
+                    ),
                     (source, software_version),
                 ).fetchone()
                 assert row is not None
@@ -253,27 +270,41 @@ class Warehouse:
         # We hold the run lock: nobody else is running, so a "running" row is a dead run.
         with self._errors("could not clean up after a stopped run"):
             stale = self._conn.execute(
-                self._sql("UPDATE {schema}.runs SET status = 'failed', error = %s,"
-                          " finished_at = now() WHERE status = 'running' RETURNING run_id"),
+                self._sql(
+                    "UPDATE {schema}.runs SET status = 'failed', error = %s,"
+                    " finished_at = now() WHERE status = 'running' RETURNING run_id"
+                ),
                 (STALE_ERROR,),
             ).fetchall()
         for (run_id,) in stale:
             log.warning("run %s had stopped without finishing: recorded as failed", run_id)
 
     def _create_partition(self, table: str, run_id: int) -> None:
-        names = {"schema": sql.Identifier(self.schema), "table": sql.Identifier(table),
-                 "partition": sql.Identifier(f"{table}_r{run_id}")}
-        self._conn.execute(sql.SQL(
-            "CREATE TABLE {schema}.{partition} (LIKE {schema}.{table} INCLUDING ALL)"
-        ).format(**names))
-        self._conn.execute(sql.SQL(
-            "ALTER TABLE {schema}.{table} ATTACH PARTITION {schema}.{partition}"
-            " FOR VALUES IN ({run_id})"
-        ).format(run_id=sql.Literal(run_id), **names))
-        comment = (f"Rows of run {run_id} in {table} (a partition; dropped when the run "
-                   "fails or falls out of the kept runs).")
-        self._conn.execute(sql.SQL("COMMENT ON TABLE {schema}.{partition} IS {comment}")
-                           .format(comment=sql.Literal(comment), **names))
+        names = {
+            "schema": sql.Identifier(self.schema),
+            "table": sql.Identifier(table),
+            "partition": sql.Identifier(f"{table}_r{run_id}"),
+        }
+        self._conn.execute(
+            sql.SQL(
+                "CREATE TABLE {schema}.{partition} (LIKE {schema}.{table} INCLUDING ALL)"
+            ).format(**names)
+        )
+        self._conn.execute(
+            sql.SQL(
+                "ALTER TABLE {schema}.{table} ATTACH PARTITION {schema}.{partition}"
+                " FOR VALUES IN ({run_id})"
+            ).format(run_id=sql.Literal(run_id), **names)
+        )
+        comment = (
+            f"Rows of run {run_id} in {table} (a partition; dropped when the run "
+            "fails or falls out of the kept runs)."
+        )
+        self._conn.execute(
+            sql.SQL("COMMENT ON TABLE {schema}.{partition} IS {comment}").format(
+                comment=sql.Literal(comment), **names
+            )
+        )
 
     def loader(self, run_id: int, *, batch_rows: int = 2000) -> Loader:
         """A context manager that loads the run's rows in one transaction."""
@@ -294,8 +325,10 @@ class Warehouse:
             self._lock_conn.execute("SELECT 1")  # still holding the lock?
             with self._conn.transaction():
                 row = self._conn.execute(
-                    self._sql("SELECT count(*) FROM {schema}.{partition}",
-                              partition=f"hist_datasets_r{run_id}")
+                    self._sql(
+                        "SELECT count(*) FROM {schema}.{partition}",
+                        partition=f"hist_datasets_r{run_id}",
+                    )
                 ).fetchone()
                 loaded = int(row[0]) if row else 0
                 if loaded != counts.datasets_loaded:
@@ -310,8 +343,14 @@ class Warehouse:
                         " datasets_loaded = %s, datasets_rejected = %s, error = NULL"
                         " WHERE run_id = %s AND status = 'running'"
                     ),
-                    (counts.pages_read, counts.pages_rejected, counts.datasets_read,
-                     counts.datasets_loaded, counts.datasets_rejected, run_id),
+                    (
+                        counts.pages_read,
+                        counts.pages_rejected,
+                        counts.datasets_read,
+                        counts.datasets_loaded,
+                        counts.datasets_rejected,
+                        run_id,
+                    ),
                 ).rowcount
                 if updated != 1:
                     raise WarehouseError(
@@ -322,16 +361,29 @@ class Warehouse:
         self._clean_up()  # retention
         self._release()
 
-    def fail(self, run_id: int, error: str, *,
-             status: Literal["failed", "interrupted"] = "failed",
-             counts: RunCounts | None = None) -> None:
+    def fail(
+        self,
+        run_id: int,
+        error: str,
+        *,
+        status: Literal["failed", "interrupted"] = "failed",
+        counts: RunCounts | None = None,
+    ) -> None:
         """Record the run as failed, drop its partitions and free the lock."""
         self._check_active(run_id)
         try:
             with self._errors(f"could not record the failure of run {run_id}"):
-                values = (None,) * 5 if counts is None else (
-                    counts.pages_read, counts.pages_rejected, counts.datasets_read,
-                    counts.datasets_loaded, counts.datasets_rejected)
+                values = (
+                    (None,) * 5
+                    if counts is None
+                    else (
+                        counts.pages_read,
+                        counts.pages_rejected,
+                        counts.datasets_read,
+                        counts.datasets_loaded,
+                        counts.datasets_rejected,
+                    )
+                )
                 self._conn.execute(
                     self._sql(
                         "UPDATE {schema}.runs SET status = %s, error = %s, finished_at = now(),"
@@ -394,8 +446,7 @@ class Warehouse:
         try:
             self._drop_partitions(self._runs_to_drop() if run_ids is None else run_ids)
         except WarehouseError as exc:
-            log.warning("old run partitions were not all dropped (the next run retries): %s",
-                        exc)
+            log.warning("old run partitions were not all dropped (the next run retries): %s", exc)
 
     def _drop_partitions(self, run_ids: set[int]) -> None:
         """Detach (without blocking readers) and drop the partitions of these runs.
@@ -412,8 +463,9 @@ class Warehouse:
         timeout_ms = str(int(self.retention_timeout * 1000))
         try:
             with self._errors("could not drop old run partitions"):
-                self._conn.execute("SELECT set_config('statement_timeout', %s, false)",
-                                   (timeout_ms,))
+                self._conn.execute(
+                    "SELECT set_config('statement_timeout', %s, false)", (timeout_ms,)
+                )
                 found = self._conn.execute(
                     sql.SQL(
                         "SELECT c.relname, p.relname, coalesce({pending}, false)"
@@ -437,10 +489,14 @@ class Warehouse:
                             mode = " CONCURRENTLY"
                         else:
                             mode = ""
-                        self._conn.execute(self._sql(
-                            "ALTER TABLE {schema}.{parent} DETACH PARTITION {schema}.{partition}"
-                            + mode, parent=parent, partition=name,
-                        ))
+                        self._conn.execute(
+                            self._sql(
+                                "ALTER TABLE {schema}.{parent} DETACH PARTITION {schema}.{partition}"
+                                + mode,
+                                parent=parent,
+                                partition=name,
+                            )
+                        )
                     self._conn.execute(
                         self._sql("DROP TABLE IF EXISTS {schema}.{partition}", partition=name)
                     )
@@ -457,10 +513,12 @@ class Warehouse:
             return
         with self._errors("could not record rejections"), self._conn.transaction():
             cursor = self._conn.cursor()
-            with cursor.copy(self._sql(
-                "COPY {schema}.rejections (run_id, file, position, reason, dataset_id)"
-                " FROM STDIN"
-            )) as copy:
+            with cursor.copy(
+                self._sql(
+                    "COPY {schema}.rejections (run_id, file, position, reason, dataset_id)"
+                    " FROM STDIN"
+                )
+            ) as copy:
                 for row in rows:
                     copy.write_row(row)
 
@@ -486,12 +544,17 @@ class Loader:
         self.duplicates = 0
 
     def __enter__(self) -> Self:
-        self._conn = connect(self._warehouse.target, autocommit=False,
-                             purpose="open the load connection")
+        self._conn = connect(
+            self._warehouse.target, autocommit=False, purpose="open the load connection"
+        )
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         conn = self._conn
         assert conn is not None
         try:
@@ -523,8 +586,9 @@ class Loader:
     def _errors(self, what: str) -> AbstractContextManager[None]:
         return self._warehouse._errors(f"{what} of run {self.run_id}")
 
-    def add(self, record: DatasetRecord, indicators: EcospheresIndicators,
-            source_file: str) -> bool:
+    def add(
+        self, record: DatasetRecord, indicators: EcospheresIndicators, source_file: str
+    ) -> bool:
         """Queue one dataset's rows; False when the dataset was rejected as a duplicate."""
         if self._conn is None:
             raise WarehouseError("the loader is used outside its `with` block")
@@ -544,7 +608,8 @@ class Loader:
         self._seen[key] = source_file
         buffers = self._buffers
         buffers["hist_datasets"].append(
-            _rows.dataset_row(self.run_id, record, indicators, source_file))
+            _rows.dataset_row(self.run_id, record, indicators, source_file)
+        )
         for table, row in _rows.long_rows(self.run_id, record, indicators):
             buffers[table].append(row)
         self.loaded += 1
@@ -553,8 +618,9 @@ class Loader:
             self._flush()
         return True
 
-    def reject(self, file: str, reason: str, *, position: str | None = None,
-               dataset_id: str | None = None) -> None:
+    def reject(
+        self, file: str, reason: str, *, position: str | None = None, dataset_id: str | None = None
+    ) -> None:
         """Record a page or dataset that is not loaded, with the reason."""
         self._rejections.append((self.run_id, file, position, reason, dataset_id))
         if len(self._rejections) >= self._batch_rows:
@@ -589,7 +655,10 @@ class Loader:
         try:
             with self._errors("could not analyze the loaded rows"):
                 for table in _rows.DETAIL_TABLES:
-                    self._conn.execute(sql.SQL("ANALYZE {}.{}").format(
-                        schema, sql.Identifier(f"{table}_r{self.run_id}")))
+                    self._conn.execute(
+                        sql.SQL("ANALYZE {}.{}").format(
+                            schema, sql.Identifier(f"{table}_r{self.run_id}")
+                        )
+                    )
         except WarehouseError as exc:  # the rows are committed; autovacuum will analyze
             log.warning("%s", exc)
