@@ -491,8 +491,8 @@ class Warehouse:
                             mode = ""
                         self._conn.execute(
                             self._sql(
-                                "ALTER TABLE {schema}.{parent} DETACH PARTITION {schema}.{partition}"
-                                + mode,
+                                "ALTER TABLE {schema}.{parent} "
+                                "DETACH PARTITION {schema}.{partition}" + mode,
                                 parent=parent,
                                 partition=name,
                             )
