@@ -34,7 +34,8 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
-        populate_by_name=True,
+        # Off: with it, a field named ``home`` would also read $HOME.
+        populate_by_name=False,
     )
 
     source: str | None = Field(
@@ -158,6 +159,16 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read settings, letting command-line values (not None) win over everything else."""
-    given = {key: value for key, value in overrides.items() if value is not None}
+    """Read settings, letting command-line values (not None) win over everything else.
+
+    ``overrides`` are keyed by field name; each is passed under the field's first alias.
+    """
+    given: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        alias = Settings.model_fields[name].validation_alias
+        if not isinstance(alias, AliasChoices) or not isinstance(alias.choices[0], str):
+            raise TypeError(f"setting {name} has no environment name")
+        given[alias.choices[0]] = value
     return Settings(**given)
