@@ -1,4 +1,7 @@
-"""dcat-quality: a metadata-quality observatory for DCAT data catalogs."""
+"""dcat-quality: a metadata-quality observatory for DCAT data catalogs.
+
+The public API is what ``__all__`` lists; everything else may change without notice.
+"""
 
 from __future__ import annotations
 
@@ -8,3 +11,59 @@ try:
     __version__ = version("dcat-quality")
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
+
+# Imported after __version__: the pipeline records it with each run.
+from dcat_quality.config import Settings, load_settings  # noqa: E402
+from dcat_quality.dcat.parse import parse_page  # noqa: E402
+from dcat_quality.dcat.records import (  # noqa: E402
+    DatasetRecord,
+    DistributionRecord,
+    HydraPage,
+    ParsedPage,
+)
+from dcat_quality.errors import (  # noqa: E402
+    ConfigError,
+    DcatQualityError,
+    EmptySourceError,
+    PageError,
+    SourceError,
+    WarehouseError,
+)
+from dcat_quality.pipeline import RunResult, run_chain  # noqa: E402
+from dcat_quality.quality.ecospheres import EcospheresIndicators  # noqa: E402
+from dcat_quality.sample import write_sample  # noqa: E402
+from dcat_quality.sources import PageRef, Source, open_source  # noqa: E402
+from dcat_quality.warehouse import (  # noqa: E402
+    DatabaseTarget,
+    RunCounts,
+    Warehouse,
+    resolve_database,
+)
+
+__all__ = [
+    "ConfigError",
+    "DatabaseTarget",
+    "DatasetRecord",
+    "DcatQualityError",
+    "DistributionRecord",
+    "EcospheresIndicators",
+    "EmptySourceError",
+    "HydraPage",
+    "PageError",
+    "PageRef",
+    "ParsedPage",
+    "RunCounts",
+    "RunResult",
+    "Settings",
+    "Source",
+    "SourceError",
+    "Warehouse",
+    "WarehouseError",
+    "__version__",
+    "load_settings",
+    "open_source",
+    "parse_page",
+    "resolve_database",
+    "run_chain",
+    "write_sample",
+]
