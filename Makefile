@@ -29,8 +29,8 @@ demo-data: $(VENV)/.demo-installed
 test: $(VENV)/.dev-installed lint typecheck unit
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
@@ -41,8 +41,8 @@ unit: $(VENV)/.dev-installed
 check: lint typecheck
 
 format: $(VENV)/.dev-installed
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests $(wildcard benchmarks)
+	$(BIN)/ruff check --fix src tests $(wildcard benchmarks)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -13,15 +13,15 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
 # Imported after __version__: the pipeline records it with each run.
-from dcat_quality.config import Settings, load_settings  # noqa: E402
-from dcat_quality.dcat.parse import parse_page  # noqa: E402
-from dcat_quality.dcat.records import (  # noqa: E402
+from dcat_quality.config import Settings, load_settings
+from dcat_quality.dcat.parse import parse_page
+from dcat_quality.dcat.records import (
     DatasetRecord,
     DistributionRecord,
     HydraPage,
     ParsedPage,
 )
-from dcat_quality.errors import (  # noqa: E402
+from dcat_quality.errors import (
     ConfigError,
     DcatQualityError,
     EmptySourceError,
@@ -29,11 +29,11 @@ from dcat_quality.errors import (  # noqa: E402
     SourceError,
     WarehouseError,
 )
-from dcat_quality.pipeline import RunResult, run_chain  # noqa: E402
-from dcat_quality.quality.ecospheres import EcospheresIndicators  # noqa: E402
-from dcat_quality.sample import write_sample  # noqa: E402
-from dcat_quality.sources import PageRef, Source, open_source  # noqa: E402
-from dcat_quality.warehouse import (  # noqa: E402
+from dcat_quality.pipeline import RunResult, run_chain
+from dcat_quality.quality.ecospheres import EcospheresIndicators
+from dcat_quality.sample import write_sample
+from dcat_quality.sources import PageRef, Source, open_source
+from dcat_quality.warehouse import (
     DatabaseTarget,
     RunCounts,
     Warehouse,
