@@ -55,6 +55,11 @@ def _first_iri(values: Iterable[Term]) -> str | None:
     return min(iris) if iris else None
 
 
+def _present(values: Iterable[Term]) -> bool:
+    """True when any value is an IRI, a blank node or a non-blank literal."""
+    return any(not isinstance(t, Literal) or t.value.strip() for t in values)
+
+
 def _iri_or_text(values: Iterable[Term]) -> str | None:
     """An IRI when there is one, else the chosen literal's text."""
     values = list(values)
@@ -254,6 +259,10 @@ class _Extractor:
             temporal_end=temporal_end,
             accrual_periodicity=_iri_or_text(g.objects(subject, v.DCT + "accrualPeriodicity")),
             distributions=(),
+            has_contact_point=_present(g.objects(subject, v.DCAT + "contactPoint")),
+            has_publisher=_present(g.objects(subject, v.DCT + "publisher")),
+            has_spatial=_present(spatial_nodes),
+            has_temporal=_present(g.objects(subject, v.DCT + "temporal")),
         )
         return _finish(record, distributions)
 

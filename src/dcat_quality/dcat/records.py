@@ -68,6 +68,12 @@ class DatasetRecord:
     temporal_end: str | None = None
     accrual_periodicity: str | None = None
     distributions: tuple[DistributionRecord, ...] = field(default=())
+    # Presence of a value whatever its shape (a node without name, a period without
+    # dates): the MQA availability checks count the property, not what we can read of it.
+    has_contact_point: bool = False
+    has_publisher: bool = False
+    has_spatial: bool = False
+    has_temporal: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,455 @@
+"""The data.europa.eu Metadata Quality Assessment (MQA), computed as piveau computes it.
+
+23 indicators in five dimensions, 405 points (reference: ``quality-model.md``; piveau
+``piveau-dqv-vocabulary.ttl`` for points, piveau ``scoreMetrics`` for the rules):
+
+* **Best distribution.** Each distribution is summed on its own; the one with the highest
+  total counts and the others are ignored (on a tie, the first in the record's order,
+  which sorts distributions by id). No distribution: every distribution check fails.
+* **Issued / modified once.** The dataset-level date counts only when the best
+  distribution carries no measurement of it. We read the annotator as measuring a
+  distribution date only when it is present [inferred], so the 5 points are won when the
+  best distribution *or* the dataset has the date, and counted once.
+* **Status codes.** An access/download URL scores on a 2xx status. Without a link check
+  for that URL the check is *not measured*: no points won, none at stake.
+* **DCAT-AP compliance** comes from the SHACL stage; without it, not measured.
+* **Ratings** (piveau metrics reporter): Excellent 351–405, Good 221–350,
+  Sufficient 121–220, Bad 0–120. (``piveau-vocabularies`` ``PiveauScoring`` puts 120 in
+  "enough"; the published table and both reporters say Bad, and so do we.)
+
+**Reduced maximum.** When checks are not measured the result says which score variant it
+is (``variant``) and ``max_points`` excludes the unmeasured points. data.europa.eu always
+runs its URL checks, so its rating is on 405; ours rates the score *projected* on 405
+(``total × 405 / max_points``), without rounding: a projected 350.6 is Good, not
+Excellent. With every check measured the projection is the total and the rating is
+exactly data.europa.eu's.
+
+Deviations we know of: a property whose only value is an empty literal, or a
+non-numeric ``dcat:byteSize``, counts as absent (the extraction drops such values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
+from dcat_quality.quality.registry import (
+    MQA_DIMENSIONS,
+    CheckContext,
+    Indicator,
+    Level,
+    Outcome,
+    RegisteredIndicator,
+    Registry,
+    default_registry,
+)
+from dcat_quality.quality.vocabularies import Vocabularies, load_vocabularies
+
+#: Stored with every run so scores from different methodologies are never compared blind.
+METHODOLOGY_VERSION = "data.europa.eu-MQA-405/piveau-dqv-7b29f2a4/dcat-quality-1"
+
+PV = "https://piveau.eu/ns/voc#"
+MAX_POINTS = 405
+DIMENSION_MAX: dict[str, int] = {
+    "findability": 100, "accessibility": 100, "interoperability": 110,
+    "reusability": 75, "contextuality": 20,
+}
+#: (rating, lowest total), best first.
+RATINGS: tuple[tuple[str, int], ...] = (
+    ("excellent", 351), ("good", 221), ("sufficient", 121), ("bad", 0),
+)
+
+FULL = "full"
+WITHOUT_LINK_CHECKS = "without-link-checks"
+WITHOUT_DCAT_AP = "without-dcat-ap"
+WITHOUT_LINK_CHECKS_AND_DCAT_AP = "without-link-checks-and-dcat-ap"
+VARIANTS = (FULL, WITHOUT_LINK_CHECKS, WITHOUT_DCAT_AP, WITHOUT_LINK_CHECKS_AND_DCAT_AP)
+
+_LINK_CHECKS = frozenset({"mqa.access_url_status_code", "mqa.download_url_status_code"})
+_DCAT_AP = "mqa.dcat_ap_compliance"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    """One counted check of a dataset: the dataset × check row of the warehouse."""
+
+    indicator_id: str
+    dimension: str
+    distribution_id: str | None
+    passed: bool | None
+    points_won: int
+    points_at_stake: int
+
+    @property
+    def points_recoverable(self) -> int:
+        """Points a fix would bring (0 when passed or not measured)."""
+        return self.points_at_stake - self.points_won
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionScore:
+    """One distribution summed on its own, to show why the best one was chosen."""
+
+    distribution_id: str
+    by_dimension: Mapping[str, int]
+    total: int
+    is_best: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MqaResult:
+    """The MQA score of one dataset."""
+
+    dataset_id: str
+    methodology_version: str
+    variant: str
+    rows: tuple[CheckRow, ...]
+    by_dimension: Mapping[str, int]
+    max_by_dimension: Mapping[str, int]
+    total: int
+    max_points: int
+    rating: str
+    best_distribution_id: str | None
+    distributions: tuple[DistributionScore, ...]
+
+    @property
+    def projected_total(self) -> float:
+        """The total scaled to 405 points (equal to ``total`` in the full variant)."""
+        return self.total * MAX_POINTS / self.max_points if self.max_points else 0.0
+
+    @property
+    def failed(self) -> tuple[CheckRow, ...]:
+        """Failed checks, most points recoverable first (ties in methodology order)."""
+        failed = [row for row in self.rows if row.passed is False]
+        return tuple(sorted(failed, key=lambda row: -row.points_recoverable))
+
+    @property
+    def not_measured(self) -> tuple[CheckRow, ...]:
+        """Checks this variant could not measure."""
+        return tuple(row for row in self.rows if row.passed is None)
+
+
+def rating_for(total: int, max_points: int = MAX_POINTS) -> str:
+    """The rating of a total, projected on 405 when the maximum is reduced (no rounding)."""
+    if max_points <= 0:
+        return "bad"
+    projected = Fraction(total * MAX_POINTS, max_points)
+    for name, lowest in RATINGS:
+        if projected >= lowest:
+            return name
+    return "bad"
+
+
+# -- checks ------------------------------------------------------------------------------
+
+
+def _filled(value: str | None) -> bool:
+    return value is not None and bool(value.strip())
+
+
+def _status(url: str | None, context: CheckContext) -> bool | None:
+    if url is None or not url.strip():
+        return False  # nothing to check: the check fails whether or not links are checked
+    if context.link_status is None or url not in context.link_status:
+        return None
+    return 200 <= context.link_status[url] <= 299
+
+
+def _vocab(context: CheckContext) -> Vocabularies:
+    return context.vocabularies
+
+
+def _spatial(r: DatasetRecord, c: CheckContext) -> Outcome:
+    return r.has_spatial or bool(r.spatial) or _filled(r.bbox)
+
+
+def _temporal(r: DatasetRecord, c: CheckContext) -> Outcome:
+    return r.has_temporal or _filled(r.temporal_start) or _filled(r.temporal_end)
+
+
+def _contact(r: DatasetRecord, c: CheckContext) -> Outcome:
+    return r.has_contact_point or _filled(r.contact_name) or _filled(r.contact_email)
+
+
+def _publisher(r: DatasetRecord, c: CheckContext) -> Outcome:
+    return r.has_publisher or _filled(r.publisher)
+
+
+def _access_rights(r: DatasetRecord, c: CheckContext) -> Outcome:
+    return bool(r.access_rights) or bool(r.access_rights_iris)
+
+
+def _access_rights_vocab(r: DatasetRecord, c: CheckContext) -> Outcome:
+    return any(iri in _vocab(c).access_rights for iri in r.access_rights_iris)
+
+
+def _format_vocab(d: DistributionRecord, c: CheckContext) -> Outcome:
+    v = _vocab(c)
+    return d.format in v.file_types and d.media_type in v.media_types
+
+
+def _non_proprietary(d: DistributionRecord, c: CheckContext) -> Outcome:
+    return _vocab(c).non_proprietary.matches(d.format, d.media_type)
+
+
+def _machine_readable(d: DistributionRecord, c: CheckContext) -> Outcome:
+    return _vocab(c).machine_readable.matches(d.format, d.media_type)
+
+
+_LABEL_HINT = (" Un libellé (« CSV », « ESRI Shapefile (SHP) ») n'est pas une valeur de "
+               "vocabulaire : remplacer le nœud étiqueté par l'IRI.")
+_FORMAT_IRI = "http://publications.europa.eu/resource/authority/file-type/CSV"
+_MEDIA_IRI = "https://www.iana.org/assignments/media-types/text/csv"
+
+#: (name, metric, dimension, points, level, property, label_fr, label_en, rationale,
+#:  fix hint, check) — in the order of the methodology table.
+_MQA: tuple[tuple[str, str, str, int, Level, str, str, str, str, str, Any], ...] = (
+    ("keyword_availability", "keywordAvailability", "findability", 30, "dataset",
+     "dcat:keyword", "Mots-clés", "Keyword usage",
+     "Keywords let users find the dataset by search terms.",
+     "Ajouter au moins un dcat:keyword (littéral @fr) au jeu de données.",
+     lambda r, c: bool(r.keywords)),
+    ("category_availability", "categoryAvailability", "findability", 30, "dataset",
+     "dcat:theme", "Thèmes", "Categories",
+     "A theme places the dataset in the portal's browsing categories.",
+     "Ajouter au moins un dcat:theme, de préférence une IRI de http://publications.europa.eu/"
+     "resource/authority/data-theme/ (par ex. …/data-theme/ENVI).",
+     lambda r, c: bool(r.themes)),
+    ("spatial_availability", "spatialAvailability", "findability", 20, "dataset",
+     "dct:spatial", "Couverture géographique", "Geo search",
+     "A spatial coverage lets users find data by place.",
+     "Renseigner dct:spatial (IRI INSEE ou dct:Location avec dcat:bbox).",
+     _spatial),
+    ("temporal_availability", "temporalAvailability", "findability", 20, "dataset",
+     "dct:temporal", "Couverture temporelle", "Time-based search",
+     "A temporal coverage lets users find data by period.",
+     "Renseigner dct:temporal : un dct:PeriodOfTime avec dcat:startDate et dcat:endDate.",
+     _temporal),
+    ("access_url_status_code", "accessUrlStatusCode", "accessibility", 50, "distribution",
+     "dcat:accessURL", "URL d'accès joignable", "AccessURL accessibility",
+     "The access URL must answer (HTTP 2xx) for the data to be reachable.",
+     "Corriger dcat:accessURL de la distribution pour qu'elle réponde en HTTP 2xx "
+     "(lien mort, redirection en boucle ou hôte injoignable).",
+     lambda d, c: _status(d.access_url, c)),
+    ("download_url_availability", "downloadUrlAvailability", "accessibility", 20,
+     "distribution", "dcat:downloadURL", "URL de téléchargement", "DownloadURL",
+     "A direct download URL lets users and machines fetch the file.",
+     "Ajouter dcat:downloadURL avec le lien direct vers le fichier.",
+     lambda d, c: _filled(d.download_url)),
+    ("download_url_status_code", "downloadUrlStatusCode", "accessibility", 30,
+     "distribution", "dcat:downloadURL", "URL de téléchargement joignable",
+     "DownloadURL accessibility",
+     "The download URL must answer (HTTP 2xx) for the file to be fetched.",
+     "Ajouter ou corriger dcat:downloadURL pour qu'elle réponde en HTTP 2xx.",
+     lambda d, c: _status(d.download_url, c)),
+    ("format_availability", "formatAvailability", "interoperability", 20, "distribution",
+     "dct:format", "Format", "Format",
+     "The format tells users which tools open the file.",
+     f"Renseigner dct:format de la distribution, par ex. <{_FORMAT_IRI}>.",
+     lambda d, c: _filled(d.format)),
+    ("media_type_availability", "mediaTypeAvailability", "interoperability", 10,
+     "distribution", "dcat:mediaType", "Type de média", "Media type",
+     "The media type tells machines how to read the file.",
+     f"Renseigner dcat:mediaType avec le type IANA, par ex. <{_MEDIA_IRI}>.",
+     lambda d, c: _filled(d.media_type)),
+    ("format_media_type_vocabulary_alignment", "formatMediaTypeVocabularyAlignment",
+     "interoperability", 10, "distribution", "dct:format, dcat:mediaType",
+     "Format et type de média issus des vocabulaires",
+     "Format / media type from vocabulary",
+     "Controlled values make formats comparable across catalogs.",
+     "Utiliser pour dct:format une IRI du vocabulaire européen des types de fichiers "
+     f"(<{_FORMAT_IRI}>) et pour dcat:mediaType une IRI IANA (<{_MEDIA_IRI}>) : les "
+     "deux sont exigés." + _LABEL_HINT,
+     _format_vocab),
+    ("format_media_type_non_proprietary", "formatMediaTypeNonProprietary",
+     "interoperability", 20, "distribution", "dct:format, dcat:mediaType",
+     "Format non propriétaire", "Non-proprietary",
+     "Open formats can be read without licensed software.",
+     "Publier aussi une distribution dans un format ouvert (CSV, GeoJSON, GeoPackage…) "
+     "et la décrire par son IRI de type de fichier ou son type IANA." + _LABEL_HINT,
+     _non_proprietary),
+    ("format_media_type_machine_readable", "formatMediaTypeMachineInterpretable",
+     "interoperability", 20, "distribution", "dct:format, dcat:mediaType",
+     "Format lisible par machine", "Machine readable",
+     "Structured formats can be processed automatically.",
+     "Publier une distribution structurée (CSV, JSON, GeoJSON, SHP, GPKG…) décrite par "
+     "son IRI de type de fichier ou son type IANA." + _LABEL_HINT,
+     _machine_readable),
+    ("dcat_ap_compliance", "dcatApCompliance", "interoperability", 30, "dataset",
+     "(fiche entière)", "Conformité DCAT-AP", "DCAT-AP compliance",
+     "A record valid against the DCAT-AP shapes is harvested without loss.",
+     "Corriger les violations SHACL DCAT-AP listées pour ce jeu de données.",
+     lambda r, c: c.dcat_ap_compliant),
+    ("licence_availability", "licenceAvailability", "reusability", 20, "distribution",
+     "dct:license", "Licence", "Licence information",
+     "Without a licence, reuse is legally uncertain.",
+     "Indiquer dct:license sur chaque distribution, par ex. "
+     "<https://spdx.org/licenses/etalab-2.0>.",
+     lambda d, c: _filled(d.license)),
+    ("known_licence", "knownLicence", "reusability", 10, "distribution",
+     "dct:license", "Licence connue", "Licence vocabulary",
+     "A licence from a known list can be interpreted automatically.",
+     "Utiliser l'IRI d'une licence connue : <http://publications.europa.eu/resource/"
+     "authority/licence/ETALAB_2_0> ou <https://spdx.org/licenses/etalab-2.0> ; un "
+     "libellé ou une URL de PDF locale ne compte pas.",
+     lambda d, c: d.license in _vocab(c).licences),
+    ("access_rights_availability", "accessRightsAvailability", "reusability", 10, "dataset",
+     "dct:accessRights", "Conditions d'accès", "Access restrictions",
+     "Users must know whether they may access the data.",
+     "Renseigner dct:accessRights du jeu de données.",
+     _access_rights),
+    ("access_rights_vocabulary_alignment", "accessRightsVocabularyAlignment", "reusability",
+     5, "dataset", "dct:accessRights", "Conditions d'accès issues du vocabulaire",
+     "Access restrictions vocabulary",
+     "The EU access-right values are understood by every DCAT-AP portal.",
+     "Donner à dct:accessRights l'IRI <http://publications.europa.eu/resource/authority/"
+     "access-right/PUBLIC> (ou RESTRICTED, NON_PUBLIC) ; un texte libre, même juste, "
+     "ne compte pas.",
+     _access_rights_vocab),
+    ("contact_point_availability", "contactPointAvailability", "reusability", 20, "dataset",
+     "dcat:contactPoint", "Point de contact", "Contact point",
+     "Users need someone to ask about the data.",
+     "Ajouter dcat:contactPoint (vcard:Kind avec vcard:fn et vcard:hasEmail).",
+     _contact),
+    ("publisher_availability", "publisherAvailability", "reusability", 10, "dataset",
+     "dct:publisher", "Éditeur", "Publisher",
+     "The publisher is accountable for the data.",
+     "Ajouter dct:publisher (foaf:Organization avec foaf:name) ; dct:rightsHolder ne le "
+     "remplace pas.",
+     _publisher),
+    ("rights_availability", "rightsAvailability", "contextuality", 5, "distribution",
+     "dct:rights", "Droits", "Rights",
+     "A rights statement explains reuse conditions beyond the licence.",
+     "Ajouter dct:rights (dct:RightsStatement avec rdfs:label) à la distribution.",
+     lambda d, c: _filled(d.rights)),
+    ("byte_size_availability", "byteSizeAvailability", "contextuality", 5, "distribution",
+     "dcat:byteSize", "Taille du fichier", "File size",
+     "The size tells users what a download costs.",
+     "Renseigner dcat:byteSize (entier, en octets) sur la distribution.",
+     lambda d, c: d.byte_size is not None),
+    ("date_issued_availability", "dateIssuedAvailability", "contextuality", 5,
+     "dataset+distribution", "dct:issued", "Date de publication", "Date of issue",
+     "The issue date tells users how old the data is.",
+     "Renseigner dct:issued (xsd:date) sur le jeu de données ou sa distribution.",
+     lambda r, c: _filled(r.issued)),
+    ("date_modified_availability", "dateModifiedAvailability", "contextuality", 5,
+     "dataset+distribution", "dct:modified", "Date de modification", "Modification date",
+     "The modification date tells users whether the data is current.",
+     "Renseigner dct:modified (xsd:date) à chaque mise à jour, sur le jeu de données ou "
+     "sa distribution.",
+     lambda r, c: _filled(r.modified)),
+)
+
+
+def register_mqa(registry: Registry) -> None:
+    """Register the 23 MQA indicators (the same call a custom indicator uses)."""
+    for (name, metric, dimension, points, level, prop, label_fr, label_en, rationale,
+         hint, check) in _MQA:
+        registry.register(
+            Indicator(
+                id=f"mqa.{name}", family="mqa", dimension=dimension, points=points,
+                level=level, label_fr=label_fr, label_en=label_en, rationale=rationale,
+                fix_hint_fr=hint, dcat_property=prop, metric_iri=PV + metric,
+            ),
+            check=check,
+        )
+
+
+# -- scoring -----------------------------------------------------------------------------
+
+
+def _row(entry: RegisteredIndicator, distribution_id: str | None, outcome: Outcome) -> CheckRow:
+    ind = entry.indicator
+    passed = None if outcome is None else bool(outcome)
+    return CheckRow(
+        indicator_id=ind.id, dimension=ind.dimension, distribution_id=distribution_id,
+        passed=passed, points_won=ind.points if passed else 0,
+        points_at_stake=0 if passed is None else ind.points,
+    )
+
+
+def _by_dimension(rows: list[CheckRow], attr: str) -> dict[str, int]:
+    sums = dict.fromkeys(MQA_DIMENSIONS, 0)
+    for row in rows:
+        sums[row.dimension] += getattr(row, attr)
+    return sums
+
+
+def score_dataset(
+    record: DatasetRecord,
+    *,
+    link_status: Mapping[str, int] | None = None,
+    dcat_ap_compliant: bool | None = None,
+    registry: Registry | None = None,
+    vocabularies: Vocabularies | None = None,
+) -> MqaResult:
+    """The MQA score of one dataset.
+
+    Args:
+        record: the dataset and its distributions.
+        link_status: URL → HTTP status from the link-check stage; URLs missing from it
+            (or ``None``: no stage) leave their checks not measured.
+        dcat_ap_compliant: the SHACL verdict; ``None`` leaves the check not measured.
+        registry: where the ``mqa.*`` indicators are read from (the default registry).
+        vocabularies: the vocabularies to match against (the bundled ones).
+    """
+    registry = registry or default_registry()
+    context = CheckContext(link_status, dcat_ap_compliant,
+                           vocabularies or load_vocabularies())
+    entries = registry.family("mqa")
+    if len(entries) != 23:
+        raise ValueError(f"the registry holds {len(entries)} MQA indicators, not 23")
+    per_dataset = [e for e in entries if e.indicator.level == "dataset"]
+    per_distribution = [e for e in entries if e.indicator.level == "distribution"]
+    dates = [e for e in entries if e.indicator.level == "dataset+distribution"]
+
+    candidates: list[tuple[str, list[CheckRow], int]] = []
+    for dist in record.distributions:
+        rows = [_row(e, dist.distribution_id, e.check(dist, context)) for e in per_distribution]
+        # a distribution date is measured (and scores) only when present, see docstring
+        rows += [_row(e, dist.distribution_id, True) for e in dates if e.check(dist, context)]
+        candidates.append((dist.distribution_id, rows, sum(r.points_won for r in rows)))
+    best = None
+    for candidate in candidates:  # strictly greater: on a tie the first one stays
+        if best is None or candidate[2] > best[2]:
+            best = candidate
+
+    counted: dict[str, CheckRow] = {}
+    if best is not None:
+        counted.update((row.indicator_id, row) for row in best[1])
+    else:
+        counted.update((e.indicator.id, _row(e, None, False)) for e in per_distribution)
+    for e in dates:
+        if e.indicator.id not in counted:
+            counted[e.indicator.id] = _row(e, None, e.check(record, context))
+    counted.update((e.indicator.id, _row(e, None, e.check(record, context)))
+                   for e in per_dataset)
+    rows = [counted[e.indicator.id] for e in entries]
+
+    unmeasured = {row.indicator_id for row in rows if row.passed is None}
+    no_links, no_shacl = bool(unmeasured & _LINK_CHECKS), _DCAT_AP in unmeasured
+    variant = (WITHOUT_LINK_CHECKS_AND_DCAT_AP if no_links and no_shacl
+               else WITHOUT_LINK_CHECKS if no_links
+               else WITHOUT_DCAT_AP if no_shacl else FULL)
+    total = sum(row.points_won for row in rows)
+    max_points = sum(row.points_at_stake for row in rows)
+    return MqaResult(
+        dataset_id=record.dataset_id,
+        methodology_version=METHODOLOGY_VERSION,
+        variant=variant,
+        rows=tuple(rows),
+        by_dimension=_by_dimension(rows, "points_won"),
+        max_by_dimension=_by_dimension(rows, "points_at_stake"),
+        total=total,
+        max_points=max_points,
+        rating=rating_for(total, max_points),
+        best_distribution_id=best[0] if best else None,
+        distributions=tuple(
+            DistributionScore(dist_id, _by_dimension(dist_rows, "points_won"), dist_total,
+                              best is not None and dist_id == best[0] and dist_rows is best[1])
+            for dist_id, dist_rows, dist_total in candidates
+        ),
+    )

@@ -1,0 +1,283 @@
+"""The indicator registry: every indicator's id, dimension, points, labels and fix hint.
+
+One mechanism registers everything: ``Registry.register(Indicator(...), check=fn)`` (or the
+``@registry.indicator(Indicator(...))`` decorator). The built-in Ecosphères indicators
+(below) and the 23 MQA indicators (``quality.mqa``) go through it exactly as a custom
+indicator would, so the dictionary Metabase shows and ``dcat-quality indicators`` can
+never disagree with what is computed.
+
+A check receives the record of its level (``DatasetRecord`` or ``DistributionRecord``;
+both for ``dataset+distribution``) and a ``CheckContext``, and returns ``True``/``False``,
+``None`` when it cannot be measured (no link check, no SHACL run), or a number for
+``kind="measure"`` indicators such as the fill rate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+
+from dcat_quality.dcat.records import DatasetRecord
+from dcat_quality.quality.ecospheres import FILL_RATE_FIELDS, compute, is_open_access, status_code
+from dcat_quality.quality.geo import parse_insee
+from dcat_quality.quality.vocabularies import Vocabularies, load_vocabularies
+
+Level = Literal["dataset", "distribution", "dataset+distribution"]
+Kind = Literal["check", "measure"]
+Outcome = bool | float | None
+Check = Callable[[Any, "CheckContext"], Outcome]
+
+#: The five MQA dimensions, in the methodology's order.
+MQA_DIMENSIONS: tuple[str, ...] = (
+    "findability", "accessibility", "interoperability", "reusability", "contextuality",
+)
+#: Dimensions of the informational (0-point) Ecosphères indicators.
+ECOSPHERES_DIMENSIONS: tuple[str, ...] = ("completeness", "access")
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """What an indicator is, independent of how it is computed."""
+
+    id: str
+    family: str
+    dimension: str
+    points: int
+    level: Level
+    label_fr: str
+    label_en: str
+    rationale: str
+    fix_hint_fr: str
+    dcat_property: str
+    metric_iri: str | None = None
+    kind: Kind = "check"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    """What checks may need beyond the record: measurements made elsewhere.
+
+    ``link_status`` maps a URL to the HTTP status the link checker got (or a pseudo-code
+    such as 1100 for an unreachable host); a URL absent from it is not measured.
+    ``dcat_ap_compliant`` is the SHACL verdict, ``None`` when SHACL did not run.
+    """
+
+    link_status: Mapping[str, int] | None = None
+    dcat_ap_compliant: bool | None = None
+    vocabularies: Vocabularies = field(default_factory=load_vocabularies)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredIndicator:
+    """An indicator and the function computing it."""
+
+    indicator: Indicator
+    check: Check
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """One indicator's outcome on a dataset (``distribution_id`` None) or a distribution."""
+
+    indicator_id: str
+    distribution_id: str | None
+    value: Outcome
+
+
+class Registry:
+    """An ordered set of indicators, each registered once under a stable id."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, RegisteredIndicator] = {}
+
+    def register(self, indicator: Indicator, *, check: Check) -> Indicator:
+        """Add an indicator; refuse a malformed or duplicate id and negative points."""
+        if not _ID.match(indicator.id):
+            raise ValueError(
+                f"indicator id {indicator.id!r} must look like 'family.name' "
+                "(lower case, digits and underscores)"
+            )
+        if not indicator.id.startswith(indicator.family + "."):
+            raise ValueError(f"indicator id {indicator.id!r} must start with its family "
+                             f"{indicator.family!r}")
+        if indicator.id in self._entries:
+            raise ValueError(f"indicator {indicator.id!r} is already registered")
+        if indicator.points < 0:
+            raise ValueError(f"indicator {indicator.id!r}: points must be >= 0")
+        if indicator.kind == "measure" and indicator.points:
+            raise ValueError(f"indicator {indicator.id!r}: a measure carries no points")
+        self._entries[indicator.id] = RegisteredIndicator(indicator, check)
+        return indicator
+
+    def indicator(self, indicator: Indicator) -> Callable[[Check], Check]:
+        """Decorator form of ``register``."""
+        def decorate(check: Check) -> Check:
+            self.register(indicator, check=check)
+            return check
+        return decorate
+
+    def __iter__(self) -> Iterator[Indicator]:
+        return (entry.indicator for entry in self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, indicator_id: object) -> bool:
+        return indicator_id in self._entries
+
+    def get(self, indicator_id: str) -> Indicator:
+        """The indicator registered under this id (KeyError names the known families)."""
+        try:
+            return self._entries[indicator_id].indicator
+        except KeyError:
+            families = sorted({i.family for i in self})
+            raise KeyError(f"no indicator {indicator_id!r}; families: {families}") from None
+
+    def entry(self, indicator_id: str) -> RegisteredIndicator:
+        """Indicator and check registered under this id."""
+        self.get(indicator_id)
+        return self._entries[indicator_id]
+
+    def family(self, name: str) -> tuple[RegisteredIndicator, ...]:
+        """Every entry of one family, in registration order."""
+        return tuple(e for e in self._entries.values() if e.indicator.family == name)
+
+    def evaluate(self, record: DatasetRecord, context: CheckContext | None = None,
+                 family: str | None = None) -> tuple[Evaluation, ...]:
+        """Raw outcomes of every (or one family's) indicator, without any scoring rule."""
+        context = context or CheckContext()
+        out: list[Evaluation] = []
+        for entry in self._entries.values():
+            ind = entry.indicator
+            if family is not None and ind.family != family:
+                continue
+            if ind.level in ("dataset", "dataset+distribution"):
+                out.append(Evaluation(ind.id, None, entry.check(record, context)))
+            if ind.level in ("distribution", "dataset+distribution"):
+                out.extend(Evaluation(ind.id, d.distribution_id, entry.check(d, context))
+                           for d in record.distributions)
+        return tuple(out)
+
+
+# -- built-in Ecosphères indicators ------------------------------------------------------
+
+
+def _filled(value: object) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, tuple):
+        return any(_filled(item) for item in value)
+    return True
+
+
+def _ecospheres_value(record: DatasetRecord, name: str) -> object:
+    """The value ``ecospheres.compute`` counts for one of its nine fill-rate fields."""
+    values: dict[str, object] = {
+        "catalog": record.catalog,
+        "contact_point": record.contact_email,
+        "licenses": record.licenses,
+        "modification": record.modified,
+        "rights_holder": record.rights_holder,
+        "right_statement": record.access_rights,
+        "spatial": tuple(t.iri for t in map(parse_insee, record.spatial) if t is not None),
+        "status": status_code(record.status),
+        "title": record.title,
+    }
+    return values[name]
+
+
+#: field → (French label, English label, DCAT property, French fix hint)
+_ECOSPHERES_FIELDS: dict[str, tuple[str, str, str, str]] = {
+    "catalog": ("Catalogue renseigné", "Catalog filled", "dcat:inCatalog",
+                "Rattacher la fiche à son catalogue source (dcat:CatalogRecord → "
+                "dcat:inCatalog avec un dct:title)."),
+    "contact_point": ("Adresse de contact renseignée", "Contact e-mail filled",
+                      "dcat:contactPoint", "Ajouter un dcat:contactPoint (vcard:Kind) avec "
+                      "vcard:hasEmail « mailto:adresse@exemple.fr »."),
+    "licenses": ("Licence renseignée", "Licence filled", "dct:license",
+                 "Indiquer dct:license sur chaque distribution, par ex. "
+                 "https://spdx.org/licenses/etalab-2.0 (Licence Ouverte 2.0)."),
+    "modification": ("Date de modification renseignée", "Modification date filled",
+                     "dct:modified", "Renseigner dct:modified du jeu de données "
+                     "(xsd:date, AAAA-MM-JJ) à chaque mise à jour."),
+    "rights_holder": ("Détenteur des droits renseigné", "Rights holder filled",
+                      "dct:rightsHolder", "Indiquer dct:rightsHolder (foaf:Organization "
+                      "avec foaf:name) ; attention, « dct:rights_holder » n'est pas une "
+                      "propriété DCAT."),
+    "right_statement": ("Conditions d'accès renseignées", "Access rights filled",
+                        "dct:accessRights", "Renseigner dct:accessRights, idéalement "
+                        "http://publications.europa.eu/resource/authority/access-right/PUBLIC."),
+    "spatial": ("Territoire INSEE renseigné", "INSEE territory filled", "dct:spatial",
+                "Indiquer dct:spatial avec l'IRI INSEE du territoire, par ex. "
+                "http://id.insee.fr/geo/departement/74."),
+    "status": ("Statut renseigné", "Status filled", "adms:status",
+               "Indiquer adms:status, par ex. http://publications.europa.eu/resource/"
+               "authority/dataset-status/COMPLETED."),
+    "title": ("Titre renseigné", "Title filled", "dct:title",
+              "Donner un dct:title explicite en français (@fr)."),
+}
+
+
+def _field_check(name: str) -> Check:
+    def check(record: DatasetRecord, context: CheckContext) -> Outcome:
+        return _filled(_ecospheres_value(record, name))
+    return check
+
+
+def register_ecospheres(registry: Registry) -> None:
+    """Register the historical Ecosphères indicators (informational, 0 MQA points)."""
+    registry.register(
+        Indicator(
+            id="ecospheres.fill_rate", family="ecospheres", dimension="completeness",
+            points=0, level="dataset", kind="measure",
+            label_fr="Taux de remplissage", label_en="Fill rate",
+            rationale="Share of the nine fields the historical Ecosphères dashboard tracks.",
+            fix_hint_fr="Compléter les champs signalés « non renseignés » ci-dessous.",
+            dcat_property="(9 propriétés)",
+        ),
+        check=lambda record, context: compute(record).fill_rate,
+    )
+    for name in FILL_RATE_FIELDS:
+        label_fr, label_en, prop, hint = _ECOSPHERES_FIELDS[name]
+        registry.register(
+            Indicator(
+                id=f"ecospheres.filled_{name}", family="ecospheres",
+                dimension="completeness", points=0, level="dataset",
+                label_fr=label_fr, label_en=label_en,
+                rationale=f"One of the nine fields of the Ecosphères fill rate ({name}).",
+                fix_hint_fr=hint, dcat_property=prop,
+            ),
+            check=_field_check(name),
+        )
+    registry.register(
+        Indicator(
+            id="ecospheres.open_access", family="ecospheres", dimension="access",
+            points=0, level="dataset",
+            label_fr="Accès public sans restriction", label_en="Open public access",
+            rationale="The access-rights statement says public access is unrestricted.",
+            fix_hint_fr="Si l'accès est libre, l'indiquer dans dct:accessRights "
+                        "(« Pas de restriction d'accès public selon INSPIRE » ou l'IRI "
+                        "…/access-right/PUBLIC).",
+            dcat_property="dct:accessRights",
+        ),
+        check=lambda record, context: is_open_access(record.access_rights),
+    )
+
+
+@cache
+def default_registry() -> Registry:
+    """The built-in indicators: Ecosphères, then the 23 MQA ones."""
+    # mqa imports this module to register into it; import it only when needed
+    from dcat_quality.quality.mqa import register_mqa  # noqa: PLC0415
+
+    registry = Registry()
+    register_ecospheres(registry)
+    register_mqa(registry)
+    return registry
