@@ -7,7 +7,9 @@ temporary folder; each test that asks for ``database_url`` gets a fresh database
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -74,8 +76,13 @@ def realdata() -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of a real PostgreSQL server's maintenance database."""
+def postgres_server_url() -> Iterator[str]:
+    """URL of a real PostgreSQL server's maintenance database.
+
+    The pgserver data folder is not under pytest's basetemp: pytest prunes old basetemp
+    folders, which would pull the data folder from under a server still in use by a
+    concurrent session.
+    """
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         yield url
@@ -84,11 +91,13 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
         warnings.simplefilter("ignore")
         import pgserver
 
-    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    folder = Path(tempfile.mkdtemp(prefix="dcat-quality-test-pg-"))
+    server = pgserver.get_server(folder, cleanup_mode="stop")
     try:
         yield server.get_uri()
     finally:
         server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _with_database(url: str, name: str) -> str:
