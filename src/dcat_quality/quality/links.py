@@ -10,11 +10,12 @@ Rules (each one a decision, documented once here):
   or ``CSW|WPS`` in the query, or a ``wms``/``wfs``/``wmts``/``wcs``/``wxs``/``ows`` token
   in the path, case-insensitive). GET again when HEAD is refused: statuses 400, 403, 405
   and 501 (servers and signed object-store URLs answer these to HEAD only), or a server
-  that drops the connection on HEAD. The GET is streamed and closed after the headers: no
-  body is downloaded.
+  that drops the connection on HEAD; that GET starts again from the original URL. A GET is
+  streamed and closed after the headers: no body is downloaded. Other 4xx (404, 410…) are
+  believed as they are: retrying them would double the requests on broken links.
 - **Redirects** are followed by hand (each hop is paced and limited like any request) up
-  to ``max_redirects``; a URL seen twice in one chain is a ``redirect_loop``. The result
-  carries the last status and ``final_url``.
+  to ``max_redirects``; a URL seen twice in one chain is a ``redirect_loop``, and neither
+  a loop nor too many redirects has a status (they measure as unreachable).
 - **Host** means ``host:port`` (default ports made explicit, host lower-cased): that is
   what a connection reaches, so two servers on one machine are two hosts.
 - **Politeness.** At most ``per_host`` requests in flight per host, at least ``delay``
