@@ -14,7 +14,8 @@ Every error carries the context an operator needs to act: which step, which unit
     │   └── RdfSyntaxError          the RDF parser refused the page
     ├── WarehouseError              PostgreSQL refused or lost the load
     │   └── RunLockedError          another run holds the warehouse lock
-    └── EmbeddedDatabaseError       the embedded PostgreSQL could not start
+    ├── EmbeddedDatabaseError       the embedded PostgreSQL could not start
+    └── MetabaseError               the Metabase API refused a request or is unusable
 """
 
 from __future__ import annotations
@@ -83,3 +84,23 @@ class RunLockedError(WarehouseError):
 
 class EmbeddedDatabaseError(DcatQualityError):
     """The embedded PostgreSQL could not be started (missing extra, bad data folder)."""
+
+
+class MetabaseError(DcatQualityError):
+    """The Metabase API refused a request, or the instance cannot be provisioned.
+
+    ``status`` is the HTTP status when there was a response. Messages never hold the API
+    key or the password.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class BackupError(DcatQualityError):
+    """A backup or restore (pg_dump, pg_restore, kubectl, S3) failed or was refused.
+
+    Refusals (no confirmation, checksum mismatch, version downgrade) are errors too: the
+    target is left untouched. Messages never hold a password.
+    """
