@@ -132,6 +132,112 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DCAT_QUALITY_WORKERS"),
         description="Parser processes; 1 parses in the main process.",
     )
+    metabase_database_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("METABASE_DATABASE_URL", "MB_DB_CONNECTION_URI"),
+        description=(
+            "Metabase's application database, for backup/restore in direct mode "
+            "(postgresql://user:password@host:port/db; Metabase's own MB_DB_CONNECTION_URI, "
+            "jdbc: prefix and ?user=&password= included, is read too)."
+        ),
+    )
+    kube_pod: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KUBE_POD_NAME"),
+        description=(
+            "Historical: pod running Metabase's PostgreSQL (e.g. metabase-db-0); backup and "
+            "restore then run pg_dump/pg_restore inside it through kubectl exec."
+        ),
+    )
+    kube_namespace: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_KUBE_NAMESPACE"),
+        description="Namespace of that pod (default: kubectl's current namespace).",
+    )
+    kube_container: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_KUBE_CONTAINER"),
+        description="Container of that pod (default: its first container).",
+    )
+    metabase_db_name: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MB_DB_DBNAME"),
+        description="Metabase's database inside the pod (kube mode); default POSTGRES_DB.",
+    )
+    metabase_db_user: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MB_DB_USER"),
+        description="User for Metabase's database (kube mode); default POSTGRES_USER, else postgres.",
+    )
+    metabase_db_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MB_DB_PASS"),
+        description=(
+            "Password for Metabase's database (kube mode; sent through kubectl's stdin, never "
+            "on a command line); default POSTGRES_PASSWORD."
+        ),
+    )
+    backup_bucket: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_BACKUP_BUCKET"),
+        description="Bucket for database backups (default: BUCKET_NAME).",
+    )
+    backup_prefix: str = Field(
+        default="backups/metabase",
+        validation_alias=AliasChoices("DCAT_QUALITY_BACKUP_PREFIX"),
+        description="Key prefix of Metabase app-DB backups in the backup bucket.",
+    )
+    warehouse_backup_prefix: str = Field(
+        default="backups/warehouse",
+        validation_alias=AliasChoices("DCAT_QUALITY_WAREHOUSE_BACKUP_PREFIX"),
+        description="Key prefix of warehouse backups in the backup bucket.",
+    )
+    backup_keep: int | None = Field(
+        default=None,
+        ge=1,
+        validation_alias=AliasChoices("DCAT_QUALITY_BACKUP_KEEP"),
+        description="Keep this many dated backups in S3, deleting older ones (default: all).",
+    )
+    pg_bin: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_PG_BIN"),
+        description=(
+            "Folder holding the pg_dump/pg_restore to use (default: the oldest client on "
+            "PATH, pgserver or /usr/lib/postgresql that is not older than the server)."
+        ),
+    )
+
+    metabase_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("METABASE_URL"),
+        description="Metabase base URL (https://metabase.example.org), for metabase provision.",
+    )
+    metabase_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("METABASE_API_KEY"),
+        description=(
+            "Metabase API key (Metabase 0.49+; its group must curate the collection and "
+            "query the warehouse). Preferred over a user session."
+        ),
+    )
+    metabase_username: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("METABASE_USERNAME"),
+        description="Metabase user e-mail, used with METABASE_PASSWORD when there is no API key.",
+    )
+    metabase_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("METABASE_PASSWORD"),
+        description="Password of METABASE_USERNAME.",
+    )
+    metabase_database_name: str = Field(
+        default="dcat_quality",
+        validation_alias=AliasChoices("METABASE_DATABASE_NAME"),
+        description=(
+            "Name under which the warehouse is declared in Metabase (Admin → Databases); "
+            "the dashboard's questions run on it."
+        ),
+    )
 
     @field_validator("s3_endpoint_url")
     @classmethod
