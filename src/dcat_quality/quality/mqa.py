@@ -269,14 +269,15 @@ _MQA: tuple[tuple[str, str, str, int, Level, str, str, str, str, str, Any], ...]
      "Format non propriétaire", "Non-proprietary",
      "Open formats can be read without licensed software.",
      "Publier aussi une distribution dans un format ouvert (CSV, GeoJSON, GeoPackage…) "
-     "et la décrire par son IRI de type de fichier ou son type IANA." + _LABEL_HINT,
+     "et la décrire par dct:format (IRI de type de fichier) ou dcat:mediaType (type "
+     "IANA)." + _LABEL_HINT,
      _non_proprietary),
     ("format_media_type_machine_readable", "formatMediaTypeMachineInterpretable",
      "interoperability", 20, "distribution", "dct:format, dcat:mediaType",
      "Format lisible par machine", "Machine readable",
      "Structured formats can be processed automatically.",
      "Publier une distribution structurée (CSV, JSON, GeoJSON, SHP, GPKG…) décrite par "
-     "son IRI de type de fichier ou son type IANA." + _LABEL_HINT,
+     "dct:format (IRI de type de fichier) ou dcat:mediaType (type IANA)." + _LABEL_HINT,
      _machine_readable),
     ("dcat_ap_compliance", "dcatApCompliance", "interoperability", 30, "dataset",
      "(fiche entière)", "Conformité DCAT-AP", "DCAT-AP compliance",
@@ -292,7 +293,7 @@ _MQA: tuple[tuple[str, str, str, int, Level, str, str, str, str, str, Any], ...]
     ("known_licence", "knownLicence", "reusability", 10, "distribution",
      "dct:license", "Licence connue", "Licence vocabulary",
      "A licence from a known list can be interpreted automatically.",
-     "Utiliser l'IRI d'une licence connue : <http://publications.europa.eu/resource/"
+     "Donner à dct:license l'IRI d'une licence connue : <http://publications.europa.eu/resource/"
      "authority/licence/ETALAB_2_0> ou <https://spdx.org/licenses/etalab-2.0> ; un "
      "libellé ou une URL de PDF locale ne compte pas.",
      lambda d, c: d.license in _vocab(c).licences),
