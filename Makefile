@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo demo-data test check lint typecheck unit format clean
+.PHONY: demo demo-data bench test check lint typecheck unit format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ demo: $(VENV)/.demo-installed
 ## demo-data: regenerate the demo dump shipped in the package
 demo-data: $(VENV)/.demo-installed
 	$(BIN)/dcat-quality sample --datasets 500 --gzip --seed 42 --output src/dcat_quality/demo_data
+
+## bench: the performance harness (see benchmarks/README.md)
+bench: $(VENV)/.dev-installed
+	$(BIN)/python benchmarks/bench.py
 
 ## test: lint, type-check and run the whole test suite (what CI runs)
 test: $(VENV)/.dev-installed lint typecheck unit
