@@ -127,24 +127,43 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def end_to_end(folder: Path, size: int, fmt: str, endpoint: str, database_url: str,
-               workers: int) -> Measure:
+def end_to_end(
+    folder: Path, size: int, fmt: str, endpoint: str, database_url: str, workers: int
+) -> Measure:
     """`dcat-quality run` from S3 into PostgreSQL, timed, with the process tree's peak RSS."""
     bucket = f"bench-{fmt}-{size}"
-    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="bench",
-                          aws_secret_access_key="bench-secret", region_name="us-east-1")
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench-secret",
+        region_name="us-east-1",
+    )
     client.create_bucket(Bucket=bucket)
     for page in sorted(folder.glob("page-*")):
-        client.put_object(Bucket=bucket, Key=f"DUMP_INTEGRATION_JSON/{page.name}",
-                          Body=page.read_bytes())
-    env = {**os.environ, "S3_ENDPOINT_URL": endpoint, "ACCESS_KEY": "bench",
-           "SECRET_KEY": "bench-secret", "DATABASE_URL": database_url,
-           "DCAT_QUALITY_SCHEMA": f"bench_{fmt}_{size}", "DCAT_QUALITY_WORKERS": str(workers)}
-    command = [sys.executable, "-m", "dcat_quality", "run", "--allow-rejections",
-               "--source", f"s3://{bucket}/DUMP_INTEGRATION_JSON/"]
+        client.put_object(
+            Bucket=bucket, Key=f"DUMP_INTEGRATION_JSON/{page.name}", Body=page.read_bytes()
+        )
+    env = {
+        **os.environ,
+        "S3_ENDPOINT_URL": endpoint,
+        "ACCESS_KEY": "bench",
+        "SECRET_KEY": "bench-secret",
+        "DATABASE_URL": database_url,
+        "DCAT_QUALITY_SCHEMA": f"bench_{fmt}_{size}",
+        "DCAT_QUALITY_WORKERS": str(workers),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "dcat_quality",
+        "run",
+        "--allow-rejections",
+        "--source",
+        f"s3://{bucket}/DUMP_INTEGRATION_JSON/",
+    ]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = 0
     while process.poll() is None:
         peak = max(peak, _tree_rss_kb(process.pid))
@@ -153,8 +172,14 @@ def end_to_end(folder: Path, size: int, fmt: str, endpoint: str, database_url: s
     out, err = process.communicate()
     if process.returncode != 0:
         raise SystemExit(f"run failed ({process.returncode}):\n{err.decode()[-2000:]}")
-    return Measure("end to end (S3 → PostgreSQL)", fmt, size, elapsed,
-                   peak_rss_mb=peak / 1024, extra={"stdout_tail": out.decode()[-400:]})
+    return Measure(
+        "end to end (S3 → PostgreSQL)",
+        fmt,
+        size,
+        elapsed,
+        peak_rss_mb=peak / 1024,
+        extra={"stdout_tail": out.decode()[-400:]},
+    )
 
 
 def _database() -> tuple[str, object | None]:
@@ -170,10 +195,14 @@ def _database() -> tuple[str, object | None]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,100000",
-                        help="comma-separated catalog sizes (datasets); 1000000 for the full goal")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000",
+        help="comma-separated catalog sizes (datasets); 1000000 for the full goal",
+    )
     parser.add_argument("--formats", default="jsonld", help="jsonld, ttl, rdfxml")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
@@ -196,30 +225,44 @@ def main() -> None:
             for size in sizes:
                 folder = catalog(size, fmt)
                 floor = decode_floor(catalog(size, "jsonld"), size)
-                stages = [floor, parse_stage(folder, size, fmt, args.workers),
-                          end_to_end(folder, size, fmt, f"http://127.0.0.1:{port}",
-                                     database_url, args.workers)]
+                stages = [
+                    floor,
+                    parse_stage(folder, size, fmt, args.workers),
+                    end_to_end(
+                        folder, size, fmt, f"http://127.0.0.1:{port}", database_url, args.workers
+                    ),
+                ]
                 for stage in stages[1:]:
                     stage.extra["ratio_to_floor"] = round(floor.rate / stage.rate, 2)
                 measures.extend(stages if fmt == "jsonld" else stages[1:])
                 for m in stages:
-                    print(f"{m.fmt:7s} {m.datasets:>9,} {m.stage:32s} {m.seconds:8.2f} s "
-                          f"{m.rate:>10,.0f} ds/s "
-                          f"{'x' + str(m.extra.get('ratio_to_floor', '')) :>6s} "
-                          f"{(f'{m.peak_rss_mb:.0f} MB' if m.peak_rss_mb else ''):>8s}",
-                          flush=True)
+                    print(
+                        f"{m.fmt:7s} {m.datasets:>9,} {m.stage:32s} {m.seconds:8.2f} s "
+                        f"{m.rate:>10,.0f} ds/s "
+                        f"{'x' + str(m.extra.get('ratio_to_floor', '')):>6s} "
+                        f"{(f'{m.peak_rss_mb:.0f} MB' if m.peak_rss_mb else ''):>8s}",
+                        flush=True,
+                    )
     finally:
         moto.stop()
         if server is not None:
             server.cleanup()  # type: ignore[attr-defined]
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / time.strftime("%Y%m%dT%H%M%S.json")
-    out.write_text(json.dumps({
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
-        "workers": args.workers,
-        "measures": [{**asdict(m), "datasets_per_s": round(m.rate)} for m in measures],
-    }, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "platform": platform.platform(),
+                },
+                "workers": args.workers,
+                "measures": [{**asdict(m), "datasets_per_s": round(m.rate)} for m in measures],
+            },
+            indent=2,
+        )
+    )
     print(f"results written to {out}")
 
 
