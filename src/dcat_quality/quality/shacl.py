@@ -188,6 +188,7 @@ def dataset_subgraph(graph: Graph, dataset: str) -> list[tuple[str, str, Term]]:
 def _show(term: Term) -> str:
     if isinstance(term, Literal):
         text = term.value if len(term.value) <= 60 else term.value[:57] + "..."
+        text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
         suffix = f"@{term.lang}" if term.lang else (
             f"^^{_curie(term.datatype)}" if term.datatype else "")
         return f'"{text}"{suffix}'
