@@ -1,0 +1,492 @@
+"""Provisioning against the contract stub (0.50 and current), and every question's SQL
+executed on real PostgreSQL over a loaded warehouse."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import yaml
+from stub import MetabaseStub
+
+from dcat_quality.cli.chain import demo_source
+from dcat_quality.config import Settings
+from dcat_quality.errors import ConfigError, MetabaseError
+from dcat_quality.metabase.client import MetabaseClient, MetabaseVersion, native_query
+from dcat_quality.metabase.provision import (
+    ProvisionResult,
+    TableDescription,
+    managed_key,
+    provision,
+    read_descriptions,
+)
+from dcat_quality.metabase.spec import DashboardSpec, default_spec_path, load_spec
+from dcat_quality.pipeline import run_chain
+from dcat_quality.sources import open_source
+from dcat_quality.warehouse import DatabaseTarget, Warehouse
+
+VERSIONS = {"0.50": "v0.50.15", "current": "v0.62.4"}
+SCHEMA = "dcat_quality"
+
+
+@pytest.fixture(autouse=True)
+def _no_metabase_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "METABASE_URL",
+        "METABASE_API_KEY",
+        "METABASE_USERNAME",
+        "METABASE_PASSWORD",
+        "METABASE_DATABASE_NAME",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def warehouse_url(postgres_server_url: str) -> Iterator[str]:
+    """A warehouse holding two runs of the shipped demo sample (one page rejected)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"t_mb_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_conninfo(**{**conninfo_to_dict(postgres_server_url), "dbname": name})
+    try:
+        with Warehouse.open(DatabaseTarget(url, "test")) as warehouse:
+            for _ in range(2):
+                run_chain(open_source(str(demo_source()), Settings()), warehouse)
+        yield url
+    finally:
+        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def descriptions(warehouse_url: str) -> dict[str, TableDescription]:
+    return read_descriptions(DatabaseTarget(warehouse_url, "test"), SCHEMA)
+
+
+@pytest.fixture
+def spec() -> DashboardSpec:
+    return load_spec()
+
+
+@pytest.fixture(params=list(VERSIONS), ids=list(VERSIONS))
+def stub(request: pytest.FixtureRequest, descriptions: dict[str, TableDescription]) -> MetabaseStub:
+    """An empty Metabase of each supported version; the warehouse is not synced yet."""
+    warehouse = {name: list(table.columns) for name, table in descriptions.items()}
+    return MetabaseStub(version=VERSIONS[request.param], warehouse=warehouse)
+
+
+def client_for(stub: MetabaseStub, *, session: bool = False) -> MetabaseClient:
+    if session:
+        return MetabaseClient(
+            "http://metabase.test",
+            username=stub.username,
+            password=stub.password,
+            transport=stub.transport(),
+        )
+    return MetabaseClient("http://metabase.test", api_key=stub.api_key, transport=stub.transport())
+
+
+def run(
+    stub: MetabaseStub,
+    spec: DashboardSpec,
+    descriptions: dict[str, TableDescription] | None,
+    *,
+    session: bool = False,
+    dry_run: bool = False,
+) -> ProvisionResult:
+    with client_for(stub, session=session) as client:
+        return provision(
+            client,
+            spec,
+            database_name="dcat_quality",
+            schema=SCHEMA,
+            descriptions=descriptions,
+            dry_run=dry_run,
+            sleep=lambda _s: None,
+        )
+
+
+# -- spec ----------------------------------------------------------------------------------
+
+
+def test_shipped_spec_has_the_questions_and_filters_the_issue_asks_for(
+    spec: DashboardSpec,
+) -> None:
+    assert spec.collection.name == "Qualité des métadonnées"
+    filters = {f.variable for f in spec.dashboard.filters}
+    assert filters == {"catalog", "organisation", "theme", "departement", "run_date"}
+    keys = {c.key for c in spec.cards}
+    wanted = {"mean_fill_rate", "open_access_share", "geo_coverage", "pprn"}
+    wanted |= {"organisations_ranked", "fill_rate_trend", "fix_first", "rejections"}
+    assert wanted <= keys
+    assert {p.card for p in spec.dashboard.cards} == keys
+    assert set(spec.tables) <= {"hist_datasets", "hist_dataset_themes",
+                                "hist_dataset_territories", "runs", "rejections"}  # fmt: skip
+
+
+def _spec_with(change: Any) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(default_spec_path().read_text(encoding="utf-8"))
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["dashboard"]["cards"][1].update(col=4), "overlap"),
+        (lambda d: d["dashboard"]["cards"][2].update(col=20), "overflows the 24-column grid"),
+        (lambda d: d["dashboard"]["filters"][0].update(variable="nope"), "unknown variable"),
+        (
+            lambda d: (
+                d["dashboard"]["filters"].append({"slug": "x", "name": "X", "variable": "unused"})
+                or d["variables"].update(unused={"display_name": "U"})
+            ),
+            "no card on the dashboard uses",
+        ),
+        (lambda d: d["cards"][1].update(name=d["cards"][0]["name"]), "duplicate card name"),
+        (lambda d: d["cards"][0].update(sql="SELECT {{ghost}} FROM {schema}.runs"), "ghost"),
+        (
+            lambda d: d["dashboard"]["cards"].append({**d["dashboard"]["cards"][0], "row": 99}),
+            "placed twice",
+        ),
+    ],
+)
+def test_invalid_specs_are_refused_with_the_reason(
+    tmp_path: Path, change: Any, message: str
+) -> None:
+    path = tmp_path / "dashboard.yaml"
+    path.write_text(yaml.safe_dump(_spec_with(change), allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_spec(path)
+    assert str(path) in str(caught.value)
+
+
+# -- provisioning against the contract stub ---------------------------------------------
+
+
+@pytest.mark.parametrize("session", [False, True], ids=["api-key", "session"])
+def test_first_run_creates_collection_cards_dashboard_and_descriptions(
+    stub: MetabaseStub,
+    spec: DashboardSpec,
+    descriptions: dict[str, TableDescription],
+    session: bool,
+) -> None:
+    result = run(stub, spec, descriptions, session=session)
+
+    assert ("POST", "/api/database/7/sync_schema") in stub.writes
+    assert stub.logins == (1 if session else 0)
+    (collection,) = stub.collections.values()
+    assert collection["name"] == "Qualité des métadonnées"
+    assert result.collection_id == collection["id"]
+    ours = [c for c in stub.cards.values() if c["collection_id"] == collection["id"]]
+    assert sorted(managed_key(c["description"], "card") for c in ours) == sorted(
+        c.key for c in spec.cards
+    )
+    (dashboard,) = stub.dashboards.values()
+    assert dashboard["id"] == result.dashboard_id
+    assert len(dashboard["dashcards"]) == len(spec.dashboard.cards)
+    by_card = {d["card_id"]: d for d in dashboard["dashcards"]}
+    runs_card = next(c for c in ours if managed_key(c["description"], "card") == "runs")
+    # Only the run-date filter reaches the runs question: it has no other variable.
+    assert [m["target"] for m in by_card[runs_card["id"]]["parameter_mappings"]] == [
+        ["variable", ["template-tag", "run_date"]]
+    ]
+    assert sum(len(d["parameter_mappings"]) for d in dashboard["dashcards"]) == 11 * 5 + 2
+    fields = {(f["table_id"], f["name"]): f["description"] for f in stub.fields.values()}
+    tables = {t["id"]: t["name"] for t in stub.tables.values()}
+    for (table_id, column), text in fields.items():
+        assert text == descriptions[tables[table_id]].columns[column]
+    assert all(t["description"] for t in stub.tables.values())
+    assert {a.kind for a in result.changes} >= {"collection", "card", "dashboard", "field"}
+
+
+def test_second_run_writes_nothing(
+    stub: MetabaseStub, spec: DashboardSpec, descriptions: dict[str, TableDescription]
+) -> None:
+    run(stub, spec, descriptions)
+    before = stub.snapshot()
+    stub.writes.clear()
+
+    result = run(stub, spec, descriptions)
+
+    assert stub.writes == []
+    assert result.writes == 0
+    assert stub.snapshot() == before
+    assert {a.verb for a in result.actions} == {"unchanged"}
+
+
+def test_second_run_by_session_writes_nothing_but_the_login(
+    stub: MetabaseStub, spec: DashboardSpec, descriptions: dict[str, TableDescription]
+) -> None:
+    run(stub, spec, descriptions, session=True)
+    stub.writes.clear()
+    run(stub, spec, descriptions, session=True)
+    assert stub.writes == []
+    assert stub.logins == 2  # each process logs in once; the token is reused within it
+
+
+def test_dry_run_writes_nothing_and_lists_the_plan(
+    stub: MetabaseStub, spec: DashboardSpec, descriptions: dict[str, TableDescription]
+) -> None:
+    result = run(stub, spec, descriptions, dry_run=True)
+
+    assert stub.writes == []
+    assert stub.collections == {}
+    assert result.dry_run
+    plan = [str(a) for a in result.changes]
+    assert plan[0].startswith("sync database dcat_quality")
+    assert "create collection Qualité des métadonnées" in plan
+    assert sum(p.startswith("create card ") for p in plan) == len(spec.cards)
+    assert "create dashboard Qualité des métadonnées du catalogue" in plan
+
+
+def test_dry_run_after_a_spec_change_shows_only_that_change(
+    stub: MetabaseStub, spec: DashboardSpec, descriptions: dict[str, TableDescription]
+) -> None:
+    run(stub, spec, descriptions)
+    stub.writes.clear()
+    cards = [
+        c.model_copy(update={"sql": c.sql.replace("LIMIT 200", "LIMIT 100")})
+        if c.key == "fix_first"
+        else c
+        for c in spec.cards
+    ]
+    changed = spec.model_copy(update={"cards": cards})
+
+    plan = run(stub, changed, descriptions, dry_run=True)
+    assert [str(a) for a in plan.changes] == ["update card À corriger en priorité (sql)"]
+    assert stub.writes == []
+
+    applied = run(stub, changed, descriptions)
+    assert [str(a) for a in applied.changes] == ["update card À corriger en priorité (sql)"]
+    (write,) = stub.writes
+    assert write[0] == "PUT"
+    assert write[1].startswith("/api/card/")
+
+
+def test_objects_we_do_not_manage_are_never_written(
+    stub: MetabaseStub, spec: DashboardSpec, descriptions: dict[str, TableDescription]
+) -> None:
+    elsewhere = stub.add_collection("Équipe données")
+    foreign = stub.add_user_card("Jeux de données", elsewhere)  # one of our names, elsewhere
+    run(stub, spec, descriptions)
+    ours = next(c for c in stub.collections.values() if c["name"] == "Qualité des métadonnées")
+    mine = stub.add_user_card("Ma question", ours["id"])  # a user's question in our collection
+    clash = stub.add_user_card("Jeux de données", ours["id"])  # same name, no marker
+    untouched = {i: dict(stub.cards[i]) for i in (foreign, mine, clash)}
+    stub.writes.clear()
+
+    result = run(stub, spec, descriptions)
+
+    assert stub.writes == []
+    assert result.writes == 0
+    for card_id, card in untouched.items():
+        assert stub.cards[card_id] == card
+    assert all(not c["archived"] for c in stub.cards.values())
+
+
+def test_a_card_removed_from_the_spec_is_archived_not_deleted(
+    stub: MetabaseStub, spec: DashboardSpec, descriptions: dict[str, TableDescription]
+) -> None:
+    run(stub, spec, descriptions)
+    (before,) = stub.dashboards.values()
+    placements = {d["id"] for d in before["dashcards"]}
+    stub.writes.clear()
+    smaller = spec.model_copy(
+        update={
+            "cards": [c for c in spec.cards if c.key != "themes"],
+            "dashboard": spec.dashboard.model_copy(
+                update={"cards": [p for p in spec.dashboard.cards if p.card != "themes"]}
+            ),
+        }
+    )
+    result = run(stub, smaller, descriptions)
+
+    assert [str(a) for a in result.changes] == [
+        "archive card Jeux de données par thème (no longer in the spec)",
+        "update dashboard Qualité des métadonnées du catalogue (cards)",
+    ]
+    themes = next(c for c in stub.cards.values() if c["name"] == "Jeux de données par thème")
+    assert themes["archived"] is True
+    (dashboard,) = stub.dashboards.values()
+    assert themes["id"] not in {d["card_id"] for d in dashboard["dashcards"]}
+    # The other placements kept their ids: the PUT updated them instead of recreating.
+    assert {d["id"] for d in dashboard["dashcards"]} < placements
+
+
+def test_a_card_edited_in_metabase_is_put_back(
+    stub: MetabaseStub, spec: DashboardSpec, descriptions: dict[str, TableDescription]
+) -> None:
+    run(stub, spec, descriptions)
+    card = next(c for c in stub.cards.values() if c["name"] == "Accès ouvert (%)")
+    card["display"] = "bar"
+    card["dataset_query"]["native"]["query"] = "SELECT 42"
+    stub.writes.clear()
+
+    result = run(stub, spec, descriptions)
+
+    assert [str(a) for a in result.changes] == ["update card Accès ouvert (%) (display, sql)"]
+    _, sql, tags = native_query(stub.cards[card["id"]]["dataset_query"])
+    assert "open_access" in sql
+    assert set(tags) == {"run_date", "catalog", "organisation", "theme", "departement"}
+
+
+def test_current_metabase_reads_cards_in_mbql5_unless_asked(
+    descriptions: dict[str, TableDescription], spec: DashboardSpec
+) -> None:
+    stub = MetabaseStub(version=VERSIONS["current"], warehouse={"runs": ["run_id"]})
+    card_id = stub.add_user_card("x", None, "SELECT 1")
+    with client_for(stub) as client:
+        assert client.get_card(card_id)["dataset_query"]["type"] == "native"
+        raw = client._request("GET", f"/api/card/{card_id}")
+    assert raw["dataset_query"]["lib/type"] == "mbql/query"
+    assert native_query(raw["dataset_query"]) == (7, "SELECT 1", {})
+
+
+# -- authentication and errors ---------------------------------------------------------
+
+
+def test_an_expired_session_is_renewed_once(stub: MetabaseStub) -> None:
+    with client_for(stub, session=True) as client:
+        client.get_current_user()
+        stub.sessions.clear()  # the server forgot the session (expiry, restart)
+        assert client.get_current_user()["email"] == stub.username
+    assert stub.logins == 2
+
+
+@pytest.mark.parametrize("session", [False, True], ids=["api-key", "session"])
+def test_refused_credentials_give_a_clear_error_without_secrets(
+    stub: MetabaseStub, session: bool
+) -> None:
+    if session:
+        client = MetabaseClient(
+            "http://metabase.test",
+            username=stub.username,
+            password="wrong-password-123",
+            transport=stub.transport(),
+        )
+    else:
+        client = MetabaseClient(
+            "http://metabase.test", api_key="wrong-key-456", transport=stub.transport()
+        )
+    with client, pytest.raises(MetabaseError) as caught:
+        client.get_current_user()
+    message = str(caught.value)
+    assert caught.value.status == 401
+    assert "METABASE_USERNAME" in message if session else "METABASE_API_KEY" in message
+    assert "wrong-password-123" not in message
+    assert "wrong-key-456" not in message
+
+
+def test_no_credentials_is_a_configuration_error() -> None:
+    with pytest.raises(MetabaseError, match="METABASE_API_KEY"):
+        MetabaseClient("http://metabase.test")
+
+
+def test_unknown_database_name_lists_what_metabase_has(
+    stub: MetabaseStub, spec: DashboardSpec
+) -> None:
+    with client_for(stub) as client, pytest.raises(MetabaseError) as caught:
+        provision(client, spec, database_name="entrepot", schema=SCHEMA)
+    assert "'dcat_quality'" in str(caught.value)
+    assert "METABASE_DATABASE_NAME" in str(caught.value)
+
+
+def test_sync_that_never_shows_the_tables_times_out(
+    stub: MetabaseStub, spec: DashboardSpec
+) -> None:
+    stub.warehouse = {}  # Metabase points at another database: the views never appear
+    clock = iter(range(0, 10_000, 5))
+    with client_for(stub) as client, pytest.raises(MetabaseError, match="still does not see"):
+        provision(
+            client,
+            spec,
+            database_name="dcat_quality",
+            schema=SCHEMA,
+            sleep=lambda _s: None,
+            clock=lambda: float(next(clock)),
+            sync_timeout=60,
+        )
+    assert stub.writes == [("POST", "/api/database/7/sync_schema")]
+
+
+def test_versions_older_than_048_are_refused() -> None:
+    stub = MetabaseStub(version="v0.46.6", api_key=None)
+    with client_for(stub, session=True) as client, pytest.raises(MetabaseError, match=r"0\.48"):
+        client.get_version()
+    assert MetabaseVersion.parse("v1.50.15").at_least((0, 50))
+
+
+# -- every question on real PostgreSQL -------------------------------------------------
+
+_OPTIONAL = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+_VARIABLE = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")
+
+
+def as_metabase_runs_it(sql: str, values: dict[str, Any]) -> str:
+    """Substitute variables the way Metabase does: an optional clause whose variables
+    have no value disappears, a value becomes a literal."""
+
+    def optional(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        return inner if all(v in values for v in _VARIABLE.findall(inner)) else ""
+
+    def literal(match: re.Match[str]) -> str:
+        value = values[match.group(1)]
+        if isinstance(value, date):
+            return f"DATE '{value.isoformat()}'"
+        return "'" + str(value).replace("'", "''") + "'"
+
+    return _VARIABLE.sub(literal, _OPTIONAL.sub(optional, sql))
+
+
+#: Values that occur together in the demo sample (the apostrophe checks the quoting).
+REPRESENTATIVE = {
+    "catalog": "DataARA",
+    "organisation": "DDT de l'Aube",
+    "theme": "politique-de-la-ville",
+    "departement": "971",
+    "run_date": date(2999, 12, 31),
+}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{}, *({k: v} for k, v in REPRESENTATIVE.items()), REPRESENTATIVE],
+    ids=["no filter", *REPRESENTATIVE, "all filters"],
+)
+def test_every_question_returns_rows_on_a_loaded_warehouse(
+    warehouse_url: str, spec: DashboardSpec, values: dict[str, Any]
+) -> None:
+    with psycopg.connect(warehouse_url) as conn:
+        for card in spec.cards:
+            query = as_metabase_runs_it(card.render_sql(SCHEMA), values)
+            rows = conn.execute(query).fetchall()  # type: ignore[call-overload]
+            assert rows, f"{card.key} returned no row with {values}"
+            assert any(v is not None for v in rows[0]), f"{card.key}: empty row with {values}"
+
+
+def test_a_run_date_before_every_run_shows_nothing(warehouse_url: str, spec: DashboardSpec) -> None:
+    with psycopg.connect(warehouse_url) as conn:
+        query = as_metabase_runs_it(
+            spec.card("datasets_count").render_sql(SCHEMA), {"run_date": date(2000, 1, 1)}
+        )
+        assert conn.execute(query).fetchone() == (0,)  # type: ignore[call-overload]
+
+
+def test_column_descriptions_come_from_the_warehouse_comments(
+    descriptions: dict[str, TableDescription],
+) -> None:
+    datasets = descriptions["datasets"]
+    assert datasets.description
+    assert "latest successful run" in datasets.description
+    assert datasets.columns["fill_rate"].startswith("Percentage (0-100)")
+    assert not any(name.startswith("hist_datasets_r") for name in descriptions)
