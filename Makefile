@@ -49,3 +49,19 @@ format: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# Metabase's application database, as the historical Makefile did it, done safely: pg_dump
+# and pg_restore run inside $(KUBE_POD_NAME) through kubectl exec (the CLI sends
+# POSTGRES_PASSWORD through stdin, never on a command line); POSTGRES_DB and POSTGRES_USER
+# name the database and user inside the pod. Restoring asks for confirmation, or YES=1.
+.PHONY: backup_metabase_config restore_metabase_config restore-metabase-config
+
+## backup_metabase_config: dump Metabase's app DB from pod $(KUBE_POD_NAME) into metabase.dump
+backup_metabase_config: $(VENV)/.demo-installed
+	$(BIN)/dcat-quality metabase backup --kube-pod $(KUBE_POD_NAME) --output metabase.dump
+
+## restore_metabase_config: restore metabase.dump into pod $(KUBE_POD_NAME) (stop Metabase first)
+restore_metabase_config: $(VENV)/.demo-installed
+	$(BIN)/dcat-quality metabase restore --kube-pod $(KUBE_POD_NAME) --input metabase.dump $(if $(filter 1 yes true,$(YES)),--yes,)
+
+restore-metabase-config: restore_metabase_config

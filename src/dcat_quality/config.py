@@ -167,7 +167,7 @@ class Settings(BaseSettings):
     metabase_db_user: str | None = Field(
         default=None,
         validation_alias=AliasChoices("MB_DB_USER"),
-        description="User for Metabase's database (kube mode); default POSTGRES_USER, else postgres.",
+        description="User for Metabase's database (kube mode); default POSTGRES_USER or postgres.",
     )
     metabase_db_password: SecretStr | None = Field(
         default=None,

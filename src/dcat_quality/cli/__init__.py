@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from dcat_quality import __version__
-from dcat_quality.cli import chain, db, sample
+from dcat_quality.cli import chain, db, metabase, sample
 from dcat_quality.cli._common import console, setup_logging
 
 app = typer.Typer(
@@ -54,6 +54,7 @@ app.command()(chain.transform)
 app.command()(chain.load)
 app.command()(sample.sample)
 app.add_typer(db.app, name="db")
+app.add_typer(metabase.app, name="metabase")
 
 
 def main() -> None:

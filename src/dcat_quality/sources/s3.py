@@ -77,6 +77,42 @@ def public_endpoint(endpoint_url: str | None) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
+def s3_client(
+    *,
+    endpoint_url: str | None = None,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    session_token: str | None = None,
+    region: str = "us-east-1",
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+    max_pool_connections: int = 16,
+) -> S3Client:
+    """A boto3 client fit for MinIO: path-style, custom endpoint, bounded retries."""
+    options: dict[str, Any] = {
+        "region_name": region,
+        "signature_version": "s3v4",
+        "s3": {"addressing_style": "path"},  # MinIO: no virtual-host buckets
+        "retries": {"mode": "standard", "max_attempts": max_attempts},
+        "connect_timeout": connect_timeout,
+        "read_timeout": read_timeout,
+        "max_pool_connections": max_pool_connections,
+        "user_agent_extra": "dcat-quality",
+    }
+    if "request_checksum_calculation" in Config.OPTION_DEFAULTS:
+        # botocore ≥ 1.36 adds CRC checksums by default, which older MinIO refuses
+        options["request_checksum_calculation"] = "when_required"
+        options["response_checksum_validation"] = "when_required"
+    session = boto3.session.Session(
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        aws_session_token=session_token,
+        region_name=region,
+    )
+    return session.client("s3", endpoint_url=endpoint_url, config=Config(**options))
+
+
 class S3Source:
     """Pages under ``s3://bucket/prefix``; a prefix without trailing slash is a folder or a key.
 
@@ -105,28 +141,16 @@ class S3Source:
         self._secrets = tuple(s for s in (access_key, secret_key, session_token) if s)
         self._max_attempts = max_attempts
         self._skipped: list[str] = []
-        options: dict[str, Any] = {
-            "region_name": region,
-            "signature_version": "s3v4",
-            "s3": {"addressing_style": "path"},  # MinIO: no virtual-host buckets
-            "retries": {"mode": "standard", "max_attempts": max_attempts},
-            "connect_timeout": connect_timeout,
-            "read_timeout": read_timeout,
-            "max_pool_connections": max_pool_connections,
-            "user_agent_extra": "dcat-quality",
-        }
-        if "request_checksum_calculation" in Config.OPTION_DEFAULTS:
-            # botocore ≥ 1.36 adds CRC checksums by default, which older MinIO refuses
-            options["request_checksum_calculation"] = "when_required"
-            options["response_checksum_validation"] = "when_required"
-        session = boto3.session.Session(
-            aws_access_key_id=access_key,
-            aws_secret_access_key=secret_key,
-            aws_session_token=session_token,
-            region_name=region,
-        )
-        self._client: S3Client = session.client(
-            "s3", endpoint_url=endpoint_url, config=Config(**options)
+        self._client = s3_client(
+            endpoint_url=endpoint_url,
+            access_key=access_key,
+            secret_key=secret_key,
+            session_token=session_token,
+            region=region,
+            max_attempts=max_attempts,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_pool_connections=max_pool_connections,
         )
 
     @property
