@@ -20,9 +20,11 @@ from dcat_quality import __version__
 from dcat_quality.dcat.parse import parse_page
 from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import DcatQualityError, PageError
-from dcat_quality.quality import ecospheres
+from dcat_quality.quality import ecospheres, mqa
+from dcat_quality.quality.registry import Registry, default_registry
 from dcat_quality.sources import PageRef, Source, iter_pages, require_pages
 from dcat_quality.warehouse import RunCounts, Warehouse
+from dcat_quality.warehouse.warehouse import IndicatorRow
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +116,33 @@ def parse_pages(
             yield settle()
 
 
+def indicator_rows(registry: Registry) -> list[IndicatorRow]:
+    """The registry as dictionary rows; MQA checks get their bit in the score masks."""
+    rows: list[IndicatorRow] = []
+    position = 0
+    for indicator in registry:
+        scored = indicator.family == "mqa" and indicator.kind == "check"
+        rows.append(
+            IndicatorRow(
+                indicator.id,
+                indicator.family,
+                indicator.dimension,
+                indicator.points,
+                indicator.level,
+                indicator.kind,
+                indicator.label_fr,
+                indicator.label_en,
+                indicator.rationale,
+                indicator.fix_hint_fr,
+                indicator.dcat_property,
+                indicator.metric_iri,
+                position if scored else None,
+            )
+        )
+        position += scored
+    return rows
+
+
 def run_chain(
     source: Source,
     warehouse: Warehouse,
@@ -134,7 +163,15 @@ def run_chain(
     if on_listing is not None:
         on_listing(refs)
     description = source.describe()
-    run_id = warehouse.begin_run(description, __version__, wait=wait_for_lock)
+    registry = default_registry()
+    variant = "without-link-checks"
+    run_id = warehouse.begin_run(
+        description,
+        __version__,
+        wait=wait_for_lock,
+        methodology_version=mqa.METHODOLOGY_VERSION,
+        score_variant=variant,
+    )
     pages_read = pages_rejected = datasets_read = datasets_loaded = datasets_rejected = 0
     empty_pages = 0
     fill_total = 0.0
@@ -146,6 +183,7 @@ def run_chain(
         )
 
     try:
+        warehouse.write_indicators(indicator_rows(registry))
         with warehouse.loader(run_id) as loader:
             for ref, parsed in parse_pages(source, refs, workers=workers):
                 pages_read += 1
@@ -161,10 +199,15 @@ def run_chain(
                 if not parsed.datasets:
                     empty_pages += 1
                     log.info("%s holds no dcat:Dataset", ref.key)
+                all_violations = parsed.violations or {}
                 for record in parsed.datasets:
                     datasets_read += 1
                     indicators = ecospheres.compute(record)
-                    if loader.add(record, indicators, ref.key):
+                    violations = all_violations.get(record.dataset_id, ())
+                    score = mqa.score_dataset(
+                        record, dcat_ap_compliant=not violations, registry=registry
+                    )
+                    if loader.add(record, indicators, ref.key, score=score, violations=violations):
                         fill_total += indicators.fill_rate
                         datasets_loaded += 1
                         loaded_here += 1

@@ -29,7 +29,7 @@ def test_long_rows_of_every_table_match_their_columns() -> None:
         assert len(row) == len(COLUMNS[table])
         assert row[:2] == (1, RICH.dataset_id)
         tables.add(table)
-    assert tables == set(COLUMNS) - {"hist_datasets"}
+    assert tables == set(COLUMNS) - {"hist_datasets", "score_history", "hist_shacl_violations"}
     assert list(long_rows(1, BLANK, compute(BLANK))) == []
 
 
@@ -60,3 +60,39 @@ def test_byte_size_beyond_bigint_is_dropped() -> None:
     too_big = DistributionRecord("x", byte_size=2**70)
     row = dict(zip(COLUMNS["hist_distributions"], distribution_row(1, "d", too_big), strict=True))
     assert row["byte_size"] is None
+
+
+def test_score_row_packs_checks_into_bit_masks() -> None:
+    from dcat_quality.pipeline import indicator_rows
+    from dcat_quality.quality.mqa import score_dataset
+    from dcat_quality.quality.registry import default_registry
+    from dcat_quality.warehouse.rows import score_row
+
+    positions = {
+        r.indicator_id: r.check_position
+        for r in indicator_rows(default_registry())
+        if r.check_position is not None
+    }
+    assert sorted(positions.values()) == list(range(23))
+    score = score_dataset(RICH, dcat_ap_compliant=True)
+    row = dict(
+        zip(
+            COLUMNS["score_history"],
+            score_row(3, RICH.dataset_id, score, positions, 55.5, 0),
+            strict=True,
+        )
+    )
+    passed = {c.indicator_id for c in score.rows if c.passed}
+    measured = {c.indicator_id for c in score.rows if c.passed is not None}
+    assert row["passed_mask"] == sum(1 << positions[i] for i in passed)
+    assert row["measured_mask"] == sum(1 << positions[i] for i in measured)
+    assert row["total"] == score.total
+    assert (
+        row["findability"]
+        + row["accessibility"]
+        + row["interoperability"]
+        + row["reusability"]
+        + row["contextuality"]
+        == score.total
+    )
+    assert row["shacl_violations"] == 0

@@ -178,7 +178,8 @@ def test_retention_keeps_only_the_latest_runs_details(
         first = load_and_publish(warehouse, [record(1)])
         assert partitions(db) == {f"{t}_r{first}" for t in _tables()}
         second = load_and_publish(warehouse, [record(2)])
-        assert partitions(db) == {f"{t}_r{second}" for t in _tables()}
+        # Detail goes with retention; the score history of every succeeded run stays.
+        assert partitions(db) == {f"{t}_r{second}" for t in _tables()} | {f"score_history_r{first}"}
         assert query(db, "SELECT DISTINCT run_id FROM {schema}.hist_dataset_keywords") == [
             (second,)
         ]
@@ -456,5 +457,8 @@ def test_readers_are_never_blocked_and_a_long_reader_only_delays_retention(
             assert any(name.endswith(f"_r{first}") for name in partitions(db))
         warehouse.fail(third, "stopped")
         fourth = load_and_publish(warehouse, [record(4)])  # the reader is gone: all cleaned
-        assert partitions(db) == {f"{t}_r{fourth}" for t in _tables()}
+        assert partitions(db) == {f"{t}_r{fourth}" for t in _tables()} | {
+            f"score_history_r{first}",
+            f"score_history_r{second}",
+        }
     assert second < third < fourth

@@ -158,13 +158,18 @@ class _Extractor:
             title = self.names(record, v.DCAT + "inCatalog")
             if title is None:
                 catalogs = self.g.objects(record, v.DCAT + "inCatalog")
-                title = min((self.name_of(c, (v.DCT + "title",)) or "" for c in catalogs),
-                            default="") or None
+                title = (
+                    min((self.name_of(c, (v.DCT + "title",)) or "" for c in catalogs), default="")
+                    or None
+                )
             if title:
                 return title
         titles = [
-            t for t in (self.name_of(c, (v.DCT + "title",))
-                        for c in self._catalog_of.get(dataset, ())) if t
+            t
+            for t in (
+                self.name_of(c, (v.DCT + "title",)) for c in self._catalog_of.get(dataset, ())
+            )
+            if t
         ]
         return min(titles) if titles else None
 
@@ -185,17 +190,23 @@ class _Extractor:
         starts: list[str] = []
         ends: list[str] = []
         for period in self.g.objects(dataset, v.DCT + "temporal"):
-            start = self.lexical(period, v.DCAT + "startDate", v.SCHEMA_HTTP + "startDate",
-                                 v.SCHEMA_HTTPS + "startDate")
-            end = self.lexical(period, v.DCAT + "endDate", v.SCHEMA_HTTP + "endDate",
-                               v.SCHEMA_HTTPS + "endDate")
+            start = self.lexical(
+                period,
+                v.DCAT + "startDate",
+                v.SCHEMA_HTTP + "startDate",
+                v.SCHEMA_HTTPS + "startDate",
+            )
+            end = self.lexical(
+                period, v.DCAT + "endDate", v.SCHEMA_HTTP + "endDate", v.SCHEMA_HTTPS + "endDate"
+            )
             if start:
                 starts.append(start)
             if end:
                 ends.append(end)
         return (min(starts) if starts else None, max(ends) if ends else None)
 
-    def dataset(self, subject: str) -> DatasetRecord:
+    def dataset(self, subject: str) -> tuple[DatasetRecord, dict[str, str]]:
+        """The record of one dataset node, and its distribution nodes → distribution ids."""
         g = self.g
         types = g.objects(subject, v.TYPE)
         title, title_lang = _text(g.objects(subject, v.DCT + "title"))
@@ -203,15 +214,18 @@ class _Extractor:
         rights_nodes = g.objects(subject, v.DCT + "accessRights")
         keywords = _literals(g.objects(subject, v.DCAT + "keyword"))
         keywords_lang = min((_lang_rank(k.lang) for k in keywords), default=None)
-        chosen_keywords = sorted({
-            k.value.strip() for k in keywords if keywords_lang == _lang_rank(k.lang)
-        })
+        chosen_keywords = sorted(
+            {k.value.strip() for k in keywords if keywords_lang == _lang_rank(k.lang)}
+        )
         spatial_nodes = g.objects(subject, v.DCT + "spatial")
         bboxes = [
-            b for node in spatial_nodes
-            for b in (self.lexical(node, v.DCAT + "bbox", v.LOCN + "geometry"),) if b
+            b
+            for node in spatial_nodes
+            for b in (self.lexical(node, v.DCAT + "bbox", v.LOCN + "geometry"),)
+            if b
         ]
-        distributions = [self.distribution(n) for n in g.objects(subject, v.DCAT + "distribution")]
+        distribution_nodes = g.objects(subject, v.DCAT + "distribution")
+        distributions = [self.distribution(n) for n in distribution_nodes]
         licenses = {lic for d in distributions if (lic := d.license)}
         dataset_license = self.concept(subject, v.DCT + "license")
         if dataset_license:
@@ -232,11 +246,15 @@ class _Extractor:
             modified=self.lexical(subject, v.DCT + "modified"),
             access_rights=tuple(sorted(set(self.labels_or_iris(rights_nodes)))),
             access_rights_iris=tuple(sorted({n for n in rights_nodes if is_iri(n)})),  # type: ignore[misc]
-            themes=tuple(sorted({
-                t if isinstance(t, str) else t.value.strip()
-                for t in g.objects(subject, v.DCAT + "theme")
-                if not is_blank(t) and (isinstance(t, str) or t.value.strip())
-            })),
+            themes=tuple(
+                sorted(
+                    {
+                        t if isinstance(t, str) else t.value.strip()
+                        for t in g.objects(subject, v.DCAT + "theme")
+                        if not is_blank(t) and (isinstance(t, str) or t.value.strip())
+                    }
+                )
+            ),
             keywords=tuple(chosen_keywords),
             keywords_lang=keywords_lang[1] or None if keywords_lang else None,
             creator=self.names(subject, v.DCT + "creator"),
@@ -250,11 +268,15 @@ class _Extractor:
             bbox=min(bboxes) if bboxes else None,
             licenses=tuple(sorted(licenses)),
             landing_page=_iri_or_text(g.objects(subject, v.DCAT + "landingPage")),
-            languages=tuple(sorted({
-                t if isinstance(t, str) else t.value.strip()
-                for t in g.objects(subject, v.DCT + "language")
-                if is_iri(t) or (isinstance(t, Literal) and t.value.strip())
-            })),
+            languages=tuple(
+                sorted(
+                    {
+                        t if isinstance(t, str) else t.value.strip()
+                        for t in g.objects(subject, v.DCT + "language")
+                        if is_iri(t) or (isinstance(t, Literal) and t.value.strip())
+                    }
+                )
+            ),
             temporal_start=temporal_start,
             temporal_end=temporal_end,
             accrual_periodicity=_iri_or_text(g.objects(subject, v.DCT + "accrualPeriodicity")),
@@ -264,7 +286,14 @@ class _Extractor:
             has_spatial=_present(spatial_nodes),
             has_temporal=_present(g.objects(subject, v.DCT + "temporal")),
         )
-        return _finish(record, distributions)
+        finished = _finish(record, distributions)
+        node_ids = {subject: finished.dataset_id}
+        for node, dist in zip(distribution_nodes, distributions, strict=True):
+            if isinstance(node, str):
+                node_ids[node] = dist.distribution_id or _blank_distribution_id(
+                    finished.dataset_id, dist
+                )
+        return finished, node_ids
 
 
 def normalise_email(value: str) -> str | None:
@@ -293,6 +322,10 @@ def _replace_id(record: DistributionRecord, new_id: str) -> DistributionRecord:
     return DistributionRecord(**fields)
 
 
+def _blank_distribution_id(dataset_id: str, dist: DistributionRecord) -> str:
+    return f"{dataset_id}#distribution-{_digest(dist)}"
+
+
 def _finish(record: DatasetRecord, distributions: list[DistributionRecord]) -> DatasetRecord:
     """Give blank nodes stable ids derived from content, then attach the distributions.
 
@@ -310,7 +343,7 @@ def _finish(record: DatasetRecord, distributions: list[DistributionRecord]) -> D
         if dist.distribution_id:
             finished.append(dist)
         else:
-            finished.append(_replace_id(dist, f"{dataset_id}#distribution-{_digest(dist)}"))
+            finished.append(_replace_id(dist, _blank_distribution_id(dataset_id, dist)))
     finished.sort(key=lambda d: (d.distribution_id, repr(d)))
     content["dataset_id"] = dataset_id
     content["distributions"] = tuple(finished)
@@ -319,34 +352,47 @@ def _finish(record: DatasetRecord, distributions: list[DistributionRecord]) -> D
 
 def extract_datasets(graph: Graph) -> tuple[DatasetRecord, ...]:
     """Every ``dcat:Dataset`` node of the page, sorted by id (ids made unique)."""
+    return tuple(record for record, _, _ in extract_datasets_with_nodes(graph))
+
+
+def extract_datasets_with_nodes(
+    graph: Graph,
+) -> list[tuple[DatasetRecord, str, dict[str, str]]]:
+    """Like ``extract_datasets``, with each record's graph node and the ids its nodes got.
+
+    The node → id map lets graph-level checks (SHACL) report stable ids rather than the
+    page's blank-node labels.
+    """
     extractor = _Extractor(graph)
     subjects = [s for s, props in graph.items() if v.DATASET in props.get(v.TYPE, ())]
-    records = [extractor.dataset(s) for s in subjects]
-    records.sort(key=lambda r: (r.dataset_id, repr(r)))
+    found = [(*extractor.dataset(s), s) for s in subjects]
+    found.sort(key=lambda item: (item[0].dataset_id, repr(item[0])))
     seen: dict[str, int] = {}
-    unique: list[DatasetRecord] = []
-    for record in records:
+    unique: list[tuple[DatasetRecord, str, dict[str, str]]] = []
+    for record, node_ids, subject in found:
         count = seen.get(record.dataset_id, 0)
         seen[record.dataset_id] = count + 1
         if count and record.is_blank_node:  # identical blank-node datasets: number them
             content = {name: getattr(record, name) for name in DatasetRecord.__slots__}
             content["dataset_id"] = f"{record.dataset_id}-{count + 1}"
-            unique.append(DatasetRecord(**content))
-        else:
-            unique.append(record)
-    return tuple(unique)
+            record = DatasetRecord(**content)  # noqa: PLW2901 - the renamed copy
+            node_ids = {**node_ids, subject: record.dataset_id}  # noqa: PLW2901
+        unique.append((record, subject, node_ids))
+    return unique
 
 
 def extract_hydra(graph: Graph) -> HydraPage | None:
     """The Hydra paging block (``PagedCollection`` or ``PartialCollectionView``), if any."""
     for subject, props in graph.items():
         types = props.get(v.TYPE, ())
-        if (v.HYDRA + "PagedCollection" in types
-                or v.HYDRA + "PartialCollectionView" in types):
+        if v.HYDRA + "PagedCollection" in types or v.HYDRA + "PartialCollectionView" in types:
+
             def lex(*names: str, _s: str = subject) -> str | None:
                 for name in names:
-                    found = [t.value if isinstance(t, Literal) else t
-                             for t in graph.objects(_s, v.HYDRA + name)]
+                    found = [
+                        t.value if isinstance(t, Literal) else t
+                        for t in graph.objects(_s, v.HYDRA + name)
+                    ]
                     if found:
                         return min(found)
                 return None

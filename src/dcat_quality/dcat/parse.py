@@ -7,6 +7,7 @@ reason and what to do, so the run can quarantine the page and go on.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -16,8 +17,8 @@ import orjson
 
 from dcat_quality.dcat import jsonld_fast, rdf
 from dcat_quality.dcat.contexts import bundled_context
-from dcat_quality.dcat.extract import extract_datasets, extract_hydra
-from dcat_quality.dcat.graph import Graph
+from dcat_quality.dcat.extract import extract_datasets_with_nodes, extract_hydra
+from dcat_quality.dcat.graph import Graph, is_iri
 from dcat_quality.dcat.rdfxml_check import RdfXmlStructureError, check_rdfxml
 from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import (
@@ -26,6 +27,7 @@ from dcat_quality.errors import (
     RemoteContextError,
     UnsupportedFormatError,
 )
+from dcat_quality.quality.shacl import Violation, check_dataset
 
 _EXTENSIONS = {
     ".json": "jsonld",
@@ -231,8 +233,10 @@ def _rdfxml_graph(data: bytes, name: str) -> Graph:
     return _pyoxigraph(data, "rdfxml", name)
 
 
-def parse_page(data: bytes, name: str, *, fast: bool = True) -> ParsedPage:
+def parse_page(data: bytes, name: str, *, fast: bool = True, shacl: bool = True) -> ParsedPage:
     """Turn one page into records. ``fast=False`` forces the pyoxigraph path.
+
+    ``shacl`` runs the DCAT-AP checks on the page graph (see ``quality.shacl``).
 
     Raises ``PageError`` (with file, position, reason, hint) when the page is unusable.
     """
@@ -247,13 +251,38 @@ def parse_page(data: bytes, name: str, *, fast: bool = True) -> ParsedPage:
     else:
         graph = _pyoxigraph(data, fmt, name)
     try:
-        datasets = extract_datasets(graph)
+        found = extract_datasets_with_nodes(graph)
     except RecursionError:
         raise PageError(
             name,
             "the page nests too deeply to read",
             hint="flatten the graph (one node object per subject)",
         ) from None
+    violations = None
+    if shacl:
+        violations = {
+            record.dataset_id: _stable_focus(
+                check_dataset(graph, subject), node_ids, record.dataset_id
+            )
+            for record, subject, node_ids in found
+        }
     return ParsedPage(
-        datasets=datasets, hydra=extract_hydra(graph), parser=parser, triples=graph.triples
+        datasets=tuple(record for record, _, _ in found),
+        hydra=extract_hydra(graph),
+        parser=parser,
+        triples=graph.triples,
+        violations=violations,
     )
+
+
+def _stable_focus(
+    violations: list[Violation], node_ids: dict[str, str], dataset_id: str
+) -> tuple[Violation, ...]:
+    """Violations with blank-node labels replaced by the stable ids of the records."""
+    out = []
+    for violation in violations:
+        focus = node_ids.get(violation.focus)
+        if focus is None:
+            focus = violation.focus if is_iri(violation.focus) else f"{dataset_id}#blank-node"
+        out.append(replace(violation, focus=focus))
+    return tuple(sorted(out, key=lambda x: (x.focus, x.path, x.constraint, x.message)))

@@ -7,13 +7,15 @@ surrogates, and one such value would otherwise abort the whole load.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
 from dcat_quality.dcat.dates import parse_date
 from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
 from dcat_quality.quality.ecospheres import EcospheresIndicators
+from dcat_quality.quality.mqa import MqaResult
+from dcat_quality.quality.shacl import Violation
 
 Row = tuple[Any, ...]
 
@@ -87,7 +89,37 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "hist_dataset_licenses": ("run_id", "dataset_id", "license"),
     "hist_dataset_access_rights": ("run_id", "dataset_id", "label", "iri"),
     "hist_dataset_languages": ("run_id", "dataset_id", "language"),
+    "hist_shacl_violations": (
+        "run_id",
+        "dataset_id",
+        "focus",
+        "path",
+        "constraint_component",
+        "severity",
+        "message",
+    ),
+    "score_history": (
+        "run_id",
+        "dataset_id",
+        "variant",
+        "total",
+        "max_points",
+        "rating",
+        "findability",
+        "accessibility",
+        "interoperability",
+        "reusability",
+        "contextuality",
+        "measured_mask",
+        "passed_mask",
+        "best_distribution_id",
+        "fill_rate",
+        "shacl_violations",
+    ),
 }
+
+#: Partitioned tables kept for every succeeded run (retention only drops the others).
+HISTORY_TABLES: frozenset[str] = frozenset({"score_history"})
 
 #: The partitioned detail tables, in load order.
 DETAIL_TABLES: tuple[str, ...] = tuple(COLUMNS)
@@ -114,6 +146,57 @@ def _bigint(value: int | None) -> int | None:
     if value is None or not -_BIGINT_MAX <= value <= _BIGINT_MAX:
         return None
     return value
+
+
+def score_row(
+    run_id: int,
+    dataset_id: str,
+    score: MqaResult,
+    positions: Mapping[str, int],
+    fill_rate: float,
+    shacl_violations: int | None,
+) -> Row:
+    """The ``score_history`` row of one dataset: dimensions plus the two check bit masks."""
+    measured = passed = 0
+    for check in score.rows:
+        bit = 1 << positions[check.indicator_id]
+        if check.passed is not None:
+            measured |= bit
+            if check.passed:
+                passed |= bit
+    dims = score.by_dimension
+    return (
+        run_id,
+        _text(dataset_id),
+        score.variant,
+        score.total,
+        score.max_points,
+        score.rating,
+        dims.get("findability", 0),
+        dims.get("accessibility", 0),
+        dims.get("interoperability", 0),
+        dims.get("reusability", 0),
+        dims.get("contextuality", 0),
+        measured,
+        passed,
+        _text(score.best_distribution_id),
+        fill_rate,
+        shacl_violations,
+    )
+
+
+def violation_rows(run_id: int, dataset_id: str, violations: Iterable[Violation]) -> Iterator[Row]:
+    """``hist_shacl_violations`` rows of one dataset."""
+    for v in violations:
+        yield (
+            run_id,
+            _text(dataset_id),
+            _text(v.focus),
+            _text(v.path),
+            v.constraint,
+            v.severity,
+            _text(v.message),
+        )
 
 
 def dataset_row(

@@ -18,13 +18,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from types import TracebackType
-from typing import Literal, LiteralString, Self
+from typing import Literal, LiteralString, NamedTuple, Self
 
 import psycopg
 from psycopg import sql
@@ -33,6 +33,8 @@ from psycopg.rows import TupleRow
 from dcat_quality.dcat.records import DatasetRecord
 from dcat_quality.errors import RunLockedError, WarehouseError
 from dcat_quality.quality.ecospheres import EcospheresIndicators
+from dcat_quality.quality.mqa import MqaResult
+from dcat_quality.quality.shacl import Violation
 from dcat_quality.warehouse import rows as _rows
 from dcat_quality.warehouse.connection import DatabaseTarget, connect, scrub
 
@@ -42,7 +44,7 @@ Connection = psycopg.Connection[TupleRow]
 
 STALE_ERROR = "stale: the process running it stopped"
 _MIGRATION_FILE = re.compile(r"^(\d{3})_[\w-]+\.sql$")
-_PARTITION = re.compile(r"^(hist_\w+)_r(\d+)$")
+_PARTITION = re.compile(r"^(hist_\w+|score_history)_r(\d+)$")
 _MAX_IDENTIFIER = 63
 #: Seconds a partition drop may wait for readers' transactions before giving up.
 RETENTION_TIMEOUT = 60.0
@@ -57,6 +59,24 @@ class RunCounts:
     datasets_read: int
     datasets_loaded: int
     datasets_rejected: int
+
+
+class IndicatorRow(NamedTuple):
+    """One row of the ``indicators`` dictionary."""
+
+    indicator_id: str
+    family: str
+    dimension: str
+    points: int
+    level: str
+    kind: str
+    label_fr: str
+    label_en: str
+    rationale: str
+    fix_hint_fr: str
+    dcat_property: str | None
+    metric_iri: str | None
+    check_position: int | None
 
 
 @dataclass(frozen=True)
@@ -222,7 +242,15 @@ class Warehouse:
 
     # -- runs -----------------------------------------------------------------------------
 
-    def begin_run(self, source: str, software_version: str, *, wait: bool = True) -> int:
+    def begin_run(
+        self,
+        source: str,
+        software_version: str,
+        *,
+        wait: bool = True,
+        methodology_version: str | None = None,
+        score_variant: str | None = None,
+    ) -> int:
         """Take the run lock, clean up after dead runs, create the run and its partitions."""
         if self._run_id is not None:
             raise WarehouseError(f"run {self._run_id} is still in progress in this process")
@@ -250,10 +278,11 @@ class Warehouse:
             with self._errors("could not record the start of the run"), self._conn.transaction():
                 row = self._conn.execute(
                     self._sql(
-                        "INSERT INTO {schema}.runs (source, software_version)"
-                        " VALUES (%s, %s) RETURNING run_id"
+                        "INSERT INTO {schema}.runs (source, software_version,"
+                        " methodology_version, score_variant)"
+                        " VALUES (%s, %s, %s, %s) RETURNING run_id"
                     ),
-                    (source, software_version),
+                    (source, software_version, methodology_version, score_variant),
                 ).fetchone()
                 assert row is not None
                 run_id = int(row[0])
@@ -425,30 +454,71 @@ class Warehouse:
             ).fetchall()
         return [RunInfo(*row) for row in rows]
 
+    # -- indicator dictionary -------------------------------------------------------------
+
+    def write_indicators(self, indicators: Sequence[IndicatorRow]) -> None:
+        """Upsert the indicator dictionary (the registry is the source of truth)."""
+        columns = IndicatorRow._fields
+        with self._errors("could not write the indicator dictionary"), self._conn.transaction():
+            self._conn.execute(self._sql("UPDATE {schema}.indicators SET check_position = NULL"))
+            statement = sql.SQL(
+                "INSERT INTO {schema}.indicators ({columns}) VALUES ({values})"
+                " ON CONFLICT (indicator_id) DO UPDATE SET {updates}"
+            ).format(
+                schema=sql.Identifier(self.schema),
+                columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
+                values=sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+                updates=sql.SQL(", ").join(
+                    sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in columns[1:]
+                ),
+            )
+            with self._conn.cursor() as cursor:
+                cursor.executemany(statement, [tuple(row) for row in indicators])
+
+    def check_positions(self) -> dict[str, int]:
+        """Indicator id → bit position in the score masks, as stored."""
+        with self._errors("could not read the indicator dictionary"):
+            rows = self._conn.execute(
+                self._sql(
+                    "SELECT indicator_id, check_position FROM {schema}.indicators"
+                    " WHERE check_position IS NOT NULL"
+                )
+            ).fetchall()
+        return {str(name): int(position) for name, position in rows}
+
     # -- partitions -----------------------------------------------------------------------
 
-    def _runs_to_drop(self) -> set[int]:
-        """Runs whose partitions must go: failed ones, and succeeded ones past keep_runs."""
+    def _runs_to_drop(self) -> tuple[set[int], set[int]]:
+        """``(failed, expired)``: runs whose partitions must all go, and succeeded runs past
+        keep_runs, whose detail goes but whose score history stays."""
         with self._errors("could not list the runs to clean up"):
             rows = self._conn.execute(
                 self._sql(
-                    "SELECT run_id FROM {schema}.runs WHERE status IN ('failed', 'interrupted')"
+                    "SELECT run_id, status FROM {schema}.runs"
+                    " WHERE status IN ('failed', 'interrupted')"
                     " OR (status = 'succeeded' AND run_id NOT IN ("
                     "  SELECT run_id FROM {schema}.runs WHERE status = 'succeeded'"
                     "  ORDER BY run_id DESC LIMIT %s))"
                 ),
                 (self.keep_runs,),
             ).fetchall()
-        return {int(run_id) for (run_id,) in rows}
+        failed = {int(run_id) for run_id, status in rows if status != "succeeded"}
+        expired = {int(run_id) for run_id, status in rows if status == "succeeded"}
+        return failed, expired
 
     def _clean_up(self, run_ids: set[int] | None = None) -> None:
         """Drop partitions that must go, without failing the run: the next run retries."""
         try:
-            self._drop_partitions(self._runs_to_drop() if run_ids is None else run_ids)
+            if run_ids is not None:
+                self._drop_partitions(run_ids)
+                return
+            failed, expired = self._runs_to_drop()
+            self._drop_partitions(failed)
+            self._drop_partitions(expired, keep=_rows.HISTORY_TABLES)
         except WarehouseError as exc:
             log.warning("old run partitions were not all dropped (the next run retries): %s", exc)
 
-    def _drop_partitions(self, run_ids: set[int]) -> None:
+    def _drop_partitions(self, run_ids: set[int], keep: frozenset[str] = frozenset()) -> None:
         """Detach (without blocking readers) and drop the partitions of these runs.
 
         Half-detached partitions (an earlier detach was interrupted) are always finished.
@@ -481,6 +551,8 @@ class Warehouse:
                 for name, parent, detach_pending in found:
                     match = _PARTITION.match(name)
                     if not match or (int(match.group(2)) not in run_ids and not detach_pending):
+                        continue
+                    if match.group(1) in keep and not detach_pending:
                         continue
                     if parent is not None:
                         if detach_pending:
@@ -540,6 +612,7 @@ class Loader:
         self._buffered = 0
         self._rejections: list[_rows.Row] = []
         self._seen: dict[bytes, str] = {}
+        self._positions: dict[str, int] | None = None
         self.loaded = 0
         self.duplicates = 0
 
@@ -560,6 +633,7 @@ class Loader:
         try:
             if exc_type is None:
                 self._flush()
+                self._write_indicator_stats(conn)
                 self._warehouse._write_rejections(self._rejections)
                 self._rejections = []
                 with self._errors("could not commit the load"):
@@ -587,9 +661,18 @@ class Loader:
         return self._warehouse._errors(f"{what} of run {self.run_id}")
 
     def add(
-        self, record: DatasetRecord, indicators: EcospheresIndicators, source_file: str
+        self,
+        record: DatasetRecord,
+        indicators: EcospheresIndicators,
+        source_file: str,
+        *,
+        score: MqaResult | None = None,
+        violations: Sequence[Violation] | None = None,
     ) -> bool:
-        """Queue one dataset's rows; False when the dataset was rejected as a duplicate."""
+        """Queue one dataset's rows; False when the dataset was rejected as a duplicate.
+
+        ``violations`` is None when DCAT-AP was not checked (then nothing is stored).
+        """
         if self._conn is None:
             raise WarehouseError("the loader is used outside its `with` block")
         # A 12-byte digest per dataset keeps a million ids in tens of megabytes.
@@ -607,11 +690,27 @@ class Loader:
             return False
         self._seen[key] = source_file
         buffers = self._buffers
-        buffers["hist_datasets"].append(
-            _rows.dataset_row(self.run_id, record, indicators, source_file)
-        )
-        for table, row in _rows.long_rows(self.run_id, record, indicators):
+        run_id = self.run_id
+        buffers["hist_datasets"].append(_rows.dataset_row(run_id, record, indicators, source_file))
+        for table, row in _rows.long_rows(run_id, record, indicators):
             buffers[table].append(row)
+        if violations is not None:
+            buffers["hist_shacl_violations"].extend(
+                _rows.violation_rows(run_id, record.dataset_id, violations)
+            )
+        if score is not None:
+            if self._positions is None:
+                self._positions = self._warehouse.check_positions()
+            buffers["score_history"].append(
+                _rows.score_row(
+                    run_id,
+                    record.dataset_id,
+                    score,
+                    self._positions,
+                    indicators.fill_rate,
+                    None if violations is None else len(violations),
+                )
+            )
         self.loaded += 1
         self._buffered += 1
         if self._buffered >= self._batch_rows:
@@ -646,6 +745,23 @@ class Loader:
                         copy.write_row(row)
                 buffer.clear()
         self._buffered = 0
+
+    def _write_indicator_stats(self, conn: Connection) -> None:
+        """Pass counts per check for this run, from its score partition (one scan)."""
+        with self._errors("could not compute the pass rates"):
+            conn.execute(
+                self._warehouse._sql(
+                    "INSERT INTO {schema}.run_indicator_stats"
+                    " (run_id, indicator_id, measured, passed)"
+                    " SELECT %s, i.indicator_id,"
+                    "  count(*) FILTER (WHERE (s.measured_mask >> i.check_position) & 1 = 1),"
+                    "  count(*) FILTER (WHERE (s.passed_mask >> i.check_position) & 1 = 1)"
+                    " FROM {schema}.indicators i CROSS JOIN {schema}.{partition} s"
+                    " WHERE i.check_position IS NOT NULL GROUP BY i.indicator_id",
+                    partition=f"score_history_r{self.run_id}",
+                ),
+                (self.run_id,),
+            )
 
     def _analyze(self) -> None:
         """Fresh statistics, so the first dashboard queries get good plans (best effort)."""
