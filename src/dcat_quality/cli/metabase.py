@@ -1,4 +1,5 @@
-"""``metabase``: Metabase's application database backed up and restored; warehouse backup.
+"""``metabase``: dashboards provisioned (``metabase_provision``), Metabase's application
+database backed up and restored, and the warehouse backup.
 
 The warehouse backup lives here (``metabase backup-warehouse``) because it shares the
 machinery and because the historical "Metabase config" CronJob really dumped the
@@ -15,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from dcat_quality.cli import metabase_provision
 from dcat_quality.cli._common import console, err_console, reported_errors, settings_from
 from dcat_quality.config import Settings
 from dcat_quality.metabase.backup import (
@@ -29,9 +31,11 @@ from dcat_quality.warehouse import resolve_database
 from dcat_quality.warehouse.connection import DatabaseTarget
 
 app = typer.Typer(
-    help="Metabase: back up and restore its application database (and back up the warehouse).",
+    help="Metabase: provision the dashboards, back up and restore its application "
+    "database (and back up the warehouse).",
     no_args_is_help=True,
 )
+app.command()(metabase_provision.provision)
 
 DatabaseUrlOption = Annotated[
     str | None,
@@ -240,8 +244,7 @@ def restore(
     ] = False,
     pg_bin: PgBinOption = None,
 ) -> None:
-    """Restore Metabase's application DB: checks, a safety backup, then pg_restore (stop
-    Metabase first)."""
+    """Restore Metabase's app DB (stop Metabase first): checks, safety backup, pg_restore."""
     with reported_errors():
         settings = settings_from()
         location = metabase_location(
