@@ -490,3 +490,55 @@ def test_column_descriptions_come_from_the_warehouse_comments(
     assert "latest successful run" in datasets.description
     assert datasets.columns["fill_rate"].startswith("Percentage (0-100)")
     assert not any(name.startswith("hist_datasets_r") for name in descriptions)
+
+
+# -- the command -----------------------------------------------------------------------
+
+
+def test_provision_command_prints_the_plan_then_applies_it_once(
+    monkeypatch: pytest.MonkeyPatch,
+    stub: MetabaseStub,
+    warehouse_url: str,
+) -> None:
+    from typer.testing import CliRunner
+
+    from dcat_quality.cli import app
+    from dcat_quality.cli import metabase_provision as command
+
+    def with_stub(url: str, **credentials: Any) -> MetabaseClient:
+        return MetabaseClient(url, transport=stub.transport(), **credentials)
+
+    monkeypatch.setattr(command, "MetabaseClient", with_stub)
+    monkeypatch.setenv("METABASE_URL", "http://metabase.test")
+    monkeypatch.setenv("METABASE_API_KEY", str(stub.api_key))
+    monkeypatch.setenv("DATABASE_URL", warehouse_url)
+    stub.sync_now()  # already synced: the command must not wait
+    runner = CliRunner()
+
+    plan = runner.invoke(app, ["metabase", "provision", "--dry-run"])
+    assert plan.exit_code == 0, plan.output
+    assert "Plan (dry run: nothing changed)" in plan.output
+    assert "create card Jeux de données" in plan.output
+    assert "would update" in plan.output
+    assert stub.writes == []
+
+    applied = runner.invoke(app, ["metabase", "provision"])
+    assert applied.exit_code == 0, applied.output
+    assert "Dashboard: http://metabase.test/dashboard/" in applied.output
+    stub.writes.clear()
+    again = runner.invoke(app, ["metabase", "provision"])
+    assert again.exit_code == 0, again.output
+    assert "0 change(s)" in again.output
+    assert stub.writes == []
+    for output in (plan.output, applied.output, again.output):
+        assert str(stub.api_key) not in output
+
+
+def test_provision_command_without_url_fails_clearly() -> None:
+    from typer.testing import CliRunner
+
+    from dcat_quality.cli import app
+
+    result = CliRunner().invoke(app, ["metabase", "provision"])
+    assert result.exit_code == 1
+    assert "METABASE_URL" in result.output
