@@ -206,3 +206,62 @@ def test_aggregate_views_answer(three_runs: str) -> None:
         assert _rows(three_runs, f"select count(*) from dcat_quality.{view}")[0][0] >= 1
     ratings = _rows(three_runs, "select sum(datasets) from dcat_quality.quality_by_rating")
     assert ratings == [(2,)]
+
+
+def test_dqv_export_holds_one_measurement_per_measured_check(
+    three_runs: str, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    import pyoxigraph as ox
+
+    (measured,) = _rows(
+        three_runs, "select count(*) from dcat_quality.dataset_checks where passed is not null"
+    )[0]
+    for suffix, fmt in ((".ttl", ox.RdfFormat.TURTLE), (".jsonld", ox.RdfFormat.JSON_LD)):
+        output = tmp_path / f"dqv{suffix}"
+        result = subprocess.run(
+            [sys.executable, "-m", "dcat_quality", "export", "dqv", "--output", str(output)],
+            env={**__import__("os").environ, "DATABASE_URL": three_runs},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        store = ox.Store()
+        store.load(path=str(output), format=fmt)
+        measurements = list(
+            store.quads_for_pattern(
+                None,
+                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode("http://www.w3.org/ns/dqv#QualityMeasurement"),
+            )
+        )
+        assert len(measurements) == measured + 2 * 2  # + total and fill rate per dataset
+        keyword = list(
+            store.quads_for_pattern(
+                None,
+                ox.NamedNode("http://www.w3.org/ns/dqv#isMeasurementOf"),
+                ox.NamedNode("https://piveau.eu/ns/voc#keywordAvailability"),
+            )
+        )
+        assert len(keyword) == 2
+
+
+def test_indicators_command_lists_the_registry() -> None:
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "dcat_quality", "indicators", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    items = json.loads(result.stdout)
+    mqa = [i for i in items if i["family"] == "mqa"]
+    assert len(mqa) == 23
+    assert sum(i["points"] for i in mqa) == 405
+    assert all(i["fix_hint_fr"] and i["label_fr"] and i["label_en"] for i in items)

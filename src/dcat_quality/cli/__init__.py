@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from dcat_quality import __version__
-from dcat_quality.cli import chain, db, metabase, sample
+from dcat_quality.cli import chain, db, metabase, quality, sample
 from dcat_quality.cli._common import console, setup_logging
 
 app = typer.Typer(
@@ -53,6 +53,8 @@ app.command()(chain.extract)
 app.command()(chain.transform)
 app.command()(chain.load)
 app.command()(sample.sample)
+app.command()(quality.indicators)
+app.add_typer(quality.export_app, name="export")
 app.add_typer(db.app, name="db")
 app.add_typer(metabase.app, name="metabase")
 

@@ -486,6 +486,40 @@ class Warehouse:
             ).fetchall()
         return {str(name): int(position) for name, position in rows}
 
+    # -- reading the published run --------------------------------------------------------
+
+    def published_run(self) -> RunInfo | None:
+        """The run the views show (the latest succeeded one), or None before any."""
+        return next((r for r in self.latest_runs(1000) if r.status == "succeeded"), None)
+
+    def iter_check_results(self) -> Iterator[tuple[str, str, bool]]:
+        """``(dataset, metric IRI, passed)`` of every measured MQA check, published run."""
+        with self._errors("could not read the check results"), self._conn.transaction():
+            cursor = self._conn.cursor(name="dcat_quality_checks")
+            cursor.execute(
+                self._sql(
+                    "SELECT c.dataset_id, i.metric_iri, c.passed"
+                    " FROM {schema}.dataset_checks c JOIN {schema}.indicators i"
+                    " USING (indicator_id) WHERE c.passed IS NOT NULL"
+                    " AND i.metric_iri IS NOT NULL ORDER BY c.dataset_id, i.check_position"
+                )
+            )
+            for dataset_id, metric, passed in cursor:
+                yield str(dataset_id), str(metric), bool(passed)
+
+    def iter_scores(self) -> Iterator[tuple[str, int, float]]:
+        """``(dataset, MQA total, fill rate)`` of the published run."""
+        with self._errors("could not read the scores"), self._conn.transaction():
+            cursor = self._conn.cursor(name="dcat_quality_scores")
+            cursor.execute(
+                self._sql(
+                    "SELECT dataset_id, total, fill_rate FROM {schema}.dataset_scores"
+                    " ORDER BY dataset_id"
+                )
+            )
+            for dataset_id, total, fill_rate in cursor:
+                yield str(dataset_id), int(total), float(fill_rate)
+
     # -- partitions -----------------------------------------------------------------------
 
     def _runs_to_drop(self) -> tuple[set[int], set[int]]:
