@@ -16,6 +16,6 @@ def test_public_names_are_exported() -> None:
         for name, value in vars(dcat_quality).items()
         if not name.startswith("_")
         and not isinstance(value, type(dcat_quality))
-        and name not in {"annotations", "version", "PackageNotFoundError"}
+        and name not in {"annotations"}
     }
     assert public == set(dcat_quality.__all__) - {"__version__"}

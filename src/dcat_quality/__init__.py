@@ -5,14 +5,7 @@ The public API is what ``__all__`` lists; everything else may change without not
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("dcat-quality")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0+unknown"
-
-# Imported after __version__: the pipeline records it with each run.
+from dcat_quality._version import __version__
 from dcat_quality.config import Settings, load_settings
 from dcat_quality.dcat.parse import parse_page
 from dcat_quality.dcat.records import (

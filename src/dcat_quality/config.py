@@ -239,6 +239,49 @@ class Settings(BaseSettings):
         ),
     )
 
+    http_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_HTTP_TOKEN"),
+        description=(
+            "Bearer token for a DCAT HTTP endpoint source, sent only to the first page's "
+            "host (basic auth: put user:password@ in the URL)."
+        ),
+    )
+    http_max_pages: int = Field(
+        default=100_000,
+        ge=1,
+        validation_alias=AliasChoices("DCAT_QUALITY_HTTP_MAX_PAGES"),
+        description=(
+            "Most pages harvested from a DCAT HTTP endpoint; a catalog with more fails "
+            "the run instead of looping forever."
+        ),
+    )
+
+    link_max_age_hours: float = Field(
+        default=168.0,
+        gt=0,
+        validation_alias=AliasChoices("DCAT_QUALITY_LINK_MAX_AGE_HOURS"),
+        description="Link checks older than this many hours are done again.",
+    )
+    link_per_host: int = Field(
+        default=2,
+        ge=1,
+        validation_alias=AliasChoices("DCAT_QUALITY_LINK_PER_HOST"),
+        description="Link checks in flight at once per host (politeness).",
+    )
+    link_delay: float = Field(
+        default=0.5,
+        ge=0,
+        validation_alias=AliasChoices("DCAT_QUALITY_LINK_DELAY"),
+        description="Seconds between two link checks on the same host.",
+    )
+    link_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias=AliasChoices("DCAT_QUALITY_LINK_TIMEOUT"),
+        description="Seconds to wait for an answer to one link check.",
+    )
+
     @field_validator("s3_endpoint_url")
     @classmethod
     def _add_scheme(cls, value: str | None) -> str | None:

@@ -12,11 +12,11 @@ import logging
 import multiprocessing
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from dcat_quality import __version__
+from dcat_quality._version import __version__
 from dcat_quality.dcat.parse import parse_page
 from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import DcatQualityError, PageError
@@ -69,6 +69,10 @@ class RunResult:
     mean_fill_rate: float | None
     duration_s: float
     empty_pages: int = 0
+    score_variant: str = ""
+    mean_score: float | None = None
+    mean_max_points: float | None = None
+    ratings: dict[str, int] = field(default_factory=dict)
     skipped_objects: list[str] = field(default_factory=list)
     failures: list[PageFailure] = field(default_factory=list)
 
@@ -151,12 +155,16 @@ def run_chain(
     on_listing: Callable[[list[PageRef]], None] | None = None,
     on_page: Callable[[PageOutcome], None] | None = None,
     wait_for_lock: bool = True,
+    link_status: Mapping[str, int] | None = None,
 ) -> RunResult:
     """Read every page of ``source``, score it and publish it in ``warehouse``.
 
     A page that cannot be parsed is quarantined in ``rejections`` and the run goes on;
     the same dataset on two pages is loaded once (first page wins) and the later copy
     rejected. Any other error fails the run, leaving the previous publish untouched.
+
+    ``link_status`` (URL → HTTP status, from the link-check cache) makes the score the
+    full variant; without it the two URL status checks are "not measured".
     """
     started = time.monotonic()
     refs = require_pages(source)
@@ -164,7 +172,7 @@ def run_chain(
         on_listing(refs)
     description = source.describe()
     registry = default_registry()
-    variant = "without-link-checks"
+    variant = "without-link-checks" if link_status is None else "full"
     run_id = warehouse.begin_run(
         description,
         __version__,
@@ -175,6 +183,8 @@ def run_chain(
     pages_read = pages_rejected = datasets_read = datasets_loaded = datasets_rejected = 0
     empty_pages = 0
     fill_total = 0.0
+    score_total = max_total = 0
+    ratings: dict[str, int] = {}
     failures: list[PageFailure] = []
 
     def counts() -> RunCounts:
@@ -205,10 +215,16 @@ def run_chain(
                     indicators = ecospheres.compute(record)
                     violations = all_violations.get(record.dataset_id, ())
                     score = mqa.score_dataset(
-                        record, dcat_ap_compliant=not violations, registry=registry
+                        record,
+                        dcat_ap_compliant=not violations,
+                        registry=registry,
+                        link_status=link_status,
                     )
                     if loader.add(record, indicators, ref.key, score=score, violations=violations):
                         fill_total += indicators.fill_rate
+                        score_total += score.total
+                        max_total += score.max_points
+                        ratings[score.rating] = ratings.get(score.rating, 0) + 1
                         datasets_loaded += 1
                         loaded_here += 1
                     else:  # the same dataset on an earlier page: first copy kept
@@ -235,6 +251,10 @@ def run_chain(
         mean_fill_rate=round(fill_total / datasets_loaded, 2) if datasets_loaded else None,
         duration_s=time.monotonic() - started,
         empty_pages=empty_pages,
+        score_variant=variant,
+        mean_score=round(score_total / datasets_loaded, 1) if datasets_loaded else None,
+        mean_max_points=round(max_total / datasets_loaded, 1) if datasets_loaded else None,
+        ratings=ratings,
         skipped_objects=list(source.skipped),
         failures=failures,
     )

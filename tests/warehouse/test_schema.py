@@ -28,6 +28,7 @@ TABLES = {
     "indicators",
     "score_history",
     "run_indicator_stats",
+    "link_checks",
 }
 VIEWS = {
     "current_run",
@@ -56,6 +57,7 @@ VIEWS = {
     "quality_by_theme",
     "quality_by_departement",
     "quality_by_rating",
+    "link_status",
 }
 HOSTILE = 'we"ird sch;ema'
 
@@ -104,7 +106,11 @@ def test_migrate_creates_every_table_and_view(
     relations = _relations(db, "dcat_quality")
     assert {name for name, kind in relations.items() if kind in "rp"} == TABLES
     assert {name for name, kind in relations.items() if kind == "v"} == VIEWS
-    assert query(db, "SELECT version FROM {schema}.schema_migrations ORDER BY 1") == [(1,), (2,)]
+    assert query(db, "SELECT version FROM {schema}.schema_migrations ORDER BY 1") == [
+        (1,),
+        (2,),
+        (3,),
+    ]
 
 
 def test_second_migrate_applies_nothing_and_changes_nothing(

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from dcat_quality import __version__
+from dcat_quality._version import __version__
 from dcat_quality.cli import chain, db, metabase, quality, sample
 from dcat_quality.cli._common import console, setup_logging
 
@@ -53,6 +53,7 @@ app.command()(chain.extract)
 app.command()(chain.transform)
 app.command()(chain.load)
 app.command()(sample.sample)
+app.command()(chain.links)
 app.command()(quality.indicators)
 app.add_typer(quality.export_app, name="export")
 app.add_typer(db.app, name="db")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from dcat_quality import __version__
+from dcat_quality._version import __version__
 from dcat_quality.cli._common import (
     ExitCode,
     console,
@@ -33,6 +34,8 @@ from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import ConfigError
 from dcat_quality.pipeline import PageFailure, PageOutcome, RunResult, parse_pages, run_chain
 from dcat_quality.quality import ecospheres
+from dcat_quality.quality.link_stage import refresh_link_cache
+from dcat_quality.quality.links import LinkResult
 from dcat_quality.sources import PageRef, Source, open_source, require_pages
 from dcat_quality.tabular import (
     INDICATOR_COLUMNS,
@@ -128,6 +131,17 @@ def _summary(result: RunResult, target: DatabaseTarget, schema: str) -> Table:
         "mean fill rate",
         f"{result.mean_fill_rate:.1f} %" if result.mean_fill_rate is not None else "—",
     )
+    if result.mean_score is not None:
+        ratings = ", ".join(
+            f"{name} {result.ratings[name]}"
+            for name in ("excellent", "good", "sufficient", "bad")
+            if result.ratings.get(name)
+        )
+        table.add_row(
+            "MQA score",
+            f"mean {result.mean_score:.0f} / {result.mean_max_points:.0f} points "
+            f"({result.score_variant}); {ratings}",
+        )
     table.add_row("duration", f"{result.duration_s:.1f} s ({rate:,.0f} datasets/s)")
     if result.skipped_objects:
         table.add_row("skipped objects", f"{len(result.skipped_objects)} (not dump pages)")
@@ -147,6 +161,15 @@ def run(
         typer.Option(
             "--allow-rejections",
             help="Exit 0 even when pages or datasets were quarantined (default: exit 3).",
+        ),
+    ] = False,
+    check_links: Annotated[
+        bool,
+        typer.Option(
+            "--check-links",
+            help="Score the accessURL/downloadURL status checks: first refresh the link-check "
+            "cache for the published run's URLs (older than DCAT_QUALITY_LINK_MAX_AGE_HOURS), "
+            "then score from it. Without it those two checks are 'not measured'.",
         ),
     ] = False,
     no_wait: Annotated[
@@ -169,30 +192,33 @@ def run(
         settings = settings_from(workers=workers)
         src = _source(settings, source)
         warehouse, target = _open_warehouse(settings)
-        with warehouse, _progress() as progress:
-            task = progress.add_task("reading", total=None, datasets=0, rejected=0)
-            totals = {"datasets": 0, "rejected": 0}
+        with warehouse:
+            link_status = refresh_links(warehouse, settings) if check_links else None
+            with _progress() as progress:
+                task = progress.add_task("reading", total=None, datasets=0, rejected=0)
+                totals = {"datasets": 0, "rejected": 0}
 
-            def on_listing(refs: list[PageRef]) -> None:
-                progress.update(task, total=len(refs))
+                def on_listing(refs: list[PageRef]) -> None:
+                    progress.update(task, total=len(refs))
 
-            def on_page(outcome: PageOutcome) -> None:
-                totals["datasets"] += outcome.loaded
-                totals["rejected"] += (outcome.datasets - outcome.loaded) + (
-                    1 if outcome.failure else 0
+                def on_page(outcome: PageOutcome) -> None:
+                    totals["datasets"] += outcome.loaded
+                    totals["rejected"] += (outcome.datasets - outcome.loaded) + (
+                        1 if outcome.failure else 0
+                    )
+                    progress.update(
+                        task, advance=1, datasets=totals["datasets"], rejected=totals["rejected"]
+                    )
+
+                result = run_chain(
+                    src,
+                    warehouse,
+                    workers=settings.workers,
+                    on_listing=on_listing,
+                    on_page=on_page,
+                    wait_for_lock=not no_wait,
+                    link_status=link_status,
                 )
-                progress.update(
-                    task, advance=1, datasets=totals["datasets"], rejected=totals["rejected"]
-                )
-
-            result = run_chain(
-                src,
-                warehouse,
-                workers=settings.workers,
-                on_listing=on_listing,
-                on_page=on_page,
-                wait_for_lock=not no_wait,
-            )
         console.print(_summary(result, target, settings.schema_name))
         for failure in result.failures[:10]:
             err_console.print(f"[yellow]rejected[/] {failure.message}")
@@ -202,6 +228,55 @@ def run(
             console.print(f"Connect with: [bold]psql {psql_uri(target)}[/]")
         if result.anything_rejected and not allow_rejections:
             raise typer.Exit(int(ExitCode.REJECTED))
+
+
+def refresh_links(warehouse: Warehouse, settings: Settings) -> dict[str, int]:
+    """Run the link-check stage with a progress bar; return the cache as URL → code."""
+    with Progress(
+        TextColumn("[bold]checking links"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failing"),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as progress:
+        task = progress.add_task("links", total=None, failed=0)
+        failed = 0
+
+        def on_result(result: LinkResult) -> None:
+            nonlocal failed
+            failed += not result.ok
+            progress.update(task, advance=1, failed=failed)
+
+        stage = refresh_link_cache(
+            warehouse,
+            max_age=timedelta(hours=settings.link_max_age_hours),
+            per_host=settings.link_per_host,
+            delay=settings.link_delay,
+            timeout=settings.link_timeout,
+            on_listing=lambda n: progress.update(task, total=n),
+            on_result=on_result,
+        )
+    err_console.print(
+        f"links: {stage.checked} checked ({stage.ok} answering 2xx, {stage.failed} not), "
+        f"{stage.cached} in the cache"
+    )
+    return warehouse.link_codes()
+
+
+def links() -> None:
+    """Check the accessURL and downloadURL of the published run (the link-check stage).
+
+    URLs never checked, or checked longer ago than DCAT_QUALITY_LINK_MAX_AGE_HOURS, get an
+    HTTP HEAD (GET for OGC services and servers refusing HEAD), with per-host limits
+    and a politeness delay. Results go to the link_checks table; `run --check-links`
+    scores from them.
+    """
+    with reported_errors():
+        settings = settings_from()
+        warehouse, _ = _open_warehouse(settings)
+        with warehouse:
+            refresh_links(warehouse, settings)
 
 
 def _parsed(src: Source, workers: int) -> Iterator[tuple[PageRef, ParsedPage | PageFailure]]:

@@ -50,7 +50,7 @@ from typing import Literal
 
 import httpx
 
-from dcat_quality import __version__
+from dcat_quality._version import __version__
 
 __all__ = [
     "DEFAULT_USER_AGENT",
