@@ -110,11 +110,6 @@ def test_page_disappearing_after_listing_is_a_page_error(tmp_path: Path) -> None
         source.read(refs[0])
 
 
-def test_http_locations_are_refused_clearly() -> None:
-    with pytest.raises(SourceError, match="live DCAT endpoint"):
-        open_source("https://example.org/catalog.jsonld", Settings())
-
-
 @pytest.mark.parametrize("prefetch", [0, 1, 3])
 def test_iter_pages_keeps_order_and_quarantines_bad_pages(tmp_path: Path, prefetch: int) -> None:
     for i in range(10):

@@ -1,8 +1,9 @@
 """Sources: list the pages of a DCAT dump and stream their bytes, one page at a time.
 
-``open_source`` turns a location (folder, file or ``s3://bucket/prefix``) into a
-``Source``; ``require_pages`` lists it and fails clearly when it holds no page;
-``iter_pages`` reads pages in order with a bounded prefetch.
+``open_source`` turns a location (folder, file, ``s3://bucket/prefix`` or a DCAT
+endpoint's ``https://`` URL) into a ``Source``; ``require_pages`` lists it and fails
+clearly when it holds no page; ``iter_pages`` reads pages in order with a bounded
+prefetch.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from dcat_quality.config import Settings
-from dcat_quality.errors import SourceError
 from dcat_quality.sources._base import (
     PAGE_EXTENSIONS,
     PageRef,
@@ -22,6 +22,7 @@ from dcat_quality.sources._base import (
     iter_pages,
     require_pages,
 )
+from dcat_quality.sources.http import HttpSource
 from dcat_quality.sources.local import LocalSource
 from dcat_quality.sources.s3 import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -33,6 +34,7 @@ from dcat_quality.sources.s3 import (
 
 __all__ = [
     "PAGE_EXTENSIONS",
+    "HttpSource",
     "LocalSource",
     "PageRef",
     "S3Source",
@@ -53,10 +55,11 @@ def open_source(
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
 ) -> Source:
-    """The source at ``location``: a local folder or file, or ``s3://bucket/prefix``.
+    """The source at ``location``: a local folder or file, ``s3://bucket/prefix``, or the
+    ``http(s)://`` URL of a DCAT endpoint's first page (harvested along its Hydra links).
 
-    S3 endpoint, credentials and region come from ``settings``; the retry and timeout
-    options only apply to S3.
+    S3 endpoint, credentials and region, and the HTTP token and page limit, come from
+    ``settings``; the retry and timeout options apply to S3 and HTTP.
     """
     if location.startswith("s3://"):
         bucket, prefix = split_s3_url(location)
@@ -73,9 +76,13 @@ def open_source(
             read_timeout=read_timeout,
         )
     if location.startswith(("http://", "https://")):
-        raise SourceError(
-            f"{location} is a web address: harvesting a live DCAT endpoint is not supported "
-            "by this source yet — give a local folder or an s3://bucket/prefix location"
+        return HttpSource(
+            location,
+            token=_secret(settings.http_token),
+            max_pages=settings.http_max_pages,
+            max_attempts=max_attempts,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
         )
     if location.startswith("file://"):
         location = location[len("file://") :]
