@@ -128,7 +128,9 @@ def quick(url: str, **options: Any) -> HttpSource:
 # ----------------------------------------------------------------------------- paging
 
 
-def test_three_jsonld_pages_with_absolute_and_relative_links(server: CatalogServer) -> None:
+def test_three_jsonld_pages_with_absolute_and_relative_links(
+    server: CatalogServer, caplog: pytest.LogCaptureFixture
+) -> None:
     # ?page=10 sorts before ?page=9: keys must keep harvest order, not alphabetical order
     paths = ["/catalog.jsonld", "/catalog.jsonld?page=9", "/catalog.jsonld?page=10"]
     nexts: list[str | None] = [server.base + paths[1], "catalog.jsonld?page=10", None]
@@ -154,6 +156,7 @@ def test_three_jsonld_pages_with_absolute_and_relative_links(server: CatalogServ
         assert source.skipped == ()
         assert source.describe() == f"DCAT endpoint {server.base}/catalog.jsonld"
     assert progress == [1, 2, 3]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [server.hits(p) for p in paths] == [1, 1, 1]
     first = server.requests[0].headers
     assert first["User-Agent"] == USER_AGENT
@@ -338,7 +341,10 @@ def test_a_broken_page_ends_the_harvest_and_is_left_to_the_parser(
         refs = require_pages(source)
         assert [r.key for r in refs] == [server.base + "/c?page=1", server.base + "/c?page=2"]
         assert source.read(refs[1]) == HTML_502
-    assert any(last in record.getMessage() for record in caplog.records)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert f"page {server.base}/c?page=2 has no Hydra paging block" in warnings[0]
+    assert last in warnings[0]
 
 
 # ----------------------------------------------------------------------------- lifecycle

@@ -452,6 +452,7 @@ class HttpSource:
         seen: dict[str, int] = {}
         url: str | None = self.url
         previous: str | None = None
+        links = HydraLinks()
         while url is not None:
             key = public_url(url)
             if key in seen:
@@ -490,14 +491,18 @@ class HttpSource:
             previous = key
             url = links.next_page
         self._files = files
-        if self.last_page is not None and self.last_page not in seen:
+        if len(pages) > 1 and links == HydraLinks():
+            # a last page still carries its Hydra block; one without any is likely an
+            # error page served with 200 (the parser will reject it)
             log.warning(
-                "%s: page %s has no next link, but the catalog names %s as its last "
-                "page — the page may be broken (see the rejections); %d page(s) read",
+                "%s: page %s has no Hydra paging block although the previous pages had "
+                "one, so the harvest stopped there after %d page(s) (the catalog reports "
+                "%s items, last page %s) — the page may be broken, see the rejections",
                 self.describe(),
                 previous,
-                self.last_page,
                 len(pages),
+                self.total_items,
+                self.last_page,
             )
         return pages
 
