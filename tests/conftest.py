@@ -59,11 +59,25 @@ _ISOLATED = (
 )
 
 
+@pytest.fixture
+def home() -> Iterator[Path]:
+    """A data folder for the embedded PostgreSQL, outside pytest's basetemp.
+
+    pgserver runs PostgreSQL as another user, which must traverse the folder's parents;
+    pytest keeps its basetemp private (0700) and prunes it, so it cannot host a server.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="dcat-quality-test-home-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, home: Path) -> None:
     for name in _ISOLATED:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DCAT_QUALITY_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DCAT_QUALITY_HOME", str(home))
     monkeypatch.chdir(tmp_path)  # no stray .env is read
 
 

@@ -134,7 +134,7 @@ def test_every_command_documents_its_options() -> None:
             assert option in result.stdout, (command, option)
 
 
-def test_embedded_default_from_a_clean_clone(tmp_path: Path) -> None:
+def test_embedded_default_from_a_clean_clone(tmp_path: Path, home: Path) -> None:
     """The README's demo: no configuration at all, from what is committed."""
     if not (REPO / ".git").exists():
         pytest.fail("the test suite must run from a git clone")
@@ -142,7 +142,6 @@ def test_embedded_default_from_a_clean_clone(tmp_path: Path) -> None:
     subprocess.run(
         ["git", "clone", "--quiet", "--no-hardlinks", str(REPO), str(clone)], check=True, timeout=60
     )
-    home = tmp_path / "home"
     result = dq("run", env={"DCAT_QUALITY_HOME": str(home)}, cwd=clone, pythonpath=clone / "src")
     try:
         assert result.returncode == 3, result.stderr

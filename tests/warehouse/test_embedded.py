@@ -27,16 +27,18 @@ from dcat_quality.warehouse import (
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
+def embedded_home(home: Path) -> Iterator[Path]:
     """The DCAT_QUALITY_HOME of the test; its server is stopped afterwards."""
-    home = tmp_path / "home"
     yield home
     stop_embedded(home)
 
 
 @pytest.mark.slow
-def test_nothing_configured_runs_on_an_embedded_server_that_keeps_its_data(home: Path) -> None:
+def test_nothing_configured_runs_on_an_embedded_server_that_keeps_its_data(
+    embedded_home: Path,
+) -> None:
     settings = Settings()
+    home = embedded_home
     assert settings.home == home
     target = resolve_database(settings)
     assert target.embedded is True
