@@ -162,3 +162,16 @@ def test_text_named_json_is_refused_clearly() -> None:
 def test_dates(text: str, expected: str | None) -> None:
     parsed = parse_date(text)
     assert (parsed.isoformat() if parsed else None) == expected
+
+
+def test_urls_keep_their_query_as_base_and_for_the_format() -> None:
+    from dcat_quality.dcat.parse import base_iri_for, detect_format
+
+    assert base_iri_for("https://h/catalog.ttl?page=2") == "https://h/catalog.ttl?page=2"
+    assert detect_format(b"@prefix a: <x> .", "https://h/catalog.ttl?page=2") == "turtle"
+    nt = b'<http://a/b> <http://purl.org/dc/terms/title> "x" .'
+    assert detect_format(nt, "https://h/catalog?page=2") == "turtle"
+    (record,) = parse_page(
+        b"<d1> a <http://www.w3.org/ns/dcat#Dataset> .", "https://h/dcat/catalog.ttl?page=2"
+    ).datasets
+    assert record.dataset_id == "https://h/dcat/d1"

@@ -10,7 +10,7 @@ import re
 from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from xml.parsers import expat
 
 import orjson
@@ -51,21 +51,32 @@ _ISO_HINT = (
     "DCAT endpoint instead"
 )
 _JSONLD_KEYWORDS = (b'"@context"', b'"@graph"', b'"@id"', b'"@type"')
-_XML_ROOT = re.compile(rb"<(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)[\s>/]")
+_IRI_FIRST = re.compile(rb"<[^\s<>\"]*/[^\s<>\"]*>")
+_URL_SAFE = "/:@?=&%#+,;~!$'()*[]"
 
 
 def base_iri_for(name: str) -> str:
-    """An IRI to resolve relative IRIs against: the page's own location."""
+    """An IRI to resolve relative IRIs against: the page's own location.
+
+    URLs keep their query and escapes (``?page=2``); other characters (spaces, accents
+    in S3 keys or file names) are percent-encoded.
+    """
     if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", name):
         scheme, rest = name.split("://", 1)
-        return f"{scheme}://{quote(rest, safe='/:@')}"
+        return f"{scheme}://{quote(rest, safe=_URL_SAFE)}"
     path = name if name.startswith("/") else f"/{name}"
     return "file://" + quote(path, safe="/:@")
 
 
+def _suffixes(name: str) -> list[str]:
+    """Lower-case suffixes of the file part of a path or URL (query and fragment ignored)."""
+    path = urlsplit(name).path if "://" in name else name
+    return PurePosixPath(path.lower()).suffixes
+
+
 def detect_format(data: bytes, name: str) -> str:
     """``jsonld``, ``turtle``, ``ntriples`` or ``rdfxml``; raise when it is none of them."""
-    suffixes = PurePosixPath(name.lower()).suffixes
+    suffixes = _suffixes(name)
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
     by_name = _EXTENSIONS.get(suffixes[-1]) if suffixes else None
@@ -84,6 +95,8 @@ def detect_format(data: bytes, name: str) -> str:
     if first == b"<":
         if by_name in ("turtle", "ntriples") and not head.startswith((b"<?xml", b"<!")):
             return by_name
+        if _IRI_FIRST.match(head):  # "<http://…> <…>": Turtle or N-Triples, not XML
+            return by_name if by_name in ("turtle", "ntriples") else "turtle"
         if any(marker in data[:65536] for marker in _ISO_MARKERS) and b"rdf:RDF" not in head:
             raise UnsupportedFormatError(
                 name, "ISO 19139 metadata, not DCAT", position="root element", hint=_ISO_HINT
