@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,10 @@ from dcat_quality.warehouse import DatabaseTarget, Warehouse
 
 VERSIONS = {"0.50": "v0.50.15", "current": "v0.62.4"}
 SCHEMA = "dcat_quality"
+MQA_CARDS = {
+    "mqa_mean_score", "mqa_score_variant", "mqa_ratings", "mqa_dimensions", "mqa_trend",
+    "mqa_publishers_ranked", "mqa_fix_first", "mqa_datasets_to_fix",
+}  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -126,10 +131,30 @@ def test_shipped_spec_has_the_questions_and_filters_the_issue_asks_for(
     keys = {c.key for c in spec.cards}
     wanted = {"mean_fill_rate", "open_access_share", "geo_coverage", "pprn"}
     wanted |= {"organisations_ranked", "fill_rate_trend", "fix_first", "rejections"}
+    wanted |= MQA_CARDS
     assert wanted <= keys
     assert {p.card for p in spec.dashboard.cards} == keys
-    assert set(spec.tables) <= {"hist_datasets", "hist_dataset_themes",
-                                "hist_dataset_territories", "runs", "rejections"}  # fmt: skip
+    assert set(spec.tables) <= {"hist_datasets", "hist_dataset_themes", "hist_dataset_territories",
+                                "runs", "rejections", "score_history", "indicators"}  # fmt: skip
+    # One "what to fix first" on the dashboard: the MQA one; the fill-rate list is renamed.
+    assert [c.key for c in spec.cards if c.name == "À corriger en priorité"] == ["mqa_fix_first"]
+    # Every MQA question honours the five filters, like the historical ones.
+    for key in MQA_CARDS:
+        assert set(spec.card(key).variables) == filters, key
+
+
+def test_dashboard_layout_puts_headlines_first_and_tables_last(spec: DashboardSpec) -> None:
+    place = {p.card: p for p in spec.dashboard.cards}
+    headline = [k for k, p in place.items() if p.row == 0]
+    assert {"datasets_count", "mqa_mean_score", "mqa_score_variant"} <= set(headline)
+    assert all(spec.card(k).display == "scalar" for k in headline)
+    assert sum(place[k].size_x for k in headline) == 24
+    assert place["mqa_ratings"].row == place["mqa_dimensions"].row > 0
+    assert place["mqa_dimensions"].row < place["mqa_trend"].row < place["mqa_fix_first"].row
+    assert place["mqa_fix_first"].size_x == 24
+    tables = [p.row for k, p in place.items() if spec.card(k).display == "table"]
+    charts = [p.row for k, p in place.items() if spec.card(k).display not in ("table", "scalar")]
+    assert min(tables) >= max(charts)
 
 
 def _spec_with(change: Any) -> dict[str, Any]:
@@ -199,7 +224,8 @@ def test_first_run_creates_collection_cards_dashboard_and_descriptions(
     assert [m["target"] for m in by_card[runs_card["id"]]["parameter_mappings"]] == [
         ["variable", ["template-tag", "run_date"]]
     ]
-    assert sum(len(d["parameter_mappings"]) for d in dashboard["dashcards"]) == 11 * 5 + 2
+    # 19 questions take the five filters; runs and rejections only the run date.
+    assert sum(len(d["parameter_mappings"]) for d in dashboard["dashcards"]) == 19 * 5 + 2
     fields = {(f["table_id"], f["name"]): f["description"] for f in stub.fields.values()}
     tables = {t["id"]: t["name"] for t in stub.tables.values()}
     for (table_id, column), text in fields.items():
@@ -262,11 +288,15 @@ def test_dry_run_after_a_spec_change_shows_only_that_change(
     changed = spec.model_copy(update={"cards": cards})
 
     plan = run(stub, changed, descriptions, dry_run=True)
-    assert [str(a) for a in plan.changes] == ["update card À corriger en priorité (sql)"]
+    assert [str(a) for a in plan.changes] == [
+        "update card Jeux de données les moins bien renseignés (sql)"
+    ]
     assert stub.writes == []
 
     applied = run(stub, changed, descriptions)
-    assert [str(a) for a in applied.changes] == ["update card À corriger en priorité (sql)"]
+    assert [str(a) for a in applied.changes] == [
+        "update card Jeux de données les moins bien renseignés (sql)"
+    ]
     (write,) = stub.writes
     assert write[0] == "PUT"
     assert write[1].startswith("/api/card/")
@@ -480,6 +510,115 @@ def test_a_run_date_before_every_run_shows_nothing(warehouse_url: str, spec: Das
             spec.card("datasets_count").render_sql(SCHEMA), {"run_date": date(2000, 1, 1)}
         )
         assert conn.execute(query).fetchone() == (0,)  # type: ignore[call-overload]
+
+
+def _card_rows(
+    conn: psycopg.Connection[Any], spec: DashboardSpec, key: str, values: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    query = as_metabase_runs_it(spec.card(key).render_sql(SCHEMA), values)
+    return conn.execute(query).fetchall()  # type: ignore[call-overload]
+
+
+def test_mqa_questions_agree_with_the_quality_model_views(
+    warehouse_url: str, spec: DashboardSpec
+) -> None:
+    """Decoding the masks in the questions gives what the warehouse's own views say."""
+    with psycopg.connect(warehouse_url) as conn:
+        view = f"SELECT * FROM {SCHEMA}.%s"
+        ((mean_percent, datasets),) = conn.execute(
+            f"SELECT mean_score_percent, datasets FROM {SCHEMA}.score_trend"
+            " ORDER BY run_id DESC LIMIT 1"
+        ).fetchall()
+        ((text, _points, max_points, percent, scored),) = _card_rows(
+            conn, spec, "mqa_mean_score", {}
+        )
+        assert (percent, scored) == (mean_percent, datasets)
+        assert text.endswith(f" / {max_points} points ({str(percent).replace('.', ',')} %)")
+        ((variant, unmeasured),) = _card_rows(conn, spec, "mqa_score_variant", {})
+        assert (variant, unmeasured) == ("sans vérification des liens", 80)  # the default run
+
+        by_rating = dict(conn.execute(f"SELECT rating, datasets FROM {SCHEMA}.quality_by_rating"))
+        ratings = _card_rows(conn, spec, "mqa_ratings", {})
+        assert [r[0].split()[0] for r in ratings] == [
+            "Excellente", "Bonne", "Suffisante", "Insuffisante"
+        ]  # fmt: skip
+        assert [r[1] for r in ratings] == [
+            by_rating.get(k, 0) for k in ("excellent", "good", "sufficient", "bad")
+        ]
+
+        dimensions = _card_rows(conn, spec, "mqa_dimensions", {})
+        assert [(r[0].split()[0], r[4]) for r in dimensions] == [
+            ("Découvrabilité", 100), ("Accessibilité", 100), ("Interopérabilité", 110),
+            ("Réutilisabilité", 75), ("Contexte", 20),
+        ]  # fmt: skip
+        for label, won, lost, not_measured, maximum, _ in dimensions:
+            assert abs(won + lost + not_measured - maximum) <= Decimal("0.2"), label
+        accessibility = dimensions[1]
+        assert accessibility[3] == 80  # the URL status checks, without link checks
+        assert accessibility[5].startswith("en partie : non mesuré")
+        assert [r[5] for r in dimensions if r is not accessibility] == ["mesurée"] * 4
+
+        ranked = {
+            (label, points, failing)
+            for _id, label, _en, _dim, failing, points, _hint in conn.execute(
+                view % "failed_checks_ranked"
+            )
+        }
+        fix_first = _card_rows(conn, spec, "mqa_fix_first", {})
+        assert {(r[0], r[2], r[3]) for r in fix_first} == ranked
+        assert [r[2] for r in fix_first] == sorted((r[2] for r in fix_first), reverse=True)
+        assert all(r[6] for r in fix_first)  # every row says how to fix it
+
+        per_dataset = dict(
+            conn.execute(
+                f"SELECT dataset_id, sum(points_recoverable) FROM {SCHEMA}.fix_first GROUP BY 1"
+            )
+        )
+        top = dict(
+            conn.execute(f"SELECT dataset_id, label_fr FROM {SCHEMA}.fix_first WHERE priority = 1")
+        )
+        to_fix = _card_rows(conn, spec, "mqa_datasets_to_fix", {})
+        assert len(to_fix) == min(200, len(per_dataset))
+        assert to_fix[0][5] == max(per_dataset.values())
+        for row in to_fix:
+            assert row[5] == per_dataset[row[-1]]
+            assert row[7] == top[row[-1]]
+
+        publishers = _card_rows(conn, spec, "mqa_publishers_ranked", {})
+        assert sum(r[2] for r in publishers) == datasets
+        assert [r[3] for r in publishers] == sorted((r[3] for r in publishers), reverse=True)
+        assert publishers[0][0] == 1
+
+
+def test_mqa_history_outlives_the_pruned_detail(warehouse_url: str, spec: DashboardSpec) -> None:
+    """score_history is kept for every run, hist_* only for the last KEEP_RUNS: without a
+    detail filter the MQA questions still answer for an old run; with one, they show only
+    the runs still detailed (what the trend's description says)."""
+    with psycopg.connect(warehouse_url) as conn:
+        runs = [r for (r,) in conn.execute(f"SELECT run_id FROM {SCHEMA}.runs ORDER BY run_id")]
+        old = runs[0]
+        # As pruning leaves it: the old run's detail gone, and it ran long ago.
+        for table in ("hist_datasets", "hist_dataset_themes", "hist_dataset_territories"):
+            conn.execute(f"DELETE FROM {SCHEMA}.{table} WHERE run_id = %s", (old,))
+        conn.execute(
+            f"UPDATE {SCHEMA}.runs SET started_at = '2001-01-01' WHERE run_id = %s", (old,)
+        )
+        try:
+            trend = _card_rows(conn, spec, "mqa_trend", {})
+            assert len(trend) == len(runs)
+            assert all(r[1] == trend[-1][1] for r in trend)  # same sample each time
+            assert len(_card_rows(conn, spec, "mqa_trend", {"catalog": "DataARA"})) == len(runs) - 1
+            then = {"run_date": date(2001, 6, 1)}
+            ((text, *_rest, scored),) = _card_rows(conn, spec, "mqa_mean_score", then)
+            assert scored == trend[0][1]
+            assert "points" in text
+            assert sum(r[1] for r in _card_rows(conn, spec, "mqa_ratings", then)) == scored
+            assert _card_rows(conn, spec, "mqa_fix_first", then)
+            assert _card_rows(conn, spec, "mqa_datasets_to_fix", then) == []  # needs titles
+            only_aube = {**then, "organisation": "DDT de l'Aube"}
+            assert _card_rows(conn, spec, "mqa_mean_score", only_aube)[0][-1] == 0
+        finally:
+            conn.rollback()
 
 
 def test_column_descriptions_come_from_the_warehouse_comments(
