@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo demo-data bench test check lint typecheck unit format clean
+.PHONY: demo demo-data bench test check lint typecheck unit format clean chromium docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 ## demo: run the whole chain on the shipped sample into the embedded PostgreSQL
 demo: $(VENV)/.demo-installed
 	$(BIN)/dcat-quality run --allow-rejections
+	$(BIN)/dcat-quality report --output report.html
 
 ## demo-data: regenerate the demo dump shipped in the package
 demo-data: $(VENV)/.demo-installed
@@ -38,8 +39,23 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
-unit: $(VENV)/.dev-installed
+unit: $(VENV)/.dev-installed chromium
 	$(BIN)/pytest -q
+
+## chromium: the headless browser of the report tests (Debian package, installed as root)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium (Debian) for the report's browser tests"; \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium not found: the report's browser tests will be skipped" \
+	         "(install it: apt-get install chromium)"; \
+	  fi; }
+
+## docs: regenerate the generated parts of docs/ (indicator and configuration references)
+docs: $(VENV)/.demo-installed
+	$(BIN)/python -m dcat_quality.report.docs
 
 check: lint typecheck
 

@@ -1,25 +1,71 @@
-"""Settings: one typed object, read from the environment and ``.env``.
+"""Settings: one typed object, read from the command line, the environment, Vault and
+``.env``.
 
-Precedence, highest first: command-line option, process environment, ``.env`` file in
-the working directory, default. Where a setting has several names, the standard name
-wins over the historical one when both are set (order of the aliases below).
-Historical names (``S3_ENDPOINT_URL``, ``ACCESS_KEY``, ``POSTGRES_URL``…) are those of the
-scripts this product replaces, so existing deployments keep working unchanged.
+Precedence, highest first (decided once, in ``Settings.settings_customise_sources``):
+
+1. command-line option;
+2. process environment;
+3. Vault: the KV v2 secret ``$VAULT_MOUNT/$VAULT_TOP_DIR/dcat-quality`` (or
+   ``VAULT_SECRET_PATH``), keys named like the environment variables, read only when
+   ``VAULT_ADDR`` is set (see ``dcat_quality.vault``);
+4. ``.env`` file in the working directory;
+5. default.
+
+Vault sits above ``.env`` because the vault is the managed, rotated copy of a secret
+while a ``.env`` is a local file that goes stale; the environment stays above Vault so
+that an operator (or a Kubernetes manifest) can always override one value explicitly.
+The ``VAULT_*`` settings themselves are read from the command line, the environment or
+``.env``, never from the secret.
+
+Where a setting has several names, the standard name wins over the historical one when
+both are set (order of the aliases below). Historical names (``S3_ENDPOINT_URL``,
+``ACCESS_KEY``, ``POSTGRES_URL``…) are those of the scripts this product replaces, so
+existing deployments keep working unchanged. ``trace_settings`` also tells which source
+gave each value (``dcat-quality config``).
 """
 
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 DEFAULT_PREFIX = "DUMP_INTEGRATION_JSON"
 
 #: libpq variables that, when set, mean "a database is configured" (psycopg reads them).
 LIBPQ_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE")
+
+#: Settings that say how to reach Vault: never read from the Vault secret itself.
+VAULT_FIELDS = (
+    "vault_addr",
+    "vault_token",
+    "vault_mount",
+    "vault_top_dir",
+    "vault_secret_path",
+    "vault_role_id",
+    "vault_secret_id",
+    "vault_auth_role",
+    "vault_auth_path",
+    "vault_jwt_path",
+)
+KUBERNETES_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+
+#: Set while validating values already read from the sources: no source is read again.
+_VALUES_ONLY: ContextVar[bool] = ContextVar("dcat_quality_values_only", default=False)
 
 
 def _default_home() -> Path:
@@ -282,6 +328,92 @@ class Settings(BaseSettings):
         description="Seconds to wait for an answer to one link check.",
     )
 
+    vault_addr: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_ADDR"),
+        description=(
+            "Vault (or OpenBao) address, e.g. https://vault.lab.sspcloud.fr; settings are "
+            "then also read from a KV v2 secret. Unset: Vault is never contacted."
+        ),
+    )
+    vault_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_TOKEN"),
+        description=(
+            "Vault token (SSPCloud: the user's own, from My account → Vault; it expires). "
+            "Used when neither AppRole nor JWT login is configured."
+        ),
+    )
+    vault_mount: str = Field(
+        default="onyxia-kv",
+        validation_alias=AliasChoices("VAULT_MOUNT"),
+        description="Mount of the KV v2 secrets engine (Onyxia: onyxia-kv).",
+    )
+    vault_top_dir: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_TOP_DIR"),
+        description=(
+            "Onyxia's folder in the mount (user-<name> or projet-<group>); the secret is "
+            "<top dir>/dcat-quality."
+        ),
+    )
+    vault_secret_path: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_SECRET_PATH"),
+        description=(
+            "Path of the secret inside the mount, replacing <VAULT_TOP_DIR>/dcat-quality "
+            "(dcat-quality when VAULT_TOP_DIR is unset)."
+        ),
+    )
+    vault_role_id: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_ROLE_ID"),
+        description="AppRole login (unattended jobs): the role ID, with VAULT_SECRET_ID.",
+    )
+    vault_secret_id: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_SECRET_ID"),
+        description="AppRole login: the secret ID.",
+    )
+    vault_auth_role: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_AUTH_ROLE"),
+        description=(
+            "JWT login (unattended jobs on Kubernetes): the Vault role to log in as, with "
+            "the service-account token in VAULT_JWT_PATH."
+        ),
+    )
+    vault_auth_path: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_AUTH_PATH"),
+        description=(
+            "Mount of the auth method (default approle for AppRole, jwt for JWT; "
+            "kubernetes for Vault's Kubernetes auth method)."
+        ),
+    )
+    vault_jwt_path: Path = Field(
+        default=KUBERNETES_TOKEN,
+        validation_alias=AliasChoices("VAULT_JWT_PATH"),
+        description="File holding the JWT for the JWT login (a Kubernetes service-account token).",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The precedence chain, highest first: the one place where it is decided."""
+        if _VALUES_ONLY.get():
+            return (init_settings,)
+        from dcat_quality.vault import VaultSettingsSource  # noqa: PLC0415 (it imports us)
+
+        vault = VaultSettingsSource(settings_cls, init_settings, env_settings, dotenv_settings)
+        return (init_settings, env_settings, vault, dotenv_settings, file_secret_settings)
+
     @field_validator("s3_endpoint_url")
     @classmethod
     def _add_scheme(cls, value: str | None) -> str | None:
@@ -307,17 +439,117 @@ class Settings(BaseSettings):
         )
 
 
+class Origin(StrEnum):
+    """Which source gave a setting its value."""
+
+    COMMAND_LINE = "command line"
+    ENV = "env"
+    VAULT = "Vault"
+    DOTENV = ".env"
+    SECRETS_DIR = "secrets dir"
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class TracedSettings:
+    """Settings with, for each field set by a source, that source and the name it used."""
+
+    settings: Settings
+    origins: dict[str, Origin]
+    names: dict[str, str]
+    vault_location: str | None = None
+
+    def origin(self, field: str) -> Origin:
+        return self.origins.get(field, Origin.DEFAULT)
+
+
+def env_name(field: str) -> str:
+    """The standard environment name of a field (its first alias)."""
+    alias = Settings.model_fields[field].validation_alias
+    if not isinstance(alias, AliasChoices) or not isinstance(alias.choices[0], str):
+        raise TypeError(f"setting {field} has no environment name")
+    return alias.choices[0]
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read settings, letting command-line values (not None) win over everything else.
 
     ``overrides`` are keyed by field name; each is passed under the field's first alias.
     """
-    given: dict[str, Any] = {}
-    for name, value in overrides.items():
-        if value is None:
+    return trace_settings(**overrides).settings
+
+
+def trace_settings(*, use_vault: bool = True, **overrides: Any) -> TracedSettings:
+    """Read settings like ``load_settings``, recording which source gave each value.
+
+    Each source of the chain is asked once for its values; the highest one providing a
+    field wins. ``use_vault=False`` leaves Vault out (``doctor`` checks it on its own).
+    """
+    given = {env_name(name): value for name, value in overrides.items() if value is not None}
+    env = EnvSettingsSource(Settings)
+    dotenv = DotEnvSettingsSource(Settings)
+    chain = Settings.settings_customise_sources(
+        Settings,
+        init_settings=InitSettingsSource(Settings, init_kwargs=given),
+        env_settings=env,
+        dotenv_settings=dotenv,
+        file_secret_settings=SecretsSettingsSource(Settings),
+    )
+    by_canonical = {env_name(name): name for name in Settings.model_fields}
+    merged: dict[str, Any] = {}
+    origins: dict[str, Origin] = {}
+    names: dict[str, str] = {}
+    vault_location: str | None = None
+    for source in reversed(chain):  # lowest first, so that higher ones overwrite
+        origin = _origin_of(source)
+        if origin is Origin.VAULT and not use_vault:
             continue
-        alias = Settings.model_fields[name].validation_alias
-        if not isinstance(alias, AliasChoices) or not isinstance(alias.choices[0], str):
-            raise TypeError(f"setting {name} has no environment name")
-        given[alias.choices[0]] = value
-    return Settings(**given)
+        values = source()
+        merged.update(values)
+        for key in values:
+            field = by_canonical.get(key)
+            if field is None:
+                continue
+            origins[field] = origin
+            names[field] = _name_used(source, field, key)
+        secret = getattr(source, "secret", None)
+        if origin is Origin.VAULT and secret is not None:
+            vault_location = f"{secret.config.location} at {secret.config.addr}"
+    settings = validate_settings(merged)
+    return TracedSettings(settings, origins, names, vault_location)
+
+
+def validate_settings(values: dict[str, Any]) -> Settings:
+    """Settings from values keyed by environment name, reading no source (the rest: defaults)."""
+    token = _VALUES_ONLY.set(True)
+    try:
+        return Settings(**values)
+    finally:
+        _VALUES_ONLY.reset(token)
+
+
+def _origin_of(source: PydanticBaseSettingsSource) -> Origin:
+    # DotEnvSettingsSource is an EnvSettingsSource: test it first.
+    if isinstance(source, InitSettingsSource):
+        return Origin.COMMAND_LINE
+    if isinstance(source, DotEnvSettingsSource):
+        return Origin.DOTENV
+    if isinstance(source, EnvSettingsSource):
+        return Origin.ENV
+    if isinstance(source, SecretsSettingsSource):
+        return Origin.SECRETS_DIR
+    return Origin.VAULT
+
+
+def _name_used(source: PydanticBaseSettingsSource, field: str, canonical: str) -> str:
+    """Under which of the field's names the source had the value."""
+    names = getattr(source, "names", None)
+    if isinstance(names, dict) and field in names:
+        return str(names[field])
+    present = getattr(source, "env_vars", None)
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(present, dict) and isinstance(alias, AliasChoices):
+        for choice in alias.choices:
+            if isinstance(choice, str) and (choice in present or choice.lower() in present):
+                return choice
+    return canonical

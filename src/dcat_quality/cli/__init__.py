@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from dcat_quality._version import __version__
-from dcat_quality.cli import chain, db, metabase, quality, sample
+from dcat_quality.cli import chain, db, metabase, quality, report_cmd, sample
 from dcat_quality.cli._common import console, setup_logging
 
 app = typer.Typer(
@@ -55,6 +55,7 @@ app.command()(chain.load)
 app.command()(sample.sample)
 app.command()(chain.links)
 app.command()(quality.indicators)
+app.command()(report_cmd.report)
 app.add_typer(quality.export_app, name="export")
 app.add_typer(db.app, name="db")
 app.add_typer(metabase.app, name="metabase")
