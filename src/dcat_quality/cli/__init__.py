@@ -11,7 +11,16 @@ from typing import Annotated
 import typer
 
 from dcat_quality._version import __version__
-from dcat_quality.cli import chain, db, metabase, quality, report_cmd, sample
+from dcat_quality.cli import (
+    chain,
+    config_cmd,
+    db,
+    doctor_cmd,
+    metabase,
+    quality,
+    report_cmd,
+    sample,
+)
 from dcat_quality.cli._common import console, setup_logging
 
 app = typer.Typer(
@@ -56,6 +65,8 @@ app.command()(sample.sample)
 app.command()(chain.links)
 app.command()(quality.indicators)
 app.command()(report_cmd.report)
+app.command()(config_cmd.config)
+app.command()(doctor_cmd.doctor)
 app.add_typer(quality.export_app, name="export")
 app.add_typer(db.app, name="db")
 app.add_typer(metabase.app, name="metabase")
