@@ -79,6 +79,18 @@ def test_every_setting_name_is_in_the_variables_reference() -> None:
             assert f"`{choice}`" in text, f"{choice} ({name})"
 
 
+def test_every_command_is_in_the_docs() -> None:
+    from dcat_quality.cli import app
+
+    text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
+    commands = [
+        c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands
+    ]
+    groups = [g.name for g in app.registered_groups]
+    for command in [*commands, *groups]:
+        assert f"dcat-quality {command}" in text, f"dcat-quality {command} is not in docs/"
+
+
 def test_the_generator_writes_what_the_test_expects(tmp_path: Path) -> None:
     written = generator.write(tmp_path)
     assert sorted(p.relative_to(tmp_path) for p in written) == sorted(generator.generated_files())
