@@ -81,3 +81,30 @@ restore_metabase_config: $(VENV)/.demo-installed
 	$(BIN)/dcat-quality metabase restore --kube-pod $(KUBE_POD_NAME) --input metabase.dump $(if $(filter 1 yes true,$(YES)),--yes,)
 
 restore-metabase-config: restore_metabase_config
+
+# Deployment (deploy/, README "Deployment"): the image and the Kubernetes manifests.
+IMAGE     ?= registry.example.org/dcat-quality
+IMAGE_TAG ?= $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+PG_MAJOR  ?= 16
+OVERLAY   ?= sspcloud
+
+.PHONY: image image-push manifests deploy-check
+
+## image: build $(IMAGE):$(IMAGE_TAG) from deploy/Dockerfile (needs a Docker engine)
+image:
+	docker build -f deploy/Dockerfile --build-arg PG_MAJOR=$(PG_MAJOR) \
+		--build-arg VERSION=$(IMAGE_TAG) --build-arg REVISION=$$(git rev-parse HEAD) \
+		-t $(IMAGE):$(IMAGE_TAG) .
+
+## image-push: build, push, and print the tag@digest to pin in the overlay's kustomization
+image-push: image
+	docker push $(IMAGE):$(IMAGE_TAG)
+	docker inspect --format '{{index .RepoDigests 0}}' $(IMAGE):$(IMAGE_TAG)
+
+## manifests: print what overlay $(OVERLAY) deploys (kubectl kustomize)
+manifests:
+	kubectl kustomize deploy/kubernetes/overlays/$(OVERLAY)
+
+## deploy-check: schemas, policy, Dockerfile, compose and command lines (also in make test)
+deploy-check: $(VENV)/.dev-installed
+	$(BIN)/pytest -q tests/deploy

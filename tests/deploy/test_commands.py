@@ -1,0 +1,75 @@
+"""The command lines the CronJob and the compose stack run exist, with those options."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+import typer
+import yaml
+from deploy_support import BASE as BASE_FOLDER
+from deploy_support import COMPOSE, OVERLAYS, Doc, compose_command, render, subcommand_and_options
+
+from dcat_quality.cli import app
+
+
+def _command_lines() -> dict[str, list[str]]:
+    lines: dict[str, list[str]] = {}
+    for folder in [BASE_FOLDER, *OVERLAYS]:
+        for doc in render(folder):
+            if doc["kind"] != "CronJob":
+                continue
+            pod = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+            for container in [*pod.get("initContainers", []), *pod["containers"]]:
+                lines[f"{folder.name} {container['name']}"] = [str(a) for a in container["args"]]
+    services: dict[str, Doc] = yaml.safe_load(COMPOSE.read_text())["services"]
+    for name, service in services.items():
+        if "build" in service:
+            lines[f"compose {name}"] = compose_command(service)
+    return lines
+
+
+COMMAND_LINES = _command_lines()
+
+
+def test_the_manifests_run_commands() -> None:
+    assert any(line[:1] == ["run"] for line in COMMAND_LINES.values())
+    assert any(line[:2] == ["metabase", "backup"] for line in COMMAND_LINES.values())
+
+
+@pytest.mark.parametrize("where", COMMAND_LINES)
+def test_every_option_is_in_the_commands_help(where: str) -> None:
+    """``python -m dcat_quality <the line> --help``: an unknown option or command fails
+    the parse before --help prints; each option used is in the help shown."""
+    _words, options = subcommand_and_options(COMMAND_LINES[where])
+    env = {**os.environ, "COLUMNS": "200", "TERM": "dumb", "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "dcat_quality", *COMMAND_LINES[where], "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for option in options:
+        assert option in done.stdout.split() or f" {option} " in done.stdout, (where, option)
+
+
+@pytest.mark.parametrize("where", COMMAND_LINES)
+def test_every_command_line_parses(where: str) -> None:
+    """The arguments parse (types and ranges included) without running anything."""
+    args = COMMAND_LINES[where]
+    command: Any = typer.main.get_command(app)
+    context = command.make_context("dcat-quality", list(args), resilient_parsing=False)
+    while hasattr(command, "resolve_command"):  # a group: descend into the sub-command
+        pending = [*getattr(context, "_protected_args", []), *context.args]
+        name, sub, rest = command.resolve_command(context, pending)
+        assert sub is not None, name
+        context = sub.make_context(name, rest, parent=context)
+        command = sub
+    assert not context.args, f"{where}: left over {context.args}"
+    assert command.name == subcommand_and_options(args)[0][-1]
