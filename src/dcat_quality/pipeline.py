@@ -15,18 +15,22 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from dcat_quality._version import __version__
 from dcat_quality.dcat.parse import parse_page
-from dcat_quality.dcat.records import ParsedPage
+from dcat_quality.dcat.records import DatasetRecord, ParsedPage
 from dcat_quality.errors import DcatQualityError, PageError
 from dcat_quality.quality import ecospheres, mqa
 from dcat_quality.quality.registry import Registry, default_registry
+from dcat_quality.quality.shacl import Violation
 from dcat_quality.sources import PageRef, Source, iter_pages, require_pages
 from dcat_quality.warehouse import RunCounts, Warehouse
 from dcat_quality.warehouse.warehouse import IndicatorRow
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,64 @@ class RunResult:
         return bool(self.counts.pages_rejected or self.counts.datasets_rejected)
 
 
+@dataclass(frozen=True, slots=True)
+class ScoredDataset:
+    """One dataset with everything computed about it, ready to load."""
+
+    record: DatasetRecord
+    indicators: ecospheres.EcospheresIndicators
+    score: mqa.ScoreSummary
+    violations: tuple[Violation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPage:
+    """A parsed page whose datasets are scored (done in the worker that parsed it)."""
+
+    page: ParsedPage
+    datasets: tuple[ScoredDataset, ...]
+
+
+# Set once per worker process by the pool initializer: what scoring needs besides a page.
+_LINK_STATUS: Mapping[str, int] | None = None
+
+
+def _init_worker(link_status: Mapping[str, int] | None) -> None:
+    global _LINK_STATUS  # noqa: PLW0603 - per-process state of the pool
+    _LINK_STATUS = link_status
+
+
+def check_positions(registry: Registry) -> dict[str, int]:
+    """Bit of each scored MQA check in the score masks (registry order)."""
+    return {
+        row.indicator_id: row.check_position
+        for row in indicator_rows(registry)
+        if row.check_position is not None
+    }
+
+
+def score_page(page: ParsedPage, link_status: Mapping[str, int] | None) -> ScoredPage:
+    """The Ecosphères indicators, MQA score and SHACL findings of every dataset of a page."""
+    registry = default_registry()
+    positions = check_positions(registry)
+    violations = page.violations or {}
+    scored = []
+    for record in page.datasets:
+        found = violations.get(record.dataset_id, ())
+        result = mqa.score_dataset(
+            record,
+            dcat_ap_compliant=not found if page.violations is not None else None,
+            registry=registry,
+            link_status=link_status,
+        )
+        scored.append(
+            ScoredDataset(
+                record, ecospheres.compute(record), mqa.ScoreSummary.of(result, positions), found
+            )
+        )
+    return ScoredPage(page, tuple(scored))
+
+
 def _parse_job(data: bytes, key: str) -> ParsedPage | PageFailure:
     try:
         return parse_page(data, key)
@@ -88,36 +150,71 @@ def _parse_job(data: bytes, key: str) -> ParsedPage | PageFailure:
         return PageFailure.of(exc)
 
 
-def parse_pages(
-    source: Source, refs: Iterable[PageRef], *, workers: int = 1, window: int | None = None
-) -> Iterator[tuple[PageRef, ParsedPage | PageFailure]]:
-    """Parse pages in order, in ``workers`` processes, ``window`` pages in flight at most."""
+def _score_job(data: bytes, key: str) -> ScoredPage | PageFailure:
+    parsed = _parse_job(data, key)
+    return parsed if isinstance(parsed, PageFailure) else score_page(parsed, _LINK_STATUS)
+
+
+def _in_order(
+    source: Source,
+    refs: Iterable[PageRef],
+    job: Callable[[bytes, str], T],
+    *,
+    workers: int,
+    window: int | None,
+    link_status: Mapping[str, int] | None = None,
+) -> Iterator[tuple[PageRef, T | PageFailure]]:
+    """Run ``job`` on every page in ``workers`` processes; results in page order."""
     pages = iter_pages(source, refs, prefetch=max(2, workers))
     if workers <= 1:
+        _init_worker(link_status)
         for ref, data in pages:
-            if isinstance(data, PageError):
-                yield ref, PageFailure.of(data)
-            else:
-                yield ref, _parse_job(data, ref.key)
+            yield ref, PageFailure.of(data) if isinstance(data, PageError) else job(data, ref.key)
         return
     in_flight = window or workers * 3
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[tuple[PageRef, Future[ParsedPage | PageFailure] | PageFailure]] = deque()
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(link_status,),
+    ) as pool:
+        pending: deque[tuple[PageRef, Future[T] | PageFailure]] = deque()
 
-        def settle() -> tuple[PageRef, ParsedPage | PageFailure]:
-            ref, job = pending.popleft()
-            return ref, job if isinstance(job, PageFailure) else job.result()
+        def settle() -> tuple[PageRef, T | PageFailure]:
+            ref, task = pending.popleft()
+            return ref, task if isinstance(task, PageFailure) else task.result()
 
         for ref, data in pages:
             if isinstance(data, PageError):
                 pending.append((ref, PageFailure.of(data)))
             else:
-                pending.append((ref, pool.submit(_parse_job, data, ref.key)))
+                pending.append((ref, pool.submit(job, data, ref.key)))
             if len(pending) >= in_flight:
                 yield settle()
         while pending:
             yield settle()
+
+
+def parse_pages(
+    source: Source, refs: Iterable[PageRef], *, workers: int = 1, window: int | None = None
+) -> Iterator[tuple[PageRef, ParsedPage | PageFailure]]:
+    """Parse pages in order, in ``workers`` processes, ``window`` pages in flight at most."""
+    yield from _in_order(source, refs, _parse_job, workers=workers, window=window)
+
+
+def score_pages(
+    source: Source,
+    refs: Iterable[PageRef],
+    *,
+    workers: int = 1,
+    window: int | None = None,
+    link_status: Mapping[str, int] | None = None,
+) -> Iterator[tuple[PageRef, ScoredPage | PageFailure]]:
+    """Parse and score pages in order, the CPU work spread over ``workers`` processes."""
+    yield from _in_order(
+        source, refs, _score_job, workers=workers, window=window, link_status=link_status
+    )
 
 
 def indicator_rows(registry: Registry) -> list[IndicatorRow]:
@@ -194,43 +291,42 @@ def run_chain(
 
     try:
         warehouse.write_indicators(indicator_rows(registry))
+        if warehouse.check_positions() != check_positions(registry):
+            raise DcatQualityError("the indicator dictionary disagrees with the registry")
         with warehouse.loader(run_id) as loader:
-            for ref, parsed in parse_pages(source, refs, workers=workers):
+            for ref, scored in score_pages(source, refs, workers=workers, link_status=link_status):
                 pages_read += 1
-                if isinstance(parsed, PageFailure):
+                if isinstance(scored, PageFailure):
                     pages_rejected += 1
-                    failures.append(parsed)
-                    loader.reject(parsed.file, parsed.message, position=parsed.position)
-                    log.info("page rejected: %s", parsed.message)
+                    failures.append(scored)
+                    loader.reject(scored.file, scored.message, position=scored.position)
+                    log.info("page rejected: %s", scored.message)
                     if on_page:
-                        on_page(PageOutcome(ref, 0, 0, parsed))
+                        on_page(PageOutcome(ref, 0, 0, scored))
                     continue
                 loaded_here = 0
-                if not parsed.datasets:
+                if not scored.datasets:
                     empty_pages += 1
                     log.info("%s holds no dcat:Dataset", ref.key)
-                all_violations = parsed.violations or {}
-                for record in parsed.datasets:
+                for item in scored.datasets:
                     datasets_read += 1
-                    indicators = ecospheres.compute(record)
-                    violations = all_violations.get(record.dataset_id, ())
-                    score = mqa.score_dataset(
-                        record,
-                        dcat_ap_compliant=not violations,
-                        registry=registry,
-                        link_status=link_status,
-                    )
-                    if loader.add(record, indicators, ref.key, score=score, violations=violations):
-                        fill_total += indicators.fill_rate
-                        score_total += score.total
-                        max_total += score.max_points
-                        ratings[score.rating] = ratings.get(score.rating, 0) + 1
+                    if loader.add(
+                        item.record,
+                        item.indicators,
+                        ref.key,
+                        score=item.score,
+                        violations=item.violations,
+                    ):
+                        fill_total += item.indicators.fill_rate
+                        score_total += item.score.total
+                        max_total += item.score.max_points
+                        ratings[item.score.rating] = ratings.get(item.score.rating, 0) + 1
                         datasets_loaded += 1
                         loaded_here += 1
                     else:  # the same dataset on an earlier page: first copy kept
                         datasets_rejected += 1
                 if on_page:
-                    on_page(PageOutcome(ref, len(parsed.datasets), loaded_here))
+                    on_page(PageOutcome(ref, len(scored.datasets), loaded_here))
         warehouse.publish(run_id, counts())
     except KeyboardInterrupt:
         warehouse.fail(

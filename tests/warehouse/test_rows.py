@@ -63,22 +63,19 @@ def test_byte_size_beyond_bigint_is_dropped() -> None:
 
 
 def test_score_row_packs_checks_into_bit_masks() -> None:
-    from dcat_quality.pipeline import indicator_rows
-    from dcat_quality.quality.mqa import score_dataset
+    from dcat_quality.pipeline import check_positions
+    from dcat_quality.quality.mqa import ScoreSummary, score_dataset
     from dcat_quality.quality.registry import default_registry
     from dcat_quality.warehouse.rows import score_row
 
-    positions = {
-        r.indicator_id: r.check_position
-        for r in indicator_rows(default_registry())
-        if r.check_position is not None
-    }
+    positions = check_positions(default_registry())
     assert sorted(positions.values()) == list(range(23))
     score = score_dataset(RICH, dcat_ap_compliant=True)
+    summary = ScoreSummary.of(score, positions)
     row = dict(
         zip(
             COLUMNS["score_history"],
-            score_row(3, RICH.dataset_id, score, positions, 55.5, 0),
+            score_row(3, RICH.dataset_id, summary, 55.5, 0),
             strict=True,
         )
     )
@@ -87,12 +84,6 @@ def test_score_row_packs_checks_into_bit_masks() -> None:
     assert row["passed_mask"] == sum(1 << positions[i] for i in passed)
     assert row["measured_mask"] == sum(1 << positions[i] for i in measured)
     assert row["total"] == score.total
-    assert (
-        row["findability"]
-        + row["accessibility"]
-        + row["interoperability"]
-        + row["reusability"]
-        + row["contextuality"]
-        == score.total
-    )
+    dims = ("findability", "accessibility", "interoperability", "reusability", "contextuality")
+    assert sum(row[d] for d in dims) == score.total
     assert row["shacl_violations"] == 0

@@ -54,12 +54,18 @@ METHODOLOGY_VERSION = "data.europa.eu-MQA-405/piveau-dqv-7b29f2a4/dcat-quality-1
 PV = "https://piveau.eu/ns/voc#"
 MAX_POINTS = 405
 DIMENSION_MAX: dict[str, int] = {
-    "findability": 100, "accessibility": 100, "interoperability": 110,
-    "reusability": 75, "contextuality": 20,
+    "findability": 100,
+    "accessibility": 100,
+    "interoperability": 110,
+    "reusability": 75,
+    "contextuality": 20,
 }
 #: (rating, lowest total), best first.
 RATINGS: tuple[tuple[str, int], ...] = (
-    ("excellent", 351), ("good", 221), ("sufficient", 121), ("bad", 0),
+    ("excellent", 351),
+    ("good", 221),
+    ("sufficient", 121),
+    ("bad", 0),
 )
 
 FULL = "full"
@@ -132,6 +138,51 @@ class MqaResult:
         return tuple(row for row in self.rows if row.passed is None)
 
 
+@dataclass(frozen=True, slots=True)
+class ScoreSummary:
+    """What the warehouse keeps of a score: totals, dimensions and two check bit masks.
+
+    Small enough to send back from a parse worker; ``positions`` (indicator id → bit)
+    must be the ones the warehouse's indicator dictionary holds.
+    """
+
+    variant: str
+    total: int
+    max_points: int
+    rating: str
+    by_dimension: tuple[int, int, int, int, int]
+    measured_mask: int
+    passed_mask: int
+    best_distribution_id: str | None
+
+    @classmethod
+    def of(cls, result: MqaResult, positions: Mapping[str, int]) -> ScoreSummary:
+        measured = passed = 0
+        for check in result.rows:
+            bit = 1 << positions[check.indicator_id]
+            if check.passed is not None:
+                measured |= bit
+                if check.passed:
+                    passed |= bit
+        dims = result.by_dimension
+        return cls(
+            result.variant,
+            result.total,
+            result.max_points,
+            result.rating,
+            (
+                dims.get("findability", 0),
+                dims.get("accessibility", 0),
+                dims.get("interoperability", 0),
+                dims.get("reusability", 0),
+                dims.get("contextuality", 0),
+            ),
+            measured,
+            passed,
+            result.best_distribution_id,
+        )
+
+
 def rating_for(total: int, max_points: int = MAX_POINTS) -> str:
     """The rating of a total, projected on 405 when the maximum is reduced (no rounding)."""
     if max_points <= 0:
@@ -199,161 +250,360 @@ def _machine_readable(d: DistributionRecord, c: CheckContext) -> Outcome:
     return _vocab(c).machine_readable.matches(d.format, d.media_type)
 
 
-_LABEL_HINT = (" Un libellé (« CSV », « ESRI Shapefile (SHP) ») n'est pas une valeur de "
-               "vocabulaire : remplacer le nœud étiqueté par l'IRI.")
+_LABEL_HINT = (
+    " Un libellé (« CSV », « ESRI Shapefile (SHP) ») n'est pas une valeur de "
+    "vocabulaire : remplacer le nœud étiqueté par l'IRI."
+)
 _FORMAT_IRI = "http://publications.europa.eu/resource/authority/file-type/CSV"
 _MEDIA_IRI = "https://www.iana.org/assignments/media-types/text/csv"
 
 #: (name, metric, dimension, points, level, property, label_fr, label_en, rationale,
 #:  fix hint, check) — in the order of the methodology table.
 _MQA: tuple[tuple[str, str, str, int, Level, str, str, str, str, str, Any], ...] = (
-    ("keyword_availability", "keywordAvailability", "findability", 30, "dataset",
-     "dcat:keyword", "Mots-clés", "Keyword usage",
-     "Keywords let users find the dataset by search terms.",
-     "Ajouter au moins un dcat:keyword (littéral @fr) au jeu de données.",
-     lambda r, c: bool(r.keywords)),
-    ("category_availability", "categoryAvailability", "findability", 30, "dataset",
-     "dcat:theme", "Thèmes", "Categories",
-     "A theme places the dataset in the portal's browsing categories.",
-     "Ajouter au moins un dcat:theme, de préférence une IRI de http://publications.europa.eu/"
-     "resource/authority/data-theme/ (par ex. …/data-theme/ENVI).",
-     lambda r, c: bool(r.themes)),
-    ("spatial_availability", "spatialAvailability", "findability", 20, "dataset",
-     "dct:spatial", "Couverture géographique", "Geo search",
-     "A spatial coverage lets users find data by place.",
-     "Renseigner dct:spatial (IRI INSEE ou dct:Location avec dcat:bbox).",
-     _spatial),
-    ("temporal_availability", "temporalAvailability", "findability", 20, "dataset",
-     "dct:temporal", "Couverture temporelle", "Time-based search",
-     "A temporal coverage lets users find data by period.",
-     "Renseigner dct:temporal : un dct:PeriodOfTime avec dcat:startDate et dcat:endDate.",
-     _temporal),
-    ("access_url_status_code", "accessUrlStatusCode", "accessibility", 50, "distribution",
-     "dcat:accessURL", "URL d'accès joignable", "AccessURL accessibility",
-     "The access URL must answer (HTTP 2xx) for the data to be reachable.",
-     "Corriger dcat:accessURL de la distribution pour qu'elle réponde en HTTP 2xx "
-     "(lien mort, redirection en boucle ou hôte injoignable).",
-     lambda d, c: _status(d.access_url, c)),
-    ("download_url_availability", "downloadUrlAvailability", "accessibility", 20,
-     "distribution", "dcat:downloadURL", "URL de téléchargement", "DownloadURL",
-     "A direct download URL lets users and machines fetch the file.",
-     "Ajouter dcat:downloadURL avec le lien direct vers le fichier.",
-     lambda d, c: _filled(d.download_url)),
-    ("download_url_status_code", "downloadUrlStatusCode", "accessibility", 30,
-     "distribution", "dcat:downloadURL", "URL de téléchargement joignable",
-     "DownloadURL accessibility",
-     "The download URL must answer (HTTP 2xx) for the file to be fetched.",
-     "Ajouter ou corriger dcat:downloadURL pour qu'elle réponde en HTTP 2xx.",
-     lambda d, c: _status(d.download_url, c)),
-    ("format_availability", "formatAvailability", "interoperability", 20, "distribution",
-     "dct:format", "Format", "Format",
-     "The format tells users which tools open the file.",
-     f"Renseigner dct:format de la distribution, par ex. <{_FORMAT_IRI}>.",
-     lambda d, c: _filled(d.format)),
-    ("media_type_availability", "mediaTypeAvailability", "interoperability", 10,
-     "distribution", "dcat:mediaType", "Type de média", "Media type",
-     "The media type tells machines how to read the file.",
-     f"Renseigner dcat:mediaType avec le type IANA, par ex. <{_MEDIA_IRI}>.",
-     lambda d, c: _filled(d.media_type)),
-    ("format_media_type_vocabulary_alignment", "formatMediaTypeVocabularyAlignment",
-     "interoperability", 10, "distribution", "dct:format, dcat:mediaType",
-     "Format et type de média issus des vocabulaires",
-     "Format / media type from vocabulary",
-     "Controlled values make formats comparable across catalogs.",
-     "Utiliser pour dct:format une IRI du vocabulaire européen des types de fichiers "
-     f"(<{_FORMAT_IRI}>) et pour dcat:mediaType une IRI IANA (<{_MEDIA_IRI}>) : les "
-     "deux sont exigés." + _LABEL_HINT,
-     _format_vocab),
-    ("format_media_type_non_proprietary", "formatMediaTypeNonProprietary",
-     "interoperability", 20, "distribution", "dct:format, dcat:mediaType",
-     "Format non propriétaire", "Non-proprietary",
-     "Open formats can be read without licensed software.",
-     "Publier aussi une distribution dans un format ouvert (CSV, GeoJSON, GeoPackage…) "
-     "et la décrire par dct:format (IRI de type de fichier) ou dcat:mediaType (type "
-     "IANA)." + _LABEL_HINT,
-     _non_proprietary),
-    ("format_media_type_machine_readable", "formatMediaTypeMachineInterpretable",
-     "interoperability", 20, "distribution", "dct:format, dcat:mediaType",
-     "Format lisible par machine", "Machine readable",
-     "Structured formats can be processed automatically.",
-     "Publier une distribution structurée (CSV, JSON, GeoJSON, SHP, GPKG…) décrite par "
-     "dct:format (IRI de type de fichier) ou dcat:mediaType (type IANA)." + _LABEL_HINT,
-     _machine_readable),
-    ("dcat_ap_compliance", "dcatApCompliance", "interoperability", 30, "dataset",
-     "(fiche entière)", "Conformité DCAT-AP", "DCAT-AP compliance",
-     "A record valid against the DCAT-AP shapes is harvested without loss.",
-     "Corriger les violations SHACL DCAT-AP listées pour ce jeu de données.",
-     lambda r, c: c.dcat_ap_compliant),
-    ("licence_availability", "licenceAvailability", "reusability", 20, "distribution",
-     "dct:license", "Licence", "Licence information",
-     "Without a licence, reuse is legally uncertain.",
-     "Indiquer dct:license sur chaque distribution, par ex. "
-     "<https://spdx.org/licenses/etalab-2.0>.",
-     lambda d, c: _filled(d.license)),
-    ("known_licence", "knownLicence", "reusability", 10, "distribution",
-     "dct:license", "Licence connue", "Licence vocabulary",
-     "A licence from a known list can be interpreted automatically.",
-     "Donner à dct:license l'IRI d'une licence connue : <http://publications.europa.eu/resource/"
-     "authority/licence/ETALAB_2_0> ou <https://spdx.org/licenses/etalab-2.0> ; un "
-     "libellé ou une URL de PDF locale ne compte pas.",
-     lambda d, c: d.license in _vocab(c).licences),
-    ("access_rights_availability", "accessRightsAvailability", "reusability", 10, "dataset",
-     "dct:accessRights", "Conditions d'accès", "Access restrictions",
-     "Users must know whether they may access the data.",
-     "Renseigner dct:accessRights du jeu de données.",
-     _access_rights),
-    ("access_rights_vocabulary_alignment", "accessRightsVocabularyAlignment", "reusability",
-     5, "dataset", "dct:accessRights", "Conditions d'accès issues du vocabulaire",
-     "Access restrictions vocabulary",
-     "The EU access-right values are understood by every DCAT-AP portal.",
-     "Donner à dct:accessRights l'IRI <http://publications.europa.eu/resource/authority/"
-     "access-right/PUBLIC> (ou RESTRICTED, NON_PUBLIC) ; un texte libre, même juste, "
-     "ne compte pas.",
-     _access_rights_vocab),
-    ("contact_point_availability", "contactPointAvailability", "reusability", 20, "dataset",
-     "dcat:contactPoint", "Point de contact", "Contact point",
-     "Users need someone to ask about the data.",
-     "Ajouter dcat:contactPoint (vcard:Kind avec vcard:fn et vcard:hasEmail).",
-     _contact),
-    ("publisher_availability", "publisherAvailability", "reusability", 10, "dataset",
-     "dct:publisher", "Éditeur", "Publisher",
-     "The publisher is accountable for the data.",
-     "Ajouter dct:publisher (foaf:Organization avec foaf:name) ; dct:rightsHolder ne le "
-     "remplace pas.",
-     _publisher),
-    ("rights_availability", "rightsAvailability", "contextuality", 5, "distribution",
-     "dct:rights", "Droits", "Rights",
-     "A rights statement explains reuse conditions beyond the licence.",
-     "Ajouter dct:rights (dct:RightsStatement avec rdfs:label) à la distribution.",
-     lambda d, c: _filled(d.rights)),
-    ("byte_size_availability", "byteSizeAvailability", "contextuality", 5, "distribution",
-     "dcat:byteSize", "Taille du fichier", "File size",
-     "The size tells users what a download costs.",
-     "Renseigner dcat:byteSize (entier, en octets) sur la distribution.",
-     lambda d, c: d.byte_size is not None),
-    ("date_issued_availability", "dateIssuedAvailability", "contextuality", 5,
-     "dataset+distribution", "dct:issued", "Date de publication", "Date of issue",
-     "The issue date tells users how old the data is.",
-     "Renseigner dct:issued (xsd:date) sur le jeu de données ou sa distribution.",
-     lambda r, c: _filled(r.issued)),
-    ("date_modified_availability", "dateModifiedAvailability", "contextuality", 5,
-     "dataset+distribution", "dct:modified", "Date de modification", "Modification date",
-     "The modification date tells users whether the data is current.",
-     "Renseigner dct:modified (xsd:date) à chaque mise à jour, sur le jeu de données ou "
-     "sa distribution.",
-     lambda r, c: _filled(r.modified)),
+    (
+        "keyword_availability",
+        "keywordAvailability",
+        "findability",
+        30,
+        "dataset",
+        "dcat:keyword",
+        "Mots-clés",
+        "Keyword usage",
+        "Keywords let users find the dataset by search terms.",
+        "Ajouter au moins un dcat:keyword (littéral @fr) au jeu de données.",
+        lambda r, c: bool(r.keywords),
+    ),
+    (
+        "category_availability",
+        "categoryAvailability",
+        "findability",
+        30,
+        "dataset",
+        "dcat:theme",
+        "Thèmes",
+        "Categories",
+        "A theme places the dataset in the portal's browsing categories.",
+        "Ajouter au moins un dcat:theme, de préférence une IRI de http://publications.europa.eu/"
+        "resource/authority/data-theme/ (par ex. …/data-theme/ENVI).",
+        lambda r, c: bool(r.themes),
+    ),
+    (
+        "spatial_availability",
+        "spatialAvailability",
+        "findability",
+        20,
+        "dataset",
+        "dct:spatial",
+        "Couverture géographique",
+        "Geo search",
+        "A spatial coverage lets users find data by place.",
+        "Renseigner dct:spatial (IRI INSEE ou dct:Location avec dcat:bbox).",
+        _spatial,
+    ),
+    (
+        "temporal_availability",
+        "temporalAvailability",
+        "findability",
+        20,
+        "dataset",
+        "dct:temporal",
+        "Couverture temporelle",
+        "Time-based search",
+        "A temporal coverage lets users find data by period.",
+        "Renseigner dct:temporal : un dct:PeriodOfTime avec dcat:startDate et dcat:endDate.",
+        _temporal,
+    ),
+    (
+        "access_url_status_code",
+        "accessUrlStatusCode",
+        "accessibility",
+        50,
+        "distribution",
+        "dcat:accessURL",
+        "URL d'accès joignable",
+        "AccessURL accessibility",
+        "The access URL must answer (HTTP 2xx) for the data to be reachable.",
+        "Corriger dcat:accessURL de la distribution pour qu'elle réponde en HTTP 2xx "
+        "(lien mort, redirection en boucle ou hôte injoignable).",
+        lambda d, c: _status(d.access_url, c),
+    ),
+    (
+        "download_url_availability",
+        "downloadUrlAvailability",
+        "accessibility",
+        20,
+        "distribution",
+        "dcat:downloadURL",
+        "URL de téléchargement",
+        "DownloadURL",
+        "A direct download URL lets users and machines fetch the file.",
+        "Ajouter dcat:downloadURL avec le lien direct vers le fichier.",
+        lambda d, c: _filled(d.download_url),
+    ),
+    (
+        "download_url_status_code",
+        "downloadUrlStatusCode",
+        "accessibility",
+        30,
+        "distribution",
+        "dcat:downloadURL",
+        "URL de téléchargement joignable",
+        "DownloadURL accessibility",
+        "The download URL must answer (HTTP 2xx) for the file to be fetched.",
+        "Ajouter ou corriger dcat:downloadURL pour qu'elle réponde en HTTP 2xx.",
+        lambda d, c: _status(d.download_url, c),
+    ),
+    (
+        "format_availability",
+        "formatAvailability",
+        "interoperability",
+        20,
+        "distribution",
+        "dct:format",
+        "Format",
+        "Format",
+        "The format tells users which tools open the file.",
+        f"Renseigner dct:format de la distribution, par ex. <{_FORMAT_IRI}>.",
+        lambda d, c: _filled(d.format),
+    ),
+    (
+        "media_type_availability",
+        "mediaTypeAvailability",
+        "interoperability",
+        10,
+        "distribution",
+        "dcat:mediaType",
+        "Type de média",
+        "Media type",
+        "The media type tells machines how to read the file.",
+        f"Renseigner dcat:mediaType avec le type IANA, par ex. <{_MEDIA_IRI}>.",
+        lambda d, c: _filled(d.media_type),
+    ),
+    (
+        "format_media_type_vocabulary_alignment",
+        "formatMediaTypeVocabularyAlignment",
+        "interoperability",
+        10,
+        "distribution",
+        "dct:format, dcat:mediaType",
+        "Format et type de média issus des vocabulaires",
+        "Format / media type from vocabulary",
+        "Controlled values make formats comparable across catalogs.",
+        "Utiliser pour dct:format une IRI du vocabulaire européen des types de fichiers "
+        f"(<{_FORMAT_IRI}>) et pour dcat:mediaType une IRI IANA (<{_MEDIA_IRI}>) : les "
+        "deux sont exigés." + _LABEL_HINT,
+        _format_vocab,
+    ),
+    (
+        "format_media_type_non_proprietary",
+        "formatMediaTypeNonProprietary",
+        "interoperability",
+        20,
+        "distribution",
+        "dct:format, dcat:mediaType",
+        "Format non propriétaire",
+        "Non-proprietary",
+        "Open formats can be read without licensed software.",
+        "Publier aussi une distribution dans un format ouvert (CSV, GeoJSON, GeoPackage…) "
+        "et la décrire par dct:format (IRI de type de fichier) ou dcat:mediaType (type "
+        "IANA)." + _LABEL_HINT,
+        _non_proprietary,
+    ),
+    (
+        "format_media_type_machine_readable",
+        "formatMediaTypeMachineInterpretable",
+        "interoperability",
+        20,
+        "distribution",
+        "dct:format, dcat:mediaType",
+        "Format lisible par machine",
+        "Machine readable",
+        "Structured formats can be processed automatically.",
+        "Publier une distribution structurée (CSV, JSON, GeoJSON, SHP, GPKG…) décrite par "
+        "dct:format (IRI de type de fichier) ou dcat:mediaType (type IANA)." + _LABEL_HINT,
+        _machine_readable,
+    ),
+    (
+        "dcat_ap_compliance",
+        "dcatApCompliance",
+        "interoperability",
+        30,
+        "dataset",
+        "(fiche entière)",
+        "Conformité DCAT-AP",
+        "DCAT-AP compliance",
+        "A record valid against the DCAT-AP shapes is harvested without loss.",
+        "Corriger les violations SHACL DCAT-AP listées pour ce jeu de données.",
+        lambda r, c: c.dcat_ap_compliant,
+    ),
+    (
+        "licence_availability",
+        "licenceAvailability",
+        "reusability",
+        20,
+        "distribution",
+        "dct:license",
+        "Licence",
+        "Licence information",
+        "Without a licence, reuse is legally uncertain.",
+        "Indiquer dct:license sur chaque distribution, par ex. "
+        "<https://spdx.org/licenses/etalab-2.0>.",
+        lambda d, c: _filled(d.license),
+    ),
+    (
+        "known_licence",
+        "knownLicence",
+        "reusability",
+        10,
+        "distribution",
+        "dct:license",
+        "Licence connue",
+        "Licence vocabulary",
+        "A licence from a known list can be interpreted automatically.",
+        "Donner à dct:license l'IRI d'une licence connue : <http://publications.europa.eu/resource/"
+        "authority/licence/ETALAB_2_0> ou <https://spdx.org/licenses/etalab-2.0> ; un "
+        "libellé ou une URL de PDF locale ne compte pas.",
+        lambda d, c: d.license in _vocab(c).licences,
+    ),
+    (
+        "access_rights_availability",
+        "accessRightsAvailability",
+        "reusability",
+        10,
+        "dataset",
+        "dct:accessRights",
+        "Conditions d'accès",
+        "Access restrictions",
+        "Users must know whether they may access the data.",
+        "Renseigner dct:accessRights du jeu de données.",
+        _access_rights,
+    ),
+    (
+        "access_rights_vocabulary_alignment",
+        "accessRightsVocabularyAlignment",
+        "reusability",
+        5,
+        "dataset",
+        "dct:accessRights",
+        "Conditions d'accès issues du vocabulaire",
+        "Access restrictions vocabulary",
+        "The EU access-right values are understood by every DCAT-AP portal.",
+        "Donner à dct:accessRights l'IRI <http://publications.europa.eu/resource/authority/"
+        "access-right/PUBLIC> (ou RESTRICTED, NON_PUBLIC) ; un texte libre, même juste, "
+        "ne compte pas.",
+        _access_rights_vocab,
+    ),
+    (
+        "contact_point_availability",
+        "contactPointAvailability",
+        "reusability",
+        20,
+        "dataset",
+        "dcat:contactPoint",
+        "Point de contact",
+        "Contact point",
+        "Users need someone to ask about the data.",
+        "Ajouter dcat:contactPoint (vcard:Kind avec vcard:fn et vcard:hasEmail).",
+        _contact,
+    ),
+    (
+        "publisher_availability",
+        "publisherAvailability",
+        "reusability",
+        10,
+        "dataset",
+        "dct:publisher",
+        "Éditeur",
+        "Publisher",
+        "The publisher is accountable for the data.",
+        "Ajouter dct:publisher (foaf:Organization avec foaf:name) ; dct:rightsHolder ne le "
+        "remplace pas.",
+        _publisher,
+    ),
+    (
+        "rights_availability",
+        "rightsAvailability",
+        "contextuality",
+        5,
+        "distribution",
+        "dct:rights",
+        "Droits",
+        "Rights",
+        "A rights statement explains reuse conditions beyond the licence.",
+        "Ajouter dct:rights (dct:RightsStatement avec rdfs:label) à la distribution.",
+        lambda d, c: _filled(d.rights),
+    ),
+    (
+        "byte_size_availability",
+        "byteSizeAvailability",
+        "contextuality",
+        5,
+        "distribution",
+        "dcat:byteSize",
+        "Taille du fichier",
+        "File size",
+        "The size tells users what a download costs.",
+        "Renseigner dcat:byteSize (entier, en octets) sur la distribution.",
+        lambda d, c: d.byte_size is not None,
+    ),
+    (
+        "date_issued_availability",
+        "dateIssuedAvailability",
+        "contextuality",
+        5,
+        "dataset+distribution",
+        "dct:issued",
+        "Date de publication",
+        "Date of issue",
+        "The issue date tells users how old the data is.",
+        "Renseigner dct:issued (xsd:date) sur le jeu de données ou sa distribution.",
+        lambda r, c: _filled(r.issued),
+    ),
+    (
+        "date_modified_availability",
+        "dateModifiedAvailability",
+        "contextuality",
+        5,
+        "dataset+distribution",
+        "dct:modified",
+        "Date de modification",
+        "Modification date",
+        "The modification date tells users whether the data is current.",
+        "Renseigner dct:modified (xsd:date) à chaque mise à jour, sur le jeu de données ou "
+        "sa distribution.",
+        lambda r, c: _filled(r.modified),
+    ),
 )
 
 
 def register_mqa(registry: Registry) -> None:
     """Register the 23 MQA indicators (the same call a custom indicator uses)."""
-    for (name, metric, dimension, points, level, prop, label_fr, label_en, rationale,
-         hint, check) in _MQA:
+    for (
+        name,
+        metric,
+        dimension,
+        points,
+        level,
+        prop,
+        label_fr,
+        label_en,
+        rationale,
+        hint,
+        check,
+    ) in _MQA:
         registry.register(
             Indicator(
-                id=f"mqa.{name}", family="mqa", dimension=dimension, points=points,
-                level=level, label_fr=label_fr, label_en=label_en, rationale=rationale,
-                fix_hint_fr=hint, dcat_property=prop, metric_iri=PV + metric,
+                id=f"mqa.{name}",
+                family="mqa",
+                dimension=dimension,
+                points=points,
+                level=level,
+                label_fr=label_fr,
+                label_en=label_en,
+                rationale=rationale,
+                fix_hint_fr=hint,
+                dcat_property=prop,
+                metric_iri=PV + metric,
             ),
             check=check,
         )
@@ -366,8 +616,11 @@ def _row(entry: RegisteredIndicator, distribution_id: str | None, outcome: Outco
     ind = entry.indicator
     passed = None if outcome is None else bool(outcome)
     return CheckRow(
-        indicator_id=ind.id, dimension=ind.dimension, distribution_id=distribution_id,
-        passed=passed, points_won=ind.points if passed else 0,
+        indicator_id=ind.id,
+        dimension=ind.dimension,
+        distribution_id=distribution_id,
+        passed=passed,
+        points_won=ind.points if passed else 0,
         points_at_stake=0 if passed is None else ind.points,
     )
 
@@ -398,8 +651,7 @@ def score_dataset(
         vocabularies: the vocabularies to match against (the bundled ones).
     """
     registry = registry or default_registry()
-    context = CheckContext(link_status, dcat_ap_compliant,
-                           vocabularies or load_vocabularies())
+    context = CheckContext(link_status, dcat_ap_compliant, vocabularies or load_vocabularies())
     entries = registry.family("mqa")
     if len(entries) != 23:
         raise ValueError(f"the registry holds {len(entries)} MQA indicators, not 23")
@@ -426,15 +678,20 @@ def score_dataset(
     for e in dates:
         if e.indicator.id not in counted:
             counted[e.indicator.id] = _row(e, None, e.check(record, context))
-    counted.update((e.indicator.id, _row(e, None, e.check(record, context)))
-                   for e in per_dataset)
+    counted.update((e.indicator.id, _row(e, None, e.check(record, context))) for e in per_dataset)
     rows = [counted[e.indicator.id] for e in entries]
 
     unmeasured = {row.indicator_id for row in rows if row.passed is None}
     no_links, no_shacl = bool(unmeasured & _LINK_CHECKS), _DCAT_AP in unmeasured
-    variant = (WITHOUT_LINK_CHECKS_AND_DCAT_AP if no_links and no_shacl
-               else WITHOUT_LINK_CHECKS if no_links
-               else WITHOUT_DCAT_AP if no_shacl else FULL)
+    variant = (
+        WITHOUT_LINK_CHECKS_AND_DCAT_AP
+        if no_links and no_shacl
+        else WITHOUT_LINK_CHECKS
+        if no_links
+        else WITHOUT_DCAT_AP
+        if no_shacl
+        else FULL
+    )
     total = sum(row.points_won for row in rows)
     max_points = sum(row.points_at_stake for row in rows)
     return MqaResult(
@@ -449,8 +706,12 @@ def score_dataset(
         rating=rating_for(total, max_points),
         best_distribution_id=best[0] if best else None,
         distributions=tuple(
-            DistributionScore(dist_id, _by_dimension(dist_rows, "points_won"), dist_total,
-                              best is not None and dist_id == best[0] and dist_rows is best[1])
+            DistributionScore(
+                dist_id,
+                _by_dimension(dist_rows, "points_won"),
+                dist_total,
+                best is not None and dist_id == best[0] and dist_rows is best[1],
+            )
             for dist_id, dist_rows, dist_total in candidates
         ),
     )

@@ -7,14 +7,14 @@ surrogates, and one such value would otherwise abort the whole load.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
 from dcat_quality.dcat.dates import parse_date
 from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
 from dcat_quality.quality.ecospheres import EcospheresIndicators
-from dcat_quality.quality.mqa import MqaResult
+from dcat_quality.quality.mqa import ScoreSummary
 from dcat_quality.quality.shacl import Violation
 
 Row = tuple[Any, ...]
@@ -151,20 +151,11 @@ def _bigint(value: int | None) -> int | None:
 def score_row(
     run_id: int,
     dataset_id: str,
-    score: MqaResult,
-    positions: Mapping[str, int],
+    score: ScoreSummary,
     fill_rate: float,
     shacl_violations: int | None,
 ) -> Row:
-    """The ``score_history`` row of one dataset: dimensions plus the two check bit masks."""
-    measured = passed = 0
-    for check in score.rows:
-        bit = 1 << positions[check.indicator_id]
-        if check.passed is not None:
-            measured |= bit
-            if check.passed:
-                passed |= bit
-    dims = score.by_dimension
+    """The ``score_history`` row of one dataset."""
     return (
         run_id,
         _text(dataset_id),
@@ -172,13 +163,9 @@ def score_row(
         score.total,
         score.max_points,
         score.rating,
-        dims.get("findability", 0),
-        dims.get("accessibility", 0),
-        dims.get("interoperability", 0),
-        dims.get("reusability", 0),
-        dims.get("contextuality", 0),
-        measured,
-        passed,
+        *score.by_dimension,
+        score.measured_mask,
+        score.passed_mask,
         _text(score.best_distribution_id),
         fill_rate,
         shacl_violations,

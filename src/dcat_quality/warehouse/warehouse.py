@@ -34,7 +34,7 @@ from dcat_quality.dcat.records import DatasetRecord
 from dcat_quality.errors import RunLockedError, WarehouseError
 from dcat_quality.quality.ecospheres import EcospheresIndicators
 from dcat_quality.quality.links import UNREACHABLE, LinkResult
-from dcat_quality.quality.mqa import MqaResult
+from dcat_quality.quality.mqa import ScoreSummary
 from dcat_quality.quality.shacl import Violation
 from dcat_quality.warehouse import rows as _rows
 from dcat_quality.warehouse.connection import DatabaseTarget, connect, scrub
@@ -714,7 +714,6 @@ class Loader:
         self._buffered = 0
         self._rejections: list[_rows.Row] = []
         self._seen: dict[bytes, str] = {}
-        self._positions: dict[str, int] | None = None
         self.loaded = 0
         self.duplicates = 0
 
@@ -768,7 +767,7 @@ class Loader:
         indicators: EcospheresIndicators,
         source_file: str,
         *,
-        score: MqaResult | None = None,
+        score: ScoreSummary | None = None,
         violations: Sequence[Violation] | None = None,
     ) -> bool:
         """Queue one dataset's rows; False when the dataset was rejected as a duplicate.
@@ -801,14 +800,11 @@ class Loader:
                 _rows.violation_rows(run_id, record.dataset_id, violations)
             )
         if score is not None:
-            if self._positions is None:
-                self._positions = self._warehouse.check_positions()
             buffers["score_history"].append(
                 _rows.score_row(
                     run_id,
                     record.dataset_id,
                     score,
-                    self._positions,
                     indicators.fill_rate,
                     None if violations is None else len(violations),
                 )
