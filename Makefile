@@ -35,6 +35,7 @@ test: $(VENV)/.dev-installed lint typecheck unit
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
@@ -47,7 +48,8 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	    echo "installing chromium (Debian) for the report's browser tests"; \
-	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	    { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+	      echo "could not install chromium: the report's browser tests will be skipped"; \
 	  else \
 	    echo "chromium not found: the report's browser tests will be skipped" \
 	         "(install it: apt-get install chromium)"; \

@@ -95,8 +95,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str) -> None:
         recorder, name = self.server.recorder, self.server.name
-        recorder.enter(Hit(name, method, self.path, time.monotonic(),
-                           self.headers.get("User-Agent")))
+        recorder.enter(
+            Hit(name, method, self.path, time.monotonic(), self.headers.get("User-Agent"))
+        )
         left = False
 
         def leave() -> None:
@@ -293,7 +294,10 @@ def test_redirects_beyond_the_limit_fail(base: str) -> None:
     assert check_one(f"{base}/hop/3", max_redirects=3).status_code == 200
     result = check_one(f"{base}/hop/4", max_redirects=3)
     assert (result.error, result.redirects, result.final_url) == (
-        "too_many_redirects", 3, f"{base}/hop/1")
+        "too_many_redirects",
+        3,
+        f"{base}/hop/1",
+    )
 
 
 def test_redirect_to_another_scheme_is_invalid(base: str) -> None:
@@ -339,8 +343,7 @@ def test_ogc_service_is_checked_with_get_without_downloading_the_body(
 
 def test_connection_refused(closed_port: int) -> None:
     result = check_one(f"http://127.0.0.1:{closed_port}/x")
-    assert (result.error, result.status_code, result.method) == (
-        "connection_refused", None, "HEAD")
+    assert (result.error, result.status_code, result.method) == ("connection_refused", None, "HEAD")
     assert result.checkable
     assert result.code() == UNREACHABLE
 
@@ -441,8 +444,13 @@ def test_redirect_hops_are_paced_per_host(base: str, recorder: Recorder) -> None
 
 @pytest.mark.parametrize(
     "options",
-    [{"per_host": 0}, {"total_concurrency": 0}, {"delay": -1}, {"timeout": 0},
-     {"max_redirects": -1}],
+    [
+        {"per_host": 0},
+        {"total_concurrency": 0},
+        {"delay": -1},
+        {"timeout": 0},
+        {"max_redirects": -1},
+    ],
 )
 def test_invalid_options_are_refused(options: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="must be"):
@@ -478,7 +486,8 @@ def test_host_key_is_host_and_effective_port() -> None:
     assert host_key(httpx.URL("http://example.org:80/b")) == "example.org:80"
     assert host_key(httpx.URL("https://example.org/")) == "example.org:443"
     assert host_key(httpx.URL("http://127.0.0.1:8001/")) != host_key(
-        httpx.URL("http://127.0.0.1:8002/"))
+        httpx.URL("http://127.0.0.1:8002/")
+    )
 
 
 def test_needs_recheck() -> None:

@@ -38,18 +38,28 @@ LINKS_OK = {ACCESS: 200, DOWNLOAD: 200}
 
 DIST = DistributionRecord(
     distribution_id="https://data.example.fr/d/1",
-    access_url=ACCESS, download_url=DOWNLOAD,
-    format=EU + "file-type/CSV", media_type=IANA + "text/csv",
-    license=EU + "licence/ETALAB_2_0", rights="Licence Ouverte 2.0", byte_size=1024,
-    issued="2024-01-02", modified="2024-06-01",
+    access_url=ACCESS,
+    download_url=DOWNLOAD,
+    format=EU + "file-type/CSV",
+    media_type=IANA + "text/csv",
+    license=EU + "licence/ETALAB_2_0",
+    rights="Licence Ouverte 2.0",
+    byte_size=1024,
+    issued="2024-01-02",
+    modified="2024-06-01",
 )
 PERFECT = DatasetRecord(
     dataset_id="https://data.example.fr/d",
-    keywords=("eau",), themes=(EU + "data-theme/ENVI",),
-    spatial=("http://id.insee.fr/geo/departement/74",), temporal_start="2020-01-01",
-    access_rights=(EU + "access-right/PUBLIC",), access_rights_iris=(EU + "access-right/PUBLIC",),
-    contact_email="contact@example.fr", publisher="DDT 74",
-    issued="2024-01-01", modified="2024-06-01",
+    keywords=("eau",),
+    themes=(EU + "data-theme/ENVI",),
+    spatial=("http://id.insee.fr/geo/departement/74",),
+    temporal_start="2020-01-01",
+    access_rights=(EU + "access-right/PUBLIC",),
+    access_rights_iris=(EU + "access-right/PUBLIC",),
+    contact_email="contact@example.fr",
+    publisher="DDT 74",
+    issued="2024-01-01",
+    modified="2024-06-01",
     distributions=(DIST,),
 )
 
@@ -68,8 +78,11 @@ def test_perfect_dataset_scores_405_excellent() -> None:
     assert result.methodology_version == METHODOLOGY_VERSION
     assert result.total == result.max_points == 405
     assert dict(result.by_dimension) == {
-        "findability": 100, "accessibility": 100, "interoperability": 110,
-        "reusability": 75, "contextuality": 20,
+        "findability": 100,
+        "accessibility": 100,
+        "interoperability": 110,
+        "reusability": 75,
+        "contextuality": 20,
     }
     assert result.rating == "excellent"
     assert len(result.rows) == 23
@@ -88,48 +101,99 @@ MUTATIONS: list[tuple[str, dict[str, Any], set[str], int]] = [
     ("spatial", {"spatial": ()}, {"mqa.spatial_availability"}, 20),
     ("temporal", {"temporal_start": None}, {"mqa.temporal_availability"}, 20),
     ("accessURL", _dist(access_url=None), {"mqa.access_url_status_code"}, 50),
-    ("downloadURL", _dist(download_url=None),
-     {"mqa.download_url_availability", "mqa.download_url_status_code"}, 20 + 30),
-    ("format", _dist(format=None),
-     {"mqa.format_availability", "mqa.format_media_type_vocabulary_alignment"}, 20 + 10),
-    ("media type", _dist(media_type=None),
-     {"mqa.media_type_availability", "mqa.format_media_type_vocabulary_alignment"}, 10 + 10),
-    ("format and media type", _dist(format=None, media_type=None),
-     {"mqa.format_availability", "mqa.media_type_availability",
-      "mqa.format_media_type_vocabulary_alignment", "mqa.format_media_type_non_proprietary",
-      "mqa.format_media_type_machine_readable"}, 20 + 10 + 10 + 20 + 20),
-    ("format as a label", _dist(format="CSV", media_type=None),
-     {"mqa.media_type_availability", "mqa.format_media_type_vocabulary_alignment",
-      "mqa.format_media_type_non_proprietary", "mqa.format_media_type_machine_readable"},
-     10 + 10 + 20 + 20),
-    ("proprietary, not machine-readable", _dist(format=EU + "file-type/PDF",
-                                                media_type=IANA + "application/pdf"),
-     {"mqa.format_media_type_non_proprietary", "mqa.format_media_type_machine_readable"},
-     20 + 20),
-    ("machine-readable but proprietary", _dist(format=EU + "file-type/XLSX",
-                                               media_type=None),
-     {"mqa.media_type_availability", "mqa.format_media_type_vocabulary_alignment",
-      "mqa.format_media_type_non_proprietary"}, 10 + 10 + 20),
-    ("licence", _dist(license=None),
-     {"mqa.licence_availability", "mqa.known_licence"}, 20 + 10),
+    (
+        "downloadURL",
+        _dist(download_url=None),
+        {"mqa.download_url_availability", "mqa.download_url_status_code"},
+        20 + 30,
+    ),
+    (
+        "format",
+        _dist(format=None),
+        {"mqa.format_availability", "mqa.format_media_type_vocabulary_alignment"},
+        20 + 10,
+    ),
+    (
+        "media type",
+        _dist(media_type=None),
+        {"mqa.media_type_availability", "mqa.format_media_type_vocabulary_alignment"},
+        10 + 10,
+    ),
+    (
+        "format and media type",
+        _dist(format=None, media_type=None),
+        {
+            "mqa.format_availability",
+            "mqa.media_type_availability",
+            "mqa.format_media_type_vocabulary_alignment",
+            "mqa.format_media_type_non_proprietary",
+            "mqa.format_media_type_machine_readable",
+        },
+        20 + 10 + 10 + 20 + 20,
+    ),
+    (
+        "format as a label",
+        _dist(format="CSV", media_type=None),
+        {
+            "mqa.media_type_availability",
+            "mqa.format_media_type_vocabulary_alignment",
+            "mqa.format_media_type_non_proprietary",
+            "mqa.format_media_type_machine_readable",
+        },
+        10 + 10 + 20 + 20,
+    ),
+    (
+        "proprietary, not machine-readable",
+        _dist(format=EU + "file-type/PDF", media_type=IANA + "application/pdf"),
+        {"mqa.format_media_type_non_proprietary", "mqa.format_media_type_machine_readable"},
+        20 + 20,
+    ),
+    (
+        "machine-readable but proprietary",
+        _dist(format=EU + "file-type/XLSX", media_type=None),
+        {
+            "mqa.media_type_availability",
+            "mqa.format_media_type_vocabulary_alignment",
+            "mqa.format_media_type_non_proprietary",
+        },
+        10 + 10 + 20,
+    ),
+    ("licence", _dist(license=None), {"mqa.licence_availability", "mqa.known_licence"}, 20 + 10),
     ("licence as a label", _dist(license="Licence Ouverte"), {"mqa.known_licence"}, 10),
-    ("access rights", {"access_rights": (), "access_rights_iris": ()},
-     {"mqa.access_rights_availability", "mqa.access_rights_vocabulary_alignment"}, 10 + 5),
-    ("access rights as text", {"access_rights": ("Accès libre",), "access_rights_iris": ()},
-     {"mqa.access_rights_vocabulary_alignment"}, 5),
+    (
+        "access rights",
+        {"access_rights": (), "access_rights_iris": ()},
+        {"mqa.access_rights_availability", "mqa.access_rights_vocabulary_alignment"},
+        10 + 5,
+    ),
+    (
+        "access rights as text",
+        {"access_rights": ("Accès libre",), "access_rights_iris": ()},
+        {"mqa.access_rights_vocabulary_alignment"},
+        5,
+    ),
     ("contact point", {"contact_email": None}, {"mqa.contact_point_availability"}, 20),
     ("publisher", {"publisher": None}, {"mqa.publisher_availability"}, 10),
     ("rights", _dist(rights=None), {"mqa.rights_availability"}, 5),
     ("byte size", _dist(byte_size=None), {"mqa.byte_size_availability"}, 5),
-    ("issued everywhere", {"issued": None, **_dist(issued=None)},
-     {"mqa.date_issued_availability"}, 5),
-    ("modified everywhere", {"modified": None, **_dist(modified=None)},
-     {"mqa.date_modified_availability"}, 5),
+    (
+        "issued everywhere",
+        {"issued": None, **_dist(issued=None)},
+        {"mqa.date_issued_availability"},
+        5,
+    ),
+    (
+        "modified everywhere",
+        {"modified": None, **_dist(modified=None)},
+        {"mqa.date_modified_availability"},
+        5,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("what", "changes", "failed", "lost"), MUTATIONS,
-                         ids=[m[0] for m in MUTATIONS])
+@pytest.mark.parametrize(
+    ("what", "changes", "failed", "lost"), MUTATIONS, ids=[m[0] for m in MUTATIONS]
+)
 def test_each_indicator_costs_its_points(
     what: str, changes: dict[str, Any], failed: set[str], lost: int
 ) -> None:
@@ -148,19 +212,36 @@ def test_dcat_ap_violation_costs_30() -> None:
 
 def test_presence_flags_count_nodes_without_readable_values() -> None:
     """A contact point, publisher or period with nothing we can read still counts."""
-    bare = replace(PERFECT, contact_email=None, publisher=None, temporal_start=None,
-                   spatial=(), has_contact_point=True, has_publisher=True,
-                   has_temporal=True, has_spatial=True)
+    bare = replace(
+        PERFECT,
+        contact_email=None,
+        publisher=None,
+        temporal_start=None,
+        spatial=(),
+        has_contact_point=True,
+        has_publisher=True,
+        has_temporal=True,
+        has_spatial=True,
+    )
     assert full(bare).total == 405
 
 
-@pytest.mark.parametrize(("status", "passed"), [
-    (200, True), (204, True), (299, True), (301, False), (404, False), (500, False),
-    (1100, False),
-])
+@pytest.mark.parametrize(
+    ("status", "passed"),
+    [
+        (200, True),
+        (204, True),
+        (299, True),
+        (301, False),
+        (404, False),
+        (500, False),
+        (1100, False),
+    ],
+)
 def test_status_codes_score_on_2xx_only(status: int, passed: bool) -> None:
-    result = score_dataset(PERFECT, link_status={ACCESS: status, DOWNLOAD: status},
-                           dcat_ap_compliant=True)
+    result = score_dataset(
+        PERFECT, link_status={ACCESS: status, DOWNLOAD: status}, dcat_ap_compliant=True
+    )
     rows = {r.indicator_id: r for r in result.rows}
     assert rows["mqa.access_url_status_code"].passed is passed
     assert rows["mqa.download_url_status_code"].passed is passed
@@ -171,7 +252,9 @@ def test_without_link_checks_the_url_checks_are_not_measured() -> None:
     result = score_dataset(PERFECT, dcat_ap_compliant=True)
     assert result.variant == WITHOUT_LINK_CHECKS
     assert {r.indicator_id for r in result.not_measured} == {
-        "mqa.access_url_status_code", "mqa.download_url_status_code"}
+        "mqa.access_url_status_code",
+        "mqa.download_url_status_code",
+    }
     assert result.max_points == 405 - 50 - 30  # 325
     assert result.total == 325
     assert result.max_by_dimension["accessibility"] == 20
@@ -202,7 +285,9 @@ def test_best_distribution_only() -> None:
     # poor: format 20 = 20 points; DIST: A 100 + I 80 + R 30 + C 20 = 230 points → DIST wins
     assert {d.distribution_id: d.total for d in result.distributions} == {
         poor.distribution_id: 20,
-        DIST.distribution_id: (50 + 20 + 30) + (20 + 10 + 10 + 20 + 20) + (20 + 10)
+        DIST.distribution_id: (50 + 20 + 30)
+        + (20 + 10 + 10 + 20 + 20)
+        + (20 + 10)
         + (5 + 5 + 5 + 5),
     }
     assert result.best_distribution_id == DIST.distribution_id
@@ -221,8 +306,9 @@ def test_best_distribution_tie_keeps_the_first() -> None:
 
 def test_no_distribution_fails_every_distribution_check() -> None:
     result = full(replace(PERFECT, distributions=()))
-    distribution_checks = {r.indicator_id for r in result.rows
-                           if r.distribution_id is None and r.passed is False}
+    distribution_checks = {
+        r.indicator_id for r in result.rows if r.distribution_id is None and r.passed is False
+    }
     assert len(distribution_checks) == 12
     # dataset level only: F 100 + DCAT-AP 30 + R (10 + 5 + 20 + 10) + issued 5 + modified 5
     assert result.total == 100 + 30 + (10 + 5 + 20 + 10) + 5 + 5
@@ -249,40 +335,56 @@ def test_issued_and_modified_count_once() -> None:
 
 def test_dates_of_a_worse_distribution_do_not_count() -> None:
     best = replace(DIST, issued=None, modified=None)
-    dated = DistributionRecord(distribution_id="https://data.example.fr/d/z",
-                               issued="2024-01-01", modified="2024-01-01")
+    dated = DistributionRecord(
+        distribution_id="https://data.example.fr/d/z", issued="2024-01-01", modified="2024-01-01"
+    )
     result = full(replace(PERFECT, issued=None, modified=None, distributions=(best, dated)))
     assert result.best_distribution_id == best.distribution_id  # 230 - 5 - 5 vs 5 + 5
-    assert failed_ids(result) == {"mqa.date_issued_availability",
-                                  "mqa.date_modified_availability"}
+    assert failed_ids(result) == {"mqa.date_issued_availability", "mqa.date_modified_availability"}
     assert result.total == 405 - 5 - 5
 
 
 def test_failed_checks_are_ranked_by_points_recoverable() -> None:
-    record = replace(PERFECT, keywords=(), publisher=None, temporal_start=None,
-                     **_dist(byte_size=None, access_url=None))
+    record = replace(
+        PERFECT,
+        keywords=(),
+        publisher=None,
+        temporal_start=None,
+        **_dist(byte_size=None, access_url=None),
+    )
     ranked = [(r.indicator_id, r.points_recoverable) for r in full(record).failed]
     assert ranked == [
-        ("mqa.access_url_status_code", 50), ("mqa.keyword_availability", 30),
-        ("mqa.temporal_availability", 20), ("mqa.publisher_availability", 10),
+        ("mqa.access_url_status_code", 50),
+        ("mqa.keyword_availability", 30),
+        ("mqa.temporal_availability", 20),
+        ("mqa.publisher_availability", 10),
         ("mqa.byte_size_availability", 5),
     ]
 
 
-@pytest.mark.parametrize(("total", "rating"), [
-    (405, "excellent"), (351, "excellent"), (350, "good"), (221, "good"),
-    (220, "sufficient"), (121, "sufficient"), (120, "bad"), (0, "bad"),
-])
+@pytest.mark.parametrize(
+    ("total", "rating"),
+    [
+        (405, "excellent"),
+        (351, "excellent"),
+        (350, "good"),
+        (221, "good"),
+        (220, "sufficient"),
+        (121, "sufficient"),
+        (120, "bad"),
+        (0, "bad"),
+    ],
+)
 def test_rating_thresholds(total: int, rating: str) -> None:
     assert rating_for(total) == rating
 
 
 def test_rating_on_a_reduced_maximum_projects_without_rounding() -> None:
     assert rating_for(260, 300) == "excellent"  # 260 × 405 / 300 = 351
-    assert rating_for(259, 300) == "good"       # 349.65
-    assert rating_for(164, 300) == "good"       # 221.4
+    assert rating_for(259, 300) == "good"  # 349.65
+    assert rating_for(164, 300) == "good"  # 221.4
     assert rating_for(163, 300) == "sufficient"  # 220.05
-    assert rating_for(89, 300) == "bad"         # 120.15 < 121
+    assert rating_for(89, 300) == "bad"  # 120.15 < 121
     assert rating_for(90, 300) == "sufficient"  # 121.5
 
 
@@ -298,51 +400,62 @@ def test_vocabularies_say_where_they_come_from() -> None:
     assert len(vocabularies.access_rights) == 3
 
 
-@pytest.mark.parametrize(("value", "accepted"), [
-    (EU + "file-type/CSV", True),
-    ("https://publications.europa.eu/resource/authority/file-type/CSV", True),  # https
-    (EU + "file-type/CSV/", True),                                               # slash
-    (EU + "file-type/csv", True),                                                # last segment
-    ("http://PUBLICATIONS.europa.eu/resource/authority/file-type/CSV", True),    # host
-    ("http://publications.europa.eu/resource/Authority/file-type/CSV", False),   # other segment
-    ("CSV", False),
-    ("ESRI Shapefile (SHP)", False),
-    (EU + "file-type/CSV?x=1", False),
-    (EU + "file-type/NOPE", False),
-])
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        (EU + "file-type/CSV", True),
+        ("https://publications.europa.eu/resource/authority/file-type/CSV", True),  # https
+        (EU + "file-type/CSV/", True),  # slash
+        (EU + "file-type/csv", True),  # last segment
+        ("http://PUBLICATIONS.europa.eu/resource/authority/file-type/CSV", True),  # host
+        ("http://publications.europa.eu/resource/Authority/file-type/CSV", False),  # other segment
+        ("CSV", False),
+        ("ESRI Shapefile (SHP)", False),
+        (EU + "file-type/CSV?x=1", False),
+        (EU + "file-type/NOPE", False),
+    ],
+)
 def test_file_type_matching(value: str, accepted: bool) -> None:
     assert (value in load_vocabularies().file_types) is accepted
 
 
-@pytest.mark.parametrize(("value", "accepted"), [
-    (IANA + "text/csv", True),
-    ("http://www.iana.org/assignments/media-types/text/csv", True),
-    (IANA + "text/csv/", True),
-    ("text/csv", True),
-    ("Text/CSV", True),
-    ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", True),
-    ("text/csv; charset=utf-8", False),
-    ("https://example.org/media-types/text/csv", False),
-    ("csv", False),
-    ("application/x-unknown-thing", False),
-])
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        (IANA + "text/csv", True),
+        ("http://www.iana.org/assignments/media-types/text/csv", True),
+        (IANA + "text/csv/", True),
+        ("text/csv", True),
+        ("Text/CSV", True),
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", True),
+        ("text/csv; charset=utf-8", False),
+        ("https://example.org/media-types/text/csv", False),
+        ("csv", False),
+        ("application/x-unknown-thing", False),
+    ],
+)
 def test_media_type_matching(value: str, accepted: bool) -> None:
     assert (value in load_vocabularies().media_types) is accepted
 
 
-@pytest.mark.parametrize(("value", "accepted"), [
-    ("https://spdx.org/licenses/etalab-2.0", True),
-    ("http://spdx.org/licenses/Etalab-2.0/", True),
-    (EU + "licence/ETALAB_2_0", True),
-    (EU + "licence/CC_BY_4_0", True),
-    ("http://creativecommons.org/licenses/by/4.0/", True),
-    ("https://www.etalab.gouv.fr/wp-content/uploads/2017/04/ETALAB-Licence-Ouverte-v2.0.pdf",
-     True),
-    ("https://www.etalab.gouv.fr/licence-ouverte-open-licence", True),
-    ("https://spdx.org/licenses/etalab-2.0.html", False),
-    ("Licence Ouverte", False),
-    ("https://example.fr/ma-licence.pdf", False),
-])
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("https://spdx.org/licenses/etalab-2.0", True),
+        ("http://spdx.org/licenses/Etalab-2.0/", True),
+        (EU + "licence/ETALAB_2_0", True),
+        (EU + "licence/CC_BY_4_0", True),
+        ("http://creativecommons.org/licenses/by/4.0/", True),
+        (
+            "https://www.etalab.gouv.fr/wp-content/uploads/2017/04/ETALAB-Licence-Ouverte-v2.0.pdf",
+            True,
+        ),
+        ("https://www.etalab.gouv.fr/licence-ouverte-open-licence", True),
+        ("https://spdx.org/licenses/etalab-2.0.html", False),
+        ("Licence Ouverte", False),
+        ("https://example.fr/ma-licence.pdf", False),
+    ],
+)
 def test_licence_matching(value: str, accepted: bool) -> None:
     assert (value in load_vocabularies().licences) is accepted
 
@@ -381,8 +494,12 @@ def test_extraction_records_presence_of_unnamed_nodes() -> None:
     <https://x/e> a dcat:Dataset ; dct:title "E"@fr ; dct:publisher "" .
     """
     first, second = parse_page(turtle, "page.ttl").datasets
-    assert (first.has_contact_point, first.has_publisher, first.has_temporal,
-            first.has_spatial) == (True, True, True, True)
+    assert (
+        first.has_contact_point,
+        first.has_publisher,
+        first.has_temporal,
+        first.has_spatial,
+    ) == (True, True, True, True)
     assert (first.contact_name, first.contact_email, first.publisher) == (None, None, None)
     assert not (second.has_contact_point)
     assert not (second.has_publisher)
@@ -393,8 +510,10 @@ def test_extraction_records_presence_of_unnamed_nodes() -> None:
 
 # -- the real Ecosphères page ---------------------------------------------------------------
 
-GEOIDE = ("http://catalogue.geo-ide.developpement-durable.gouv.fr/catalogue/srv/fre/"
-          "catalog.search#/metadata/fr-120066022-")
+GEOIDE = (
+    "http://catalogue.geo-ide.developpement-durable.gouv.fr/catalogue/srv/fre/"
+    "catalog.search#/metadata/fr-120066022-"
+)
 
 
 @pytest.fixture(scope="module")
@@ -410,16 +529,29 @@ def test_ecospheres_score_distribution(ecospheres: dict[str, MqaResult]) -> None
     assert {r.variant for r in results} == {WITHOUT_LINK_CHECKS_AND_DCAT_AP}
     assert {r.max_points for r in results} == {405 - 50 - 30 - 30}
     assert Counter(r.total for r in results) == {
-        185: 26, 190: 23, 170: 20, 140: 2, 165: 2, 145: 1, 135: 1}
+        185: 26,
+        190: 23,
+        170: 20,
+        140: 2,
+        165: 2,
+        145: 1,
+        135: 1,
+    }
     assert Counter(r.rating for r in results) == {"good": 71, "sufficient": 4}
     failures = Counter(row.indicator_id for r in results for row in r.failed)
     # no page dataset has a temporal coverage, a publisher, a media type, a byte size,
     # rights on a distribution or an access-rights IRI; formats are labels only
-    for always in ("mqa.temporal_availability", "mqa.publisher_availability",
-                   "mqa.media_type_availability", "mqa.format_media_type_vocabulary_alignment",
-                   "mqa.format_media_type_non_proprietary",
-                   "mqa.format_media_type_machine_readable", "mqa.rights_availability",
-                   "mqa.byte_size_availability", "mqa.access_rights_vocabulary_alignment"):
+    for always in (
+        "mqa.temporal_availability",
+        "mqa.publisher_availability",
+        "mqa.media_type_availability",
+        "mqa.format_media_type_vocabulary_alignment",
+        "mqa.format_media_type_non_proprietary",
+        "mqa.format_media_type_machine_readable",
+        "mqa.rights_availability",
+        "mqa.byte_size_availability",
+        "mqa.access_rights_vocabulary_alignment",
+    ):
         assert failures[always] == 75, always
     assert failures["mqa.contact_point_availability"] == 25
     assert failures["mqa.date_modified_availability"] == 30
@@ -430,31 +562,32 @@ def test_ecospheres_noise_map_haute_savoie_by_hand(ecospheres: dict[str, MqaResu
     """Zones exposées au bruit en Haute-Savoie: labels for formats, no publisher."""
     result = ecospheres[GEOIDE + "jdd-0a3ba9b5-5d70-4bca-9cac-11748af921cf"]
     assert dict(result.by_dimension) == {
-        "findability": 30 + 30 + 20,        # keyword, theme, INSEE département; no temporal
-        "accessibility": 20,                # downloadURL; status codes not measured
-        "interoperability": 20,             # "ESRI Shapefile (SHP)": present, but a label
-        "reusability": 20 + 10 + 10 + 20,   # etalab-2.0 SPDX, known; access rights (text); contact
-        "contextuality": 5 + 5,             # dataset issued 2018-08-06, modified 2018-08-02
+        "findability": 30 + 30 + 20,  # keyword, theme, INSEE département; no temporal
+        "accessibility": 20,  # downloadURL; status codes not measured
+        "interoperability": 20,  # "ESRI Shapefile (SHP)": present, but a label
+        "reusability": 20 + 10 + 10 + 20,  # etalab-2.0 SPDX, known; access rights (text); contact
+        "contextuality": 5 + 5,  # dataset issued 2018-08-06, modified 2018-08-02
     }
     assert result.total == 80 + 20 + 20 + 60 + 10 == 190
     assert result.max_points == 295
-    assert result.rating == "good"          # 190 × 405 / 295 = 260.8
+    assert result.rating == "good"  # 190 × 405 / 295 = 260.8
 
 
 def test_ecospheres_forest_series_by_hand(ecospheres: dict[str, MqaResult]) -> None:
     """Forêts dans le département de la Haute-Savoie: a series without theme or contact."""
     result = ecospheres[GEOIDE + "ldd-d70c76a4-0ce5-4db8-83e7-23931a6b709d"]
     assert dict(result.by_dimension) == {
-        "findability": 30 + 20,             # keyword, spatial; no theme, no temporal
+        "findability": 30 + 20,  # keyword, spatial; no theme, no temporal
         "accessibility": 20,
         "interoperability": 20,
-        "reusability": 20 + 10 + 10,        # licence, known licence, access rights
-        "contextuality": 5,                 # issued; no modified anywhere
+        "reusability": 20 + 10 + 10,  # licence, known licence, access rights
+        "contextuality": 5,  # issued; no modified anywhere
     }
     assert result.total == 50 + 20 + 20 + 40 + 5 == 135
-    assert result.rating == "sufficient"   # 135 × 405 / 295 = 185.3
+    assert result.rating == "sufficient"  # 135 × 405 / 295 = 185.3
     assert [(r.indicator_id, r.points_recoverable) for r in result.failed][:5] == [
-        ("mqa.category_availability", 30), ("mqa.temporal_availability", 20),
+        ("mqa.category_availability", 30),
+        ("mqa.temporal_availability", 20),
         ("mqa.format_media_type_non_proprietary", 20),
         ("mqa.format_media_type_machine_readable", 20),
         ("mqa.contact_point_availability", 20),
@@ -465,6 +598,6 @@ def test_ecospheres_plu_without_licence_by_hand(ecospheres: dict[str, MqaResult]
     """PLU de Buigny Saint Maclou: contact but no licence on either distribution."""
     result = ecospheres[GEOIDE + "ldd-7ee1b06f-be10-4c06-9bf7-83e393095606"]
     assert result.by_dimension["findability"] == 30 + 30 + 20  # spatial from the bbox
-    assert result.by_dimension["reusability"] == 20             # contact point only
+    assert result.by_dimension["reusability"] == 20  # contact point only
     assert result.total == 80 + 20 + 20 + 20 + 5 == 145
     assert "mqa.licence_availability" in failed_ids(result)

@@ -20,23 +20,44 @@ from dcat_quality.quality.registry import (
 )
 
 MQA_IDS = (
-    "mqa.keyword_availability", "mqa.category_availability", "mqa.spatial_availability",
-    "mqa.temporal_availability", "mqa.access_url_status_code", "mqa.download_url_availability",
-    "mqa.download_url_status_code", "mqa.format_availability", "mqa.media_type_availability",
-    "mqa.format_media_type_vocabulary_alignment", "mqa.format_media_type_non_proprietary",
-    "mqa.format_media_type_machine_readable", "mqa.dcat_ap_compliance",
-    "mqa.licence_availability", "mqa.known_licence", "mqa.access_rights_availability",
-    "mqa.access_rights_vocabulary_alignment", "mqa.contact_point_availability",
-    "mqa.publisher_availability", "mqa.rights_availability", "mqa.byte_size_availability",
-    "mqa.date_issued_availability", "mqa.date_modified_availability",
+    "mqa.keyword_availability",
+    "mqa.category_availability",
+    "mqa.spatial_availability",
+    "mqa.temporal_availability",
+    "mqa.access_url_status_code",
+    "mqa.download_url_availability",
+    "mqa.download_url_status_code",
+    "mqa.format_availability",
+    "mqa.media_type_availability",
+    "mqa.format_media_type_vocabulary_alignment",
+    "mqa.format_media_type_non_proprietary",
+    "mqa.format_media_type_machine_readable",
+    "mqa.dcat_ap_compliance",
+    "mqa.licence_availability",
+    "mqa.known_licence",
+    "mqa.access_rights_availability",
+    "mqa.access_rights_vocabulary_alignment",
+    "mqa.contact_point_availability",
+    "mqa.publisher_availability",
+    "mqa.rights_availability",
+    "mqa.byte_size_availability",
+    "mqa.date_issued_availability",
+    "mqa.date_modified_availability",
 )
 
 
 def _custom(id_: str = "custom.has_title", points: int = 0) -> Indicator:
     return Indicator(
-        id=id_, family=id_.split(".", maxsplit=1)[0], dimension="completeness", points=points,
-        level="dataset", label_fr="Titre", label_en="Title", rationale="A title.",
-        fix_hint_fr="Renseigner dct:title.", dcat_property="dct:title",
+        id=id_,
+        family=id_.split(".", maxsplit=1)[0],
+        dimension="completeness",
+        points=points,
+        level="dataset",
+        label_fr="Titre",
+        label_en="Title",
+        rationale="A title.",
+        fix_hint_fr="Renseigner dct:title.",
+        dcat_property="dct:title",
     )
 
 
@@ -47,11 +68,11 @@ def test_exactly_23_mqa_indicators_with_the_documented_points() -> None:
     for indicator in mqa:
         per_dimension[indicator.dimension] += indicator.points
     assert dict(per_dimension) == {
-        "findability": 30 + 30 + 20 + 20,                    # 100
-        "accessibility": 50 + 20 + 30,                       # 100
-        "interoperability": 20 + 10 + 10 + 20 + 20 + 30,     # 110
-        "reusability": 20 + 10 + 10 + 5 + 20 + 10,           # 75
-        "contextuality": 5 + 5 + 5 + 5,                      # 20
+        "findability": 30 + 30 + 20 + 20,  # 100
+        "accessibility": 50 + 20 + 30,  # 100
+        "interoperability": 20 + 10 + 10 + 20 + 20 + 30,  # 110
+        "reusability": 20 + 10 + 10 + 5 + 20 + 10,  # 75
+        "contextuality": 5 + 5 + 5 + 5,  # 20
     }
     assert sum(per_dimension.values()) == 405
     assert set(per_dimension) == set(MQA_DIMENSIONS)
@@ -66,8 +87,7 @@ def test_every_indicator_is_documented() -> None:
         assert indicator.dcat_property
         if indicator.family == "mqa":
             assert indicator.metric_iri
-            assert indicator.metric_iri.startswith(
-                "https://piveau.eu/ns/voc#")
+            assert indicator.metric_iri.startswith("https://piveau.eu/ns/voc#")
             first_property = indicator.dcat_property.split(",")[0]
             if first_property.startswith(("dcat:", "dct:")):
                 assert first_property in indicator.fix_hint_fr, indicator.id
@@ -77,8 +97,7 @@ def test_every_indicator_is_documented() -> None:
 
 def test_mqa_levels() -> None:
     levels = {i.id: i.level for i in default_registry() if i.family == "mqa"}
-    assert Counter(levels.values()) == {"dataset": 9, "distribution": 12,
-                                        "dataset+distribution": 2}
+    assert Counter(levels.values()) == {"dataset": 9, "distribution": 12, "dataset+distribution": 2}
     assert levels["mqa.date_issued_availability"] == "dataset+distribution"
 
 
@@ -94,7 +113,8 @@ def test_custom_indicator_registers_like_the_builtins() -> None:
     assert registry.get("custom.has_title").family == "custom"
     outcomes = registry.evaluate(DatasetRecord(dataset_id="d", title="T"), family="custom")
     assert [(e.indicator_id, e.distribution_id, e.value) for e in outcomes] == [
-        ("custom.has_title", None, True)]
+        ("custom.has_title", None, True)
+    ]
 
 
 def test_registration_refuses_bad_entries() -> None:
@@ -115,8 +135,16 @@ def test_registration_refuses_bad_entries() -> None:
 def _mismatched() -> Indicator:
     base = _custom("other.x")
     return Indicator(
-        id=base.id, family="custom", dimension=base.dimension, points=0, level="dataset",
-        label_fr="x", label_en="x", rationale="x", fix_hint_fr="x", dcat_property="x",
+        id=base.id,
+        family="custom",
+        dimension=base.dimension,
+        points=0,
+        level="dataset",
+        label_fr="x",
+        label_en="x",
+        rationale="x",
+        fix_hint_fr="x",
+        dcat_property="x",
     )
 
 
@@ -126,10 +154,12 @@ def test_ecospheres_field_checks_add_up_to_the_fill_rate(realdata: Path) -> None
     page = parse_page(path.read_bytes(), path.name)
     assert len(page.datasets) == 75
     for record in page.datasets:
-        outcomes = {e.indicator_id: e.value
-                    for e in registry.evaluate(record, family="ecospheres")}
-        filled = sum(1 for key, value in outcomes.items()
-                     if key.startswith("ecospheres.filled_") and value is True)
+        outcomes = {e.indicator_id: e.value for e in registry.evaluate(record, family="ecospheres")}
+        filled = sum(
+            1
+            for key, value in outcomes.items()
+            if key.startswith("ecospheres.filled_") and value is True
+        )
         indicators = compute(record)
         assert filled == indicators.filled_fields
         assert outcomes["ecospheres.fill_rate"] == indicators.fill_rate

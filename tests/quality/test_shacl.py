@@ -42,7 +42,9 @@ PREFIXES = """
 
 #: A record breaking every constraint we cover, each in a way the official shapes see too
 #: (plus a blank description and bad dataset dates, which only ours see).
-INVALID = PREFIXES + """
+INVALID = (
+    PREFIXES
+    + """
 ex:bad a dcat:Dataset ;
     dct:description "   "@fr ;
     dct:publisher ex:org-a, ex:org-b ;
@@ -59,8 +61,11 @@ ex:bad a dcat:Dataset ;
 ex:no-url a dcat:Distribution ; dct:title "CSV" .
 ex:untyped dcat:accessURL ex:data .
 """
+)
 
-VALID = PREFIXES + """
+VALID = (
+    PREFIXES
+    + """
 ex:good a dcat:Dataset ;
     dct:title "Qualité de l'air"@fr, "Air quality"@en ;
     dct:description "Mesures horaires des polluants atmosphériques."@fr ;
@@ -75,6 +80,7 @@ ex:good a dcat:Dataset ;
         dct:modified "2024-05"^^xsd:gYearMonth
     ] .
 """
+)
 
 
 def _graph(turtle: str) -> Graph:
@@ -86,8 +92,11 @@ def _keys(violations: list[Violation]) -> Counter[tuple[str, str, str]]:
 
 
 def _blank_distribution(graph: Graph, dataset: str) -> str:
-    return next(str(d) for d in graph.objects(dataset, DCAT + "distribution")
-                if isinstance(d, str) and d.startswith("_:"))
+    return next(
+        str(d)
+        for d in graph.objects(dataset, DCAT + "distribution")
+        if isinstance(d, str) and d.startswith("_:")
+    )
 
 
 # -- crafted records --------------------------------------------------------------------------
@@ -97,21 +106,23 @@ def test_invalid_record_violations() -> None:
     graph = _graph(INVALID)
     ds = EX + "bad"
     blank = _blank_distribution(graph, ds)
-    expected = Counter({
-        (ds, DCT + "title", "minCount"): 1,
-        (ds, DCT + "description", "pattern"): 1,
-        (ds, DCT + "publisher", "maxCount"): 1,
-        (ds, DCT + "accessRights", "nodeKind"): 1,
-        (ds, DCT + "issued", "node"): 1,
-        (ds, DCT + "modified", "node"): 1,
-        (ds, DCAT + "distribution", "nodeKind"): 1,  # the literal
-        (ds, DCAT + "distribution", "class"): 2,  # the literal and ex:untyped
-        (EX + "no-url", DCAT + "accessURL", "minCount"): 1,
-        (blank, DCAT + "accessURL", "nodeKind"): 1,
-        (blank, DCAT + "downloadURL", "nodeKind"): 1,
-        (blank, DCT + "issued", "node"): 1,
-        (blank, DCT + "modified", "maxCount"): 1,
-    })
+    expected = Counter(
+        {
+            (ds, DCT + "title", "minCount"): 1,
+            (ds, DCT + "description", "pattern"): 1,
+            (ds, DCT + "publisher", "maxCount"): 1,
+            (ds, DCT + "accessRights", "nodeKind"): 1,
+            (ds, DCT + "issued", "node"): 1,
+            (ds, DCT + "modified", "node"): 1,
+            (ds, DCAT + "distribution", "nodeKind"): 1,  # the literal
+            (ds, DCAT + "distribution", "class"): 2,  # the literal and ex:untyped
+            (EX + "no-url", DCAT + "accessURL", "minCount"): 1,
+            (blank, DCAT + "accessURL", "nodeKind"): 1,
+            (blank, DCAT + "downloadURL", "nodeKind"): 1,
+            (blank, DCT + "issued", "node"): 1,
+            (blank, DCT + "modified", "maxCount"): 1,
+        }
+    )
     violations = check_dataset(graph, ds)
     assert _keys(violations) == expected
     assert {x.severity for x in violations} == {"Violation"}
@@ -119,14 +130,21 @@ def test_invalid_record_violations() -> None:
 
 def test_invalid_record_messages_say_what_to_fill() -> None:
     graph = _graph(INVALID)
-    messages = {(x.path, x.constraint): x.message for x in check_dataset(graph, EX + "bad")
-                if x.focus in (EX + "bad", EX + "no-url")}
+    messages = {
+        (x.path, x.constraint): x.message
+        for x in check_dataset(graph, EX + "bad")
+        if x.focus in (EX + "bad", EX + "no-url")
+    }
     assert messages[DCT + "title", "minCount"] == (
-        "The dataset has no dct:title: add one (a short text literal, one per language).")
+        "The dataset has no dct:title: add one (a short text literal, one per language)."
+    )
     assert messages[DCAT + "accessURL", "minCount"].startswith(
-        "The distribution has no dcat:accessURL: add one (the IRI of the page")
-    assert '"12/03/2020" is not a typed date: write it as "2024-05-31"^^xsd:date' in (
-        messages[DCT + "issued", "node"])
+        "The distribution has no dcat:accessURL: add one (the IRI of the page"
+    )
+    assert (
+        '"12/03/2020" is not a typed date: write it as "2024-05-31"^^xsd:date'
+        in (messages[DCT + "issued", "node"])
+    )
     assert "has 2 dct:publisher values: keep one" in messages[DCT + "publisher", "maxCount"]
     assert '"public", which is not a node' in messages[DCT + "accessRights", "nodeKind"]
 
@@ -154,7 +172,9 @@ def test_untyped_node_is_not_a_target() -> None:
 
 
 def test_subgraph_stops_at_other_datasets_and_catalogs() -> None:
-    graph = _graph(PREFIXES + """
+    graph = _graph(
+        PREFIXES
+        + """
         ex:cat a dcat:Catalog ; dcat:dataset ex:a, ex:b .
         ex:a a dcat:Dataset ; dct:title "A" ; dct:hasPart ex:b, [ a dcat:Dataset ; dct:title "C" ] ;
             dct:publisher ex:org ; dct:temporal [ dcat:startDate "2020-01-01"^^xsd:date ] ;
@@ -162,7 +182,8 @@ def test_subgraph_stops_at_other_datasets_and_catalogs() -> None:
         ex:dist a dcat:Distribution ; dcat:accessService [ dct:title "WMS" ] .
         ex:b a dcat:Dataset ; dct:title "B" .
         ex:org foaf:name "Org" .
-    """)
+    """
+    )
     subjects = {s for s, _, _ in dataset_subgraph(graph, EX + "a")}
     assert EX + "a" in subjects
     assert EX + "dist" in subjects  # a distribution IRI is followed
@@ -226,17 +247,41 @@ def test_date_cases_agree_with_pyshacl() -> None:
         graph.add(dist, DCT + "issued", Literal(text, None, datatype))
     native = check_dataset(graph, ds)
     assert {x.focus for x in native} == {
-        f"{EX}dist/{i}" for i, (_, _, ok) in enumerate(DATE_CASES) if not ok}
+        f"{EX}dist/{i}" for i, (_, _, ok) in enumerate(DATE_CASES) if not ok
+    }
     assert _keys(validate_with_pyshacl(graph, ds)) == _keys(native)
 
 
 # -- random graphs: native == pyshacl -----------------------------------------------------------
 
-_DATATYPES = [None, XSD + "date", XSD + "dateTime", XSD + "gYear", XSD + "gYearMonth",
-              XSD + "integer"]
-_TEXTS = ["", " ", "\n", "x", "Titre", "2020", "2020\n", "2020-05", "2020-01-01", "2020-02-30",
-          "0000-01-01", "2020-01-01Z\n", "2020-01-01T10:00", "2020-01-01T10:00:00",
-          "2020-01-01T10:00:00.5+14:00", "2020-01-01T23:59:60", "12/03/2020", "-2020-01-01"]
+_DATATYPES = [
+    None,
+    XSD + "date",
+    XSD + "dateTime",
+    XSD + "gYear",
+    XSD + "gYearMonth",
+    XSD + "integer",
+]
+_TEXTS = [
+    "",
+    " ",
+    "\n",
+    "x",
+    "Titre",
+    "2020",
+    "2020\n",
+    "2020-05",
+    "2020-01-01",
+    "2020-02-30",
+    "0000-01-01",
+    "2020-01-01Z\n",
+    "2020-01-01T10:00",
+    "2020-01-01T10:00:00",
+    "2020-01-01T10:00:00.5+14:00",
+    "2020-01-01T23:59:60",
+    "12/03/2020",
+    "-2020-01-01",
+]
 _PATHS = sorted({rule.path for _, rules in shacl.SHAPES for rule in rules})
 
 
@@ -244,8 +289,10 @@ def _random_literal(rng: random.Random) -> Literal:
     if rng.random() < 0.7:
         text = rng.choice(_TEXTS)
     else:  # any characters, digits of other scripts included
-        text = "".join(chr(rng.choice((rng.randrange(32, 127), rng.randrange(0x80, 0x3000))))
-                       for _ in range(rng.randrange(13)))
+        text = "".join(
+            chr(rng.choice((rng.randrange(32, 127), rng.randrange(0x80, 0x3000))))
+            for _ in range(rng.randrange(13))
+        )
     datatype = rng.choice(_DATATYPES)
     lang = rng.choice([None, "fr"]) if datatype is None else None
     return Literal(text, lang, datatype)
@@ -325,8 +372,9 @@ def test_realdata_native_equals_pyshacl(realdata: Path) -> None:
         for dataset, violations in native.items():
             reference = validate_with_pyshacl(graph, dataset)
             if _keys(reference) != _keys(violations):
-                mismatches.append(f"{name} {dataset}: pyshacl {_keys(reference)}, "
-                                  f"native {_keys(violations)}")
+                mismatches.append(
+                    f"{name} {dataset}: pyshacl {_keys(reference)}, native {_keys(violations)}"
+                )
             if violations:
                 counts[name] = counts.get(name, 0) + len(violations)
     assert mismatches == []
@@ -355,6 +403,7 @@ def test_shapes_file_matches_native_rules() -> None:
     declared = set()
     for shape, target in shapes.subject_objects(SH.targetClass):
         for prop in shapes.objects(shape, SH.property):
+
             def one(predicate: rdflib.URIRef, _p: rdflib.term.Node = prop) -> str | None:
                 value = shapes.value(_p, predicate)
                 return None if value is None else str(value)
@@ -362,15 +411,23 @@ def test_shapes_file_matches_native_rules() -> None:
             min_count = one(SH.minCount)
             max_count = one(SH.maxCount)
             kind = one(SH.nodeKind)
-            declared.add((
-                str(target), one(SH.path), int(min_count) if min_count else 0,
-                int(max_count) if max_count else None,
-                kind.rsplit("#", 1)[-1] if kind else None, one(SH["class"]),
-                one(SH.pattern) == r"\S", (one(SH.node) or "").endswith(":DateOrDateTime"),
-            ))
+            declared.add(
+                (
+                    str(target),
+                    one(SH.path),
+                    int(min_count) if min_count else 0,
+                    int(max_count) if max_count else None,
+                    kind.rsplit("#", 1)[-1] if kind else None,
+                    one(SH["class"]),
+                    one(SH.pattern) == r"\S",
+                    (one(SH.node) or "").endswith(":DateOrDateTime"),
+                )
+            )
     native = {
         (target, r.path, r.min_count, r.max_count, r.node_kind, r.class_, r.non_blank, r.date)
-        for target, rules in shacl.SHAPES for rule in rules for r in (rule,)
+        for target, rules in shacl.SHAPES
+        for rule in rules
+        for r in (rule,)
     }
     assert declared == native
 
@@ -391,10 +448,16 @@ def test_shapes_file_matches_native_rules() -> None:
 _DATASET_FOCUS, _OTHER_FOCUS = "dataset", "distribution"
 #: (focus kind, path, constraint) that DCAT-AP 3.0.1 (shapes + range) and we both check.
 BOTH = {
-    *((_DATASET_FOCUS, DCT + p, c) for p in ("title", "description")
-      for c in ("minCount", "nodeKind")),
-    *((_DATASET_FOCUS, DCT + p, c) for p in ("publisher", "accessRights")
-      for c in ("maxCount", "nodeKind")),
+    *(
+        (_DATASET_FOCUS, DCT + p, c)
+        for p in ("title", "description")
+        for c in ("minCount", "nodeKind")
+    ),
+    *(
+        (_DATASET_FOCUS, DCT + p, c)
+        for p in ("publisher", "accessRights")
+        for c in ("maxCount", "nodeKind")
+    ),
     (_DATASET_FOCUS, DCAT + "distribution", "nodeKind"),
     (_DATASET_FOCUS, DCAT + "distribution", "class"),
     (_DATASET_FOCUS, DCT + "issued", "maxCount"),
@@ -415,9 +478,9 @@ def _official(version: str) -> list[Path]:
 
 def _covered(violations: list[Violation], dataset: str) -> Counter[tuple[str, str, str]]:
     return Counter(
-        (x.focus, x.path, x.constraint) for x in violations
-        if ((_DATASET_FOCUS if x.focus == dataset else _OTHER_FOCUS), x.path, x.constraint)
-        in BOTH
+        (x.focus, x.path, x.constraint)
+        for x in violations
+        if ((_DATASET_FOCUS if x.focus == dataset else _OTHER_FOCUS), x.path, x.constraint) in BOTH
     )
 
 
@@ -432,11 +495,13 @@ def test_official_shapes_agree_on_invalid_record(version: str) -> None:
     assert sum(_covered(native, ds).values()) == 11  # all but the two only we see
     # What only our shapes see here: a blank description and wrong dataset dates.
     only_ours = _keys(native) - _keys(official)
-    assert only_ours == Counter({
-        (ds, DCT + "description", "pattern"): 1,
-        (ds, DCT + "issued", "node"): 1,
-        (ds, DCT + "modified", "node"): 1,
-    })
+    assert only_ours == Counter(
+        {
+            (ds, DCT + "description", "pattern"): 1,
+            (ds, DCT + "issued", "node"): 1,
+            (ds, DCT + "modified", "node"): 1,
+        }
+    )
 
 
 @pytest.mark.slow
@@ -450,17 +515,23 @@ def test_official_shapes_accept_valid_record(version: str) -> None:
 @pytest.mark.slow
 def test_official_shapes_are_laxer_where_we_say_so() -> None:
     """The documented differences: lexical date forms, blank-node URLs, dataset dates."""
-    graph = _graph(PREFIXES + """
+    graph = _graph(
+        PREFIXES
+        + """
         ex:d a dcat:Dataset ; dct:title "T" ; dct:description "D" ;
             dct:modified "not a date" ;
             dcat:distribution [ a dcat:Distribution ; dcat:accessURL [ ] ;
                                 dct:issued "2020-01-01T10:00"^^xsd:dateTime ] .
-    """)
+    """
+    )
     official = _keys(validate_with_pyshacl(graph, EX + "d", shapes=_official("3.0.1")))
     native = _keys(check_dataset(graph, EX + "d"))
     assert not official
     assert sorted((p.rsplit("/", 1)[-1].rsplit("#", 1)[-1], c) for _, p, c in native) == [
-        ("accessURL", "nodeKind"), ("issued", "node"), ("modified", "node")]
+        ("accessURL", "nodeKind"),
+        ("issued", "node"),
+        ("modified", "node"),
+    ]
 
 
 def test_missing_pyshacl_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:

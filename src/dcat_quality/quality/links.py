@@ -84,18 +84,18 @@ Method = Literal["HEAD", "GET"]
 
 #: Error codes a :class:`LinkResult` can carry.
 ErrorCode = Literal[
-    "invalid_url",          # not checkable: malformed or relative
-    "unsupported_scheme",   # not checkable: ftp:, mailto:, …
+    "invalid_url",  # not checkable: malformed or relative
+    "unsupported_scheme",  # not checkable: ftp:, mailto:, …
     "timeout",
     "connection_refused",
     "dns_error",
     "tls_error",
-    "connect_error",        # other connection failures (unreachable network, …)
-    "network_error",        # read/write failures after connecting
-    "protocol_error",       # the server spoke broken HTTP
+    "connect_error",  # other connection failures (unreachable network, …)
+    "network_error",  # read/write failures after connecting
+    "protocol_error",  # the server spoke broken HTTP
     "redirect_loop",
     "too_many_redirects",
-    "invalid_redirect",     # a Location that cannot be followed
+    "invalid_redirect",  # a Location that cannot be followed
 ]
 
 _NOT_CHECKABLE: frozenset[str] = frozenset({"invalid_url", "unsupported_scheme"})
@@ -180,8 +180,15 @@ def check_links_sync(
 
     async def collect() -> list[LinkResult]:
         results = check_links(
-            urls, per_host=per_host, delay=delay, timeout=timeout, max_redirects=max_redirects,
-            total_concurrency=total_concurrency, user_agent=user_agent, verify=verify)
+            urls,
+            per_host=per_host,
+            delay=delay,
+            timeout=timeout,
+            max_redirects=max_redirects,
+            total_concurrency=total_concurrency,
+            user_agent=user_agent,
+            verify=verify,
+        )
         return [result async for result in results]
 
     return asyncio.run(collect())
@@ -297,8 +304,16 @@ def _url_problem(url: httpx.URL) -> str | None:
 
 
 def _unchecked(url: str, error: ErrorCode, detail: str) -> LinkResult:
-    return LinkResult(url=url, status_code=None, final_url=None, method=None, error=error,
-                      detail=detail, elapsed_s=0.0, checked_at=datetime.now(UTC))
+    return LinkResult(
+        url=url,
+        status_code=None,
+        final_url=None,
+        method=None,
+        error=error,
+        detail=detail,
+        elapsed_s=0.0,
+        checked_at=datetime.now(UTC),
+    )
 
 
 @dataclass(slots=True)
@@ -331,8 +346,15 @@ class _Chain:
 
 
 class _Checker:
-    def __init__(self, client: httpx.AsyncClient, per_host: int, delay: float, timeout: float,
-                 max_redirects: int, total_concurrency: int) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        per_host: int,
+        delay: float,
+        timeout: float,
+        max_redirects: int,
+        total_concurrency: int,
+    ) -> None:
         self._client = client
         self._per_host = per_host
         self._delay = delay
@@ -391,12 +413,14 @@ class _Checker:
                 chain.failure = _Failure("invalid_redirect", f"Location {location!r}: {reason}")
                 return chain
             if str(following) in visited:
-                chain.failure = _Failure("redirect_loop", f"{current} redirects to {following}, "
-                                                          "already visited")
+                chain.failure = _Failure(
+                    "redirect_loop", f"{current} redirects to {following}, already visited"
+                )
                 return chain
             if chain.redirects >= self._max_redirects:
                 chain.failure = _Failure(
-                    "too_many_redirects", f"more than {self._max_redirects} redirects")
+                    "too_many_redirects", f"more than {self._max_redirects} redirects"
+                )
                 return chain
             chain.redirects += 1
             visited.add(str(following))
@@ -412,7 +436,8 @@ class _Checker:
                 try:
                     async with asyncio.timeout(self._timeout):
                         response = await self._client.send(
-                            self._client.build_request(method, url), stream=True)
+                            self._client.build_request(method, url), stream=True
+                        )
                         try:
                             return response.status_code, response.headers.get("location")
                         finally:

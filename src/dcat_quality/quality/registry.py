@@ -32,7 +32,11 @@ Check = Callable[[Any, "CheckContext"], Outcome]
 
 #: The five MQA dimensions, in the methodology's order.
 MQA_DIMENSIONS: tuple[str, ...] = (
-    "findability", "accessibility", "interoperability", "reusability", "contextuality",
+    "findability",
+    "accessibility",
+    "interoperability",
+    "reusability",
+    "contextuality",
 )
 #: Dimensions of the informational (0-point) Ecosphères indicators.
 ECOSPHERES_DIMENSIONS: tuple[str, ...] = ("completeness", "access")
@@ -103,8 +107,9 @@ class Registry:
                 "(lower case, digits and underscores)"
             )
         if not indicator.id.startswith(indicator.family + "."):
-            raise ValueError(f"indicator id {indicator.id!r} must start with its family "
-                             f"{indicator.family!r}")
+            raise ValueError(
+                f"indicator id {indicator.id!r} must start with its family {indicator.family!r}"
+            )
         if indicator.id in self._entries:
             raise ValueError(f"indicator {indicator.id!r} is already registered")
         if indicator.points < 0:
@@ -116,9 +121,11 @@ class Registry:
 
     def indicator(self, indicator: Indicator) -> Callable[[Check], Check]:
         """Decorator form of ``register``."""
+
         def decorate(check: Check) -> Check:
             self.register(indicator, check=check)
             return check
+
         return decorate
 
     def __iter__(self) -> Iterator[Indicator]:
@@ -147,8 +154,9 @@ class Registry:
         """Every entry of one family, in registration order."""
         return tuple(e for e in self._entries.values() if e.indicator.family == name)
 
-    def evaluate(self, record: DatasetRecord, context: CheckContext | None = None,
-                 family: str | None = None) -> tuple[Evaluation, ...]:
+    def evaluate(
+        self, record: DatasetRecord, context: CheckContext | None = None, family: str | None = None
+    ) -> tuple[Evaluation, ...]:
         """Raw outcomes of every (or one family's) indicator, without any scoring rule."""
         context = context or CheckContext()
         out: list[Evaluation] = []
@@ -159,8 +167,10 @@ class Registry:
             if ind.level in ("dataset", "dataset+distribution"):
                 out.append(Evaluation(ind.id, None, entry.check(record, context)))
             if ind.level in ("distribution", "dataset+distribution"):
-                out.extend(Evaluation(ind.id, d.distribution_id, entry.check(d, context))
-                           for d in record.distributions)
+                out.extend(
+                    Evaluation(ind.id, d.distribution_id, entry.check(d, context))
+                    for d in record.distributions
+                )
         return tuple(out)
 
 
@@ -195,39 +205,75 @@ def _ecospheres_value(record: DatasetRecord, name: str) -> object:
 
 #: field → (French label, English label, DCAT property, French fix hint)
 _ECOSPHERES_FIELDS: dict[str, tuple[str, str, str, str]] = {
-    "catalog": ("Catalogue renseigné", "Catalog filled", "dcat:inCatalog",
-                "Rattacher la fiche à son catalogue source (dcat:CatalogRecord → "
-                "dcat:inCatalog avec un dct:title)."),
-    "contact_point": ("Adresse de contact renseignée", "Contact e-mail filled",
-                      "dcat:contactPoint", "Ajouter un dcat:contactPoint (vcard:Kind) avec "
-                      "vcard:hasEmail « mailto:adresse@exemple.fr »."),
-    "licenses": ("Licence renseignée", "Licence filled", "dct:license",
-                 "Indiquer dct:license sur chaque distribution, par ex. "
-                 "https://spdx.org/licenses/etalab-2.0 (Licence Ouverte 2.0)."),
-    "modification": ("Date de modification renseignée", "Modification date filled",
-                     "dct:modified", "Renseigner dct:modified du jeu de données "
-                     "(xsd:date, AAAA-MM-JJ) à chaque mise à jour."),
-    "rights_holder": ("Détenteur des droits renseigné", "Rights holder filled",
-                      "dct:rightsHolder", "Indiquer dct:rightsHolder (foaf:Organization "
-                      "avec foaf:name) ; attention, « dct:rights_holder » n'est pas une "
-                      "propriété DCAT."),
-    "right_statement": ("Conditions d'accès renseignées", "Access rights filled",
-                        "dct:accessRights", "Renseigner dct:accessRights, idéalement "
-                        "http://publications.europa.eu/resource/authority/access-right/PUBLIC."),
-    "spatial": ("Territoire INSEE renseigné", "INSEE territory filled", "dct:spatial",
-                "Indiquer dct:spatial avec l'IRI INSEE du territoire, par ex. "
-                "http://id.insee.fr/geo/departement/74."),
-    "status": ("Statut renseigné", "Status filled", "adms:status",
-               "Indiquer adms:status, par ex. http://publications.europa.eu/resource/"
-               "authority/dataset-status/COMPLETED."),
-    "title": ("Titre renseigné", "Title filled", "dct:title",
-              "Donner un dct:title explicite en français (@fr)."),
+    "catalog": (
+        "Catalogue renseigné",
+        "Catalog filled",
+        "dcat:inCatalog",
+        "Rattacher la fiche à son catalogue source (dcat:CatalogRecord → "
+        "dcat:inCatalog avec un dct:title).",
+    ),
+    "contact_point": (
+        "Adresse de contact renseignée",
+        "Contact e-mail filled",
+        "dcat:contactPoint",
+        "Ajouter un dcat:contactPoint (vcard:Kind) avec "
+        "vcard:hasEmail « mailto:adresse@exemple.fr ».",
+    ),
+    "licenses": (
+        "Licence renseignée",
+        "Licence filled",
+        "dct:license",
+        "Indiquer dct:license sur chaque distribution, par ex. "
+        "https://spdx.org/licenses/etalab-2.0 (Licence Ouverte 2.0).",
+    ),
+    "modification": (
+        "Date de modification renseignée",
+        "Modification date filled",
+        "dct:modified",
+        "Renseigner dct:modified du jeu de données (xsd:date, AAAA-MM-JJ) à chaque mise à jour.",
+    ),
+    "rights_holder": (
+        "Détenteur des droits renseigné",
+        "Rights holder filled",
+        "dct:rightsHolder",
+        "Indiquer dct:rightsHolder (foaf:Organization "
+        "avec foaf:name) ; attention, « dct:rights_holder » n'est pas une "
+        "propriété DCAT.",
+    ),
+    "right_statement": (
+        "Conditions d'accès renseignées",
+        "Access rights filled",
+        "dct:accessRights",
+        "Renseigner dct:accessRights, idéalement "
+        "http://publications.europa.eu/resource/authority/access-right/PUBLIC.",
+    ),
+    "spatial": (
+        "Territoire INSEE renseigné",
+        "INSEE territory filled",
+        "dct:spatial",
+        "Indiquer dct:spatial avec l'IRI INSEE du territoire, par ex. "
+        "http://id.insee.fr/geo/departement/74.",
+    ),
+    "status": (
+        "Statut renseigné",
+        "Status filled",
+        "adms:status",
+        "Indiquer adms:status, par ex. http://publications.europa.eu/resource/"
+        "authority/dataset-status/COMPLETED.",
+    ),
+    "title": (
+        "Titre renseigné",
+        "Title filled",
+        "dct:title",
+        "Donner un dct:title explicite en français (@fr).",
+    ),
 }
 
 
 def _field_check(name: str) -> Check:
     def check(record: DatasetRecord, context: CheckContext) -> Outcome:
         return _filled(_ecospheres_value(record, name))
+
     return check
 
 
@@ -235,9 +281,14 @@ def register_ecospheres(registry: Registry) -> None:
     """Register the historical Ecosphères indicators (informational, 0 MQA points)."""
     registry.register(
         Indicator(
-            id="ecospheres.fill_rate", family="ecospheres", dimension="completeness",
-            points=0, level="dataset", kind="measure",
-            label_fr="Taux de remplissage", label_en="Fill rate",
+            id="ecospheres.fill_rate",
+            family="ecospheres",
+            dimension="completeness",
+            points=0,
+            level="dataset",
+            kind="measure",
+            label_fr="Taux de remplissage",
+            label_en="Fill rate",
             rationale="Share of the nine fields the historical Ecosphères dashboard tracks.",
             fix_hint_fr="Compléter les champs signalés « non renseignés » ci-dessous.",
             dcat_property="(9 propriétés)",
@@ -248,23 +299,32 @@ def register_ecospheres(registry: Registry) -> None:
         label_fr, label_en, prop, hint = _ECOSPHERES_FIELDS[name]
         registry.register(
             Indicator(
-                id=f"ecospheres.filled_{name}", family="ecospheres",
-                dimension="completeness", points=0, level="dataset",
-                label_fr=label_fr, label_en=label_en,
+                id=f"ecospheres.filled_{name}",
+                family="ecospheres",
+                dimension="completeness",
+                points=0,
+                level="dataset",
+                label_fr=label_fr,
+                label_en=label_en,
                 rationale=f"One of the nine fields of the Ecosphères fill rate ({name}).",
-                fix_hint_fr=hint, dcat_property=prop,
+                fix_hint_fr=hint,
+                dcat_property=prop,
             ),
             check=_field_check(name),
         )
     registry.register(
         Indicator(
-            id="ecospheres.open_access", family="ecospheres", dimension="access",
-            points=0, level="dataset",
-            label_fr="Accès public sans restriction", label_en="Open public access",
+            id="ecospheres.open_access",
+            family="ecospheres",
+            dimension="access",
+            points=0,
+            level="dataset",
+            label_fr="Accès public sans restriction",
+            label_en="Open public access",
             rationale="The access-rights statement says public access is unrestricted.",
             fix_hint_fr="Si l'accès est libre, l'indiquer dans dct:accessRights "
-                        "(« Pas de restriction d'accès public selon INSPIRE » ou l'IRI "
-                        "…/access-right/PUBLIC).",
+            "(« Pas de restriction d'accès public selon INSPIRE » ou l'IRI "
+            "…/access-right/PUBLIC).",
             dcat_property="dct:accessRights",
         ),
         check=lambda record, context: is_open_access(record.access_rights),

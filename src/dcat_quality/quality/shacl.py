@@ -97,24 +97,60 @@ _TEXT_HINT = "a short text literal, one per language"
 _DATE_HINT = 'write it as "2024-05-31"^^xsd:date or "2024-05-31T12:00:00"^^xsd:dateTime'
 
 _DATASET_RULES = (
-    _Rule(v.DCT + "title", "dct:title", min_count=1, node_kind="Literal", non_blank=True,
-          hint=_TEXT_HINT),
-    _Rule(v.DCT + "description", "dct:description", min_count=1, node_kind="Literal",
-          non_blank=True, hint="a few sentences saying what the data is, one per language"),
-    _Rule(_DCAT_DISTRIBUTION, "dcat:distribution", node_kind="BlankNodeOrIRI",
-          class_=DISTRIBUTION, hint="a node typed dcat:Distribution with its dcat:accessURL"),
-    _Rule(v.DCT + "publisher", "dct:publisher", max_count=1, node_kind="BlankNodeOrIRI",
-          hint="the one organisation responsible, as an IRI or a foaf:Agent node"),
-    _Rule(v.DCT + "accessRights", "dct:accessRights", max_count=1, node_kind="BlankNodeOrIRI",
-          hint="one IRI of the EU access-right table (PUBLIC, RESTRICTED or NON_PUBLIC)"),
+    _Rule(
+        v.DCT + "title",
+        "dct:title",
+        min_count=1,
+        node_kind="Literal",
+        non_blank=True,
+        hint=_TEXT_HINT,
+    ),
+    _Rule(
+        v.DCT + "description",
+        "dct:description",
+        min_count=1,
+        node_kind="Literal",
+        non_blank=True,
+        hint="a few sentences saying what the data is, one per language",
+    ),
+    _Rule(
+        _DCAT_DISTRIBUTION,
+        "dcat:distribution",
+        node_kind="BlankNodeOrIRI",
+        class_=DISTRIBUTION,
+        hint="a node typed dcat:Distribution with its dcat:accessURL",
+    ),
+    _Rule(
+        v.DCT + "publisher",
+        "dct:publisher",
+        max_count=1,
+        node_kind="BlankNodeOrIRI",
+        hint="the one organisation responsible, as an IRI or a foaf:Agent node",
+    ),
+    _Rule(
+        v.DCT + "accessRights",
+        "dct:accessRights",
+        max_count=1,
+        node_kind="BlankNodeOrIRI",
+        hint="one IRI of the EU access-right table (PUBLIC, RESTRICTED or NON_PUBLIC)",
+    ),
     _Rule(v.DCT + "issued", "dct:issued", max_count=1, date=True, hint=_DATE_HINT),
     _Rule(v.DCT + "modified", "dct:modified", max_count=1, date=True, hint=_DATE_HINT),
 )
 _DISTRIBUTION_RULES = (
-    _Rule(v.DCAT + "accessURL", "dcat:accessURL", min_count=1, node_kind="IRI",
-          hint="the IRI of the page, file or service giving access to the data"),
-    _Rule(v.DCAT + "downloadURL", "dcat:downloadURL", node_kind="IRI",
-          hint="the IRI of the downloadable file"),
+    _Rule(
+        v.DCAT + "accessURL",
+        "dcat:accessURL",
+        min_count=1,
+        node_kind="IRI",
+        hint="the IRI of the page, file or service giving access to the data",
+    ),
+    _Rule(
+        v.DCAT + "downloadURL",
+        "dcat:downloadURL",
+        node_kind="IRI",
+        hint="the IRI of the downloadable file",
+    ),
     _Rule(v.DCT + "issued", "dct:issued", max_count=1, date=True, hint=_DATE_HINT),
     _Rule(v.DCT + "modified", "dct:modified", max_count=1, date=True, hint=_DATE_HINT),
 )
@@ -124,8 +160,11 @@ SHAPES: tuple[tuple[str, tuple[_Rule, ...]], ...] = (
     (DISTRIBUTION, _DISTRIBUTION_RULES),
 )
 _NOUN = {v.DATASET: "dataset", DISTRIBUTION: "distribution"}
-_KIND_TEXT = {"Literal": "a text literal", "IRI": "an IRI",
-              "BlankNodeOrIRI": "a node (IRI or blank node)"}
+_KIND_TEXT = {
+    "Literal": "a text literal",
+    "IRI": "an IRI",
+    "BlankNodeOrIRI": "a node (IRI or blank node)",
+}
 
 
 def shapes_path() -> Path:
@@ -189,14 +228,17 @@ def _show(term: Term) -> str:
     if isinstance(term, Literal):
         text = term.value if len(term.value) <= 60 else term.value[:57] + "..."
         text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-        suffix = f"@{term.lang}" if term.lang else (
-            f"^^{_curie(term.datatype)}" if term.datatype else "")
+        suffix = (
+            f"@{term.lang}"
+            if term.lang
+            else (f"^^{_curie(term.datatype)}" if term.datatype else "")
+        )
         return f'"{text}"{suffix}'
     return "a blank node" if is_blank(term) else f"<{term}>"
 
 
 def _curie(iri: str) -> str:
-    return "xsd:" + iri[len(v.XSD):] if iri.startswith(v.XSD) else f"<{iri}>"
+    return "xsd:" + iri[len(v.XSD) :] if iri.startswith(v.XSD) else f"<{iri}>"
 
 
 def _node_kind_ok(kind: str, term: Term) -> bool:
@@ -229,49 +271,73 @@ def is_date_literal(term: Term) -> bool:
 
 
 def _check(
-    focus: str, noun: str, rule: _Rule, values: Sequence[Term],
+    focus: str,
+    noun: str,
+    rule: _Rule,
+    values: Sequence[Term],
     types_of: Mapping[str, Sequence[Term]],
 ) -> Iterable[Violation]:
     label, hint, count = rule.label, rule.hint, len(values)
     where = f"The {noun}"
     if count < rule.min_count:
-        yield Violation(focus, rule.path, f"{where} has no {label}: add one ({hint}).",
-                        "Violation", "minCount")
+        yield Violation(
+            focus, rule.path, f"{where} has no {label}: add one ({hint}).", "Violation", "minCount"
+        )
     if rule.max_count is not None and count > rule.max_count:
-        yield Violation(focus, rule.path,
-                        f"{where} has {count} {label} values: keep one ({hint}).",
-                        "Violation", "maxCount")
+        yield Violation(
+            focus,
+            rule.path,
+            f"{where} has {count} {label} values: keep one ({hint}).",
+            "Violation",
+            "maxCount",
+        )
     if rule.node_kind is not None:
         kind = _KIND_TEXT[rule.node_kind]
         for value in values:
             if not _node_kind_ok(rule.node_kind, value):
-                yield Violation(focus, rule.path,
-                                f"{where}'s {label} is {_show(value)}, which is not {kind}: "
-                                f"give {hint}.", "Violation", "nodeKind")
+                yield Violation(
+                    focus,
+                    rule.path,
+                    f"{where}'s {label} is {_show(value)}, which is not {kind}: give {hint}.",
+                    "Violation",
+                    "nodeKind",
+                )
     if rule.class_ is not None:
         for value in values:
             if isinstance(value, Literal) or rule.class_ not in types_of.get(value, ()):
-                yield Violation(focus, rule.path,
-                                f"{where}'s {label} {_show(value)} is not typed "
-                                f"{_curie_class(rule.class_)}: give {hint}.",
-                                "Violation", "class")
+                yield Violation(
+                    focus,
+                    rule.path,
+                    f"{where}'s {label} {_show(value)} is not typed "
+                    f"{_curie_class(rule.class_)}: give {hint}.",
+                    "Violation",
+                    "class",
+                )
     if rule.non_blank:
         for value in values:
             text = value.value if isinstance(value, Literal) else value
             if is_blank(value) or not _NON_BLANK.search(text):
-                yield Violation(focus, rule.path,
-                                f"{where}'s {label} is empty: fill it ({hint}).",
-                                "Violation", "pattern")
+                yield Violation(
+                    focus,
+                    rule.path,
+                    f"{where}'s {label} is empty: fill it ({hint}).",
+                    "Violation",
+                    "pattern",
+                )
     if rule.date:
         for value in values:
             if not is_date_literal(value):
-                yield Violation(focus, rule.path,
-                                f"{where}'s {label} {_show(value)} is not a typed date: "
-                                f"{hint}.", "Violation", "node")
+                yield Violation(
+                    focus,
+                    rule.path,
+                    f"{where}'s {label} {_show(value)} is not a typed date: {hint}.",
+                    "Violation",
+                    "node",
+                )
 
 
 def _curie_class(iri: str) -> str:
-    return "dcat:" + iri[len(v.DCAT):] if iri.startswith(v.DCAT) else f"<{iri}>"
+    return "dcat:" + iri[len(v.DCAT) :] if iri.startswith(v.DCAT) else f"<{iri}>"
 
 
 def check_dataset(graph: Graph, dataset: str) -> list[Violation]:
@@ -301,7 +367,8 @@ def check_graph(graph: Graph) -> dict[str, list[Violation]]:
     """``check_dataset`` for every ``dcat:Dataset`` node of a page, keyed by node."""
     return {
         subject: check_dataset(graph, subject)
-        for subject, props in graph.items() if v.DATASET in props.get(v.TYPE, ())
+        for subject, props in graph.items()
+        if v.DATASET in props.get(v.TYPE, ())
     }
 
 
@@ -349,7 +416,9 @@ def _constraint_name(component: str) -> str:
 
 
 def validate_with_pyshacl(
-    graph: Graph, dataset: str, shapes: Sequence[str | Path] | None = None,
+    graph: Graph,
+    dataset: str,
+    shapes: Sequence[str | Path] | None = None,
 ) -> list[Violation]:
     """pyshacl on ``dataset_subgraph``: the slow reference for ``check_dataset``.
 
@@ -362,8 +431,12 @@ def validate_with_pyshacl(
     for s, p, o in dataset_subgraph(graph, dataset):
         data.add((_to_rdflib(rdflib, s), rdflib.URIRef(p), _to_rdflib(rdflib, o)))
     _, report, _ = pyshacl.validate(
-        data, shacl_graph=_shapes_graph(paths), inference="none", advanced=False,
-        allow_warnings=True, allow_infos=True,
+        data,
+        shacl_graph=_shapes_graph(paths),
+        inference="none",
+        advanced=False,
+        allow_warnings=True,
+        allow_infos=True,
     )
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
     out: list[Violation] = []
@@ -372,11 +445,15 @@ def validate_with_pyshacl(
             continue  # a nested result (sh:detail), already counted by its parent
         path = report.value(result, sh.resultPath)
         message = report.value(result, sh.resultMessage)
-        out.append(Violation(
-            focus=_from_rdflib(rdflib, report.value(result, sh.focusNode)),
-            path=_from_rdflib(rdflib, path) if path is not None else "",
-            message=str(message) if message is not None else "",
-            severity=str(report.value(result, sh.resultSeverity)).rsplit("#", 1)[-1],
-            constraint=_constraint_name(str(report.value(result, sh.sourceConstraintComponent))),
-        ))
+        out.append(
+            Violation(
+                focus=_from_rdflib(rdflib, report.value(result, sh.focusNode)),
+                path=_from_rdflib(rdflib, path) if path is not None else "",
+                message=str(message) if message is not None else "",
+                severity=str(report.value(result, sh.resultSeverity)).rsplit("#", 1)[-1],
+                constraint=_constraint_name(
+                    str(report.value(result, sh.sourceConstraintComponent))
+                ),
+            )
+        )
     return out

@@ -40,8 +40,11 @@ def iri_key(value: str | None) -> str | None:
         return None
     path = (match.group("path") or "").rstrip("/")
     head, _, last = path.rpartition("/")
-    return f"{match.group('host').lower()}{head}/{last.lower()}" if path else \
-        match.group("host").lower()
+    return (
+        f"{match.group('host').lower()}{head}/{last.lower()}"
+        if path
+        else match.group("host").lower()
+    )
 
 
 def media_type_key(value: str | None) -> str | None:
@@ -54,7 +57,7 @@ def media_type_key(value: str | None) -> str | None:
         path = (match.group("path") or "").rstrip("/")
         if match.group("host").lower() != _IANA_HOST or not path.startswith(_IANA_PATH):
             return None
-        text = path[len(_IANA_PATH):]
+        text = path[len(_IANA_PATH) :]
     return text.lower() if _MEDIA_TYPE.match(text) else None
 
 
@@ -111,8 +114,14 @@ class Vocabularies:
     def describe(self) -> dict[str, str]:
         """Vocabulary name → ``source (version)``, for reports and run metadata."""
         out: dict[str, str] = {}
-        for item in (self.file_types, self.media_types, self.access_rights, self.licences,
-                     self.non_proprietary, self.machine_readable):
+        for item in (
+            self.file_types,
+            self.media_types,
+            self.access_rights,
+            self.licences,
+            self.non_proprietary,
+            self.machine_readable,
+        ):
             out[item.name] = f"{item.source} ({item.version})"
         return out
 
@@ -126,8 +135,9 @@ def _coded(name: str) -> Vocabulary:
     data = _read(name)
     prefix = data["iri_prefix"]
     keys = {iri_key(prefix + entry["code"]) for entry in data["entries"]}
-    return Vocabulary(data["name"], data["source"], data["version"],
-                      frozenset(k for k in keys if k))
+    return Vocabulary(
+        data["name"], data["source"], data["version"], frozenset(k for k in keys if k)
+    )
 
 
 def _format_list(name: str, file_type_prefix: str) -> FormatList:
@@ -135,11 +145,17 @@ def _format_list(name: str, file_type_prefix: str) -> FormatList:
     types = {iri_key(file_type_prefix + code) for code in data["file_types"]}
     media = {media_type_key(m) for m in data["media_types"]}
     return FormatList(
-        data["name"], data["source"], data["version"],
-        Vocabulary(data["name"], data["source"], data["version"],
-                   frozenset(k for k in types if k)),
-        Vocabulary(data["name"], data["source"], data["version"],
-                   frozenset(k for k in media if k), media_types=True),
+        data["name"],
+        data["source"],
+        data["version"],
+        Vocabulary(data["name"], data["source"], data["version"], frozenset(k for k in types if k)),
+        Vocabulary(
+            data["name"],
+            data["source"],
+            data["version"],
+            frozenset(k for k in media if k),
+            media_types=True,
+        ),
     )
 
 
@@ -154,14 +170,19 @@ def load_vocabularies() -> Vocabularies:
     return Vocabularies(
         file_types=_coded("file_types.json"),
         media_types=Vocabulary(
-            media["name"], media["source"], media["version"],
-            frozenset(k for k in (media_type_key(e["media_type"]) for e in media["entries"])
-                      if k),
+            media["name"],
+            media["source"],
+            media["version"],
+            frozenset(k for k in (media_type_key(e["media_type"]) for e in media["entries"]) if k),
             media_types=True,
         ),
         access_rights=_coded("access_rights.json"),
-        licences=Vocabulary(licences["name"], licences["source"], licences["version"],
-                            frozenset(k for k in licence_keys if k)),
+        licences=Vocabulary(
+            licences["name"],
+            licences["source"],
+            licences["version"],
+            frozenset(k for k in licence_keys if k),
+        ),
         non_proprietary=_format_list("non_proprietary.json", prefix),
         machine_readable=_format_list("machine_readable.json", prefix),
     )
