@@ -25,7 +25,7 @@ from dcat_quality.quality import ecospheres, mqa
 from dcat_quality.quality.registry import Registry, default_registry
 from dcat_quality.quality.shacl import Violation
 from dcat_quality.sources import PageRef, Source, iter_pages, require_pages
-from dcat_quality.warehouse import RunCounts, Warehouse
+from dcat_quality.warehouse import RunCounts, Shard, Warehouse
 from dcat_quality.warehouse.warehouse import IndicatorRow
 
 log = logging.getLogger(__name__)
@@ -253,6 +253,7 @@ def run_chain(
     on_page: Callable[[PageOutcome], None] | None = None,
     wait_for_lock: bool = True,
     link_status: Mapping[str, int] | None = None,
+    shard: Shard | None = None,
 ) -> RunResult:
     """Read every page of ``source``, score it and publish it in ``warehouse``.
 
@@ -262,9 +263,14 @@ def run_chain(
 
     ``link_status`` (URL → HTTP status, from the link-check cache) makes the score the
     full variant; without it the two URL status checks are "not measured".
+
+    ``shard`` loads only the pages ``index``, ``index + count``, … (in key order) into
+    the run shared by every shard of ``shard.key``; the last shard to finish publishes.
     """
     started = time.monotonic()
     refs = require_pages(source)
+    if shard is not None:
+        refs = refs[shard.index :: shard.count]
     if on_listing is not None:
         on_listing(refs)
     description = source.describe()
@@ -276,6 +282,7 @@ def run_chain(
         wait=wait_for_lock,
         methodology_version=mqa.METHODOLOGY_VERSION,
         score_variant=variant,
+        shard=shard,
     )
     pages_read = pages_rejected = datasets_read = datasets_loaded = datasets_rejected = 0
     empty_pages = 0
@@ -327,7 +334,7 @@ def run_chain(
                         datasets_rejected += 1
                 if on_page:
                     on_page(PageOutcome(ref, len(scored.datasets), loaded_here))
-        warehouse.publish(run_id, counts())
+        published = warehouse.publish(run_id, counts())
     except KeyboardInterrupt:
         warehouse.fail(
             run_id,
@@ -342,7 +349,7 @@ def run_chain(
     return RunResult(
         run_id=run_id,
         source=description,
-        status="succeeded",
+        status="succeeded" if published else "shard loaded, waiting for the other shards",
         counts=counts(),
         mean_fill_rate=round(fill_total / datasets_loaded, 2) if datasets_loaded else None,
         duration_s=time.monotonic() - started,

@@ -29,6 +29,7 @@ TABLES = {
     "score_history",
     "run_indicator_stats",
     "link_checks",
+    "run_shards",
 }
 VIEWS = {
     "current_run",
@@ -110,6 +111,7 @@ def test_migrate_creates_every_table_and_view(
         (1,),
         (2,),
         (3,),
+        (4,),
     ]
 
 

@@ -46,7 +46,13 @@ from dcat_quality.tabular import (
     row_record,
     write_table,
 )
-from dcat_quality.warehouse import DatabaseTarget, RunCounts, Warehouse, resolve_database
+from dcat_quality.warehouse import (
+    DatabaseTarget,
+    RunCounts,
+    Shard,
+    Warehouse,
+    resolve_database,
+)
 from dcat_quality.warehouse.embedded import psql_uri
 
 SourceOption = Annotated[
@@ -172,6 +178,36 @@ def run(
             "then score from it. Without it those two checks are 'not measured'.",
         ),
     ] = False,
+    shard_count: Annotated[
+        int | None,
+        typer.Option(
+            "--shard-count",
+            min=1,
+            envvar="DCAT_QUALITY_SHARDS",
+            show_envvar=True,
+            help="Load one shard of a run split across this many processes (Kubernetes "
+            "Indexed Job); the last shard to finish publishes.",
+        ),
+    ] = None,
+    shard_index: Annotated[
+        int | None,
+        typer.Option(
+            "--shard-index",
+            min=0,
+            envvar="JOB_COMPLETION_INDEX",
+            show_envvar=True,
+            help="Which shard this process loads: pages index, index + count, …",
+        ),
+    ] = None,
+    run_key: Annotated[
+        str | None,
+        typer.Option(
+            "--run-key",
+            envvar="DCAT_QUALITY_RUN_KEY",
+            show_envvar=True,
+            help="Key shared by the shards of one run (e.g. the Job name).",
+        ),
+    ] = None,
     no_wait: Annotated[
         bool,
         typer.Option(
@@ -190,6 +226,14 @@ def run(
     """
     with reported_errors(), sigterm_as_interrupt():
         settings = settings_from(workers=workers)
+        shard = None
+        if shard_count is not None:
+            if shard_index is None or not run_key:
+                raise ConfigError(
+                    "--shard-count needs --shard-index (or JOB_COMPLETION_INDEX) and "
+                    "--run-key (or DCAT_QUALITY_RUN_KEY)"
+                )
+            shard = Shard(run_key, shard_index, shard_count)
         src = _source(settings, source)
         warehouse, target = _open_warehouse(settings)
         with warehouse:
@@ -218,6 +262,7 @@ def run(
                     on_page=on_page,
                     wait_for_lock=not no_wait,
                     link_status=link_status,
+                    shard=shard,
                 )
         console.print(_summary(result, target, settings.schema_name))
         for failure in result.failures[:10]:

@@ -7,13 +7,14 @@ from dcat_quality.warehouse.embedded import (
     start_embedded,
     stop_embedded,
 )
-from dcat_quality.warehouse.warehouse import Loader, RunCounts, RunInfo, Warehouse
+from dcat_quality.warehouse.warehouse import Loader, RunCounts, RunInfo, Shard, Warehouse
 
 __all__ = [
     "DatabaseTarget",
     "Loader",
     "RunCounts",
     "RunInfo",
+    "Shard",
     "Warehouse",
     "psql_executable",
     "psql_uri",

@@ -62,6 +62,23 @@ class RunCounts:
     datasets_rejected: int
 
 
+@dataclass(frozen=True)
+class Shard:
+    """This process loads the pages ``index``, ``index + count``, … of the run ``key``."""
+
+    key: str
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            raise WarehouseError("a sharded run needs a run key (e.g. the Kubernetes Job name)")
+        if not 0 <= self.index < self.count:
+            raise WarehouseError(
+                f"shard index {self.index} is out of range for {self.count} shards (0…)"
+            )
+
+
 class IndicatorRow(NamedTuple):
     """One row of the ``indicators`` dictionary."""
 
@@ -126,6 +143,7 @@ class Warehouse:
         self._conn = conn
         self._lock_conn: Connection | None = None
         self._run_id: int | None = None
+        self._shard: Shard | None = None
         self._server_version = conn.info.server_version
         self.retention_timeout = RETENTION_TIMEOUT
 
@@ -251,15 +269,23 @@ class Warehouse:
         wait: bool = True,
         methodology_version: str | None = None,
         score_variant: str | None = None,
+        shard: Shard | None = None,
     ) -> int:
-        """Take the run lock, clean up after dead runs, create the run and its partitions."""
+        """Take the run lock, clean up after dead runs, create the run and its partitions.
+
+        With ``shard``, the run lock is shared with the other shards (a single-process run
+        waits for all of them), and the run is created by the first shard to come and
+        joined by the others.
+        """
         if self._run_id is not None:
             raise WarehouseError(f"run {self._run_id} is still in progress in this process")
         lock_conn = connect(self.target, purpose="take the run lock")
         key = _lock_key("run", self.schema)
         try:
             with self._errors("could not take the run lock"):
-                if wait:
+                if shard is not None:
+                    lock_conn.execute("SELECT pg_advisory_lock_shared(%s)", (key,))
+                elif wait:
                     lock_conn.execute("SELECT pg_advisory_lock(%s)", (key,))
                 else:
                     row = lock_conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
@@ -273,6 +299,17 @@ class Warehouse:
             lock_conn.close()
             raise
         self._lock_conn = lock_conn
+        if shard is not None:
+            try:
+                run_id = self._join_sharded_run(
+                    shard, source, software_version, methodology_version, score_variant
+                )
+            except BaseException:
+                self._release()
+                raise
+            self._run_id, self._shard = run_id, shard
+            log.info("shard %s/%s of run %s started", shard.index, shard.count, run_id)
+            return run_id
         try:
             self._mark_stale_runs()
             self._clean_up()
@@ -295,6 +332,136 @@ class Warehouse:
         self._run_id = run_id
         log.info("run %s started on schema %r", run_id, self.schema)
         return run_id
+
+    def _join_sharded_run(
+        self,
+        shard: Shard,
+        source: str,
+        software_version: str,
+        methodology_version: str | None,
+        score_variant: str | None,
+    ) -> int:
+        """Create the run of ``shard.key`` if no shard did yet, and register this shard."""
+        with self._errors("could not start the shard"), self._conn.transaction():
+            self._conn.execute(
+                "SELECT pg_advisory_xact_lock(%s)", (_lock_key("shard:" + shard.key, self.schema),)
+            )
+            row = self._conn.execute(
+                self._sql(
+                    "SELECT run_id, status, shard_count FROM {schema}.runs WHERE run_key = %s"
+                ),
+                (shard.key,),
+            ).fetchone()
+            if row is None:
+                created = self._conn.execute(
+                    self._sql(
+                        "INSERT INTO {schema}.runs (source, software_version,"
+                        " methodology_version, score_variant, run_key, shard_count)"
+                        " VALUES (%s, %s, %s, %s, %s, %s) RETURNING run_id"
+                    ),
+                    (
+                        source,
+                        software_version,
+                        methodology_version,
+                        score_variant,
+                        shard.key,
+                        shard.count,
+                    ),
+                ).fetchone()
+                assert created is not None
+                run_id = int(created[0])
+                for table in _rows.DETAIL_TABLES:
+                    self._create_partition(table, run_id)
+            else:
+                run_id, status, count = int(row[0]), str(row[1]), row[2]
+                if status != "running":
+                    raise WarehouseError(
+                        f"the run of key {shard.key!r} is already {status} (run {run_id}): "
+                        "use a new run key for a new run"
+                    )
+                if count != shard.count:
+                    raise WarehouseError(
+                        f"the run of key {shard.key!r} has {count} shards, not {shard.count}"
+                    )
+            done = self._conn.execute(
+                self._sql(
+                    "SELECT status FROM {schema}.run_shards WHERE run_id = %s AND shard_index = %s"
+                ),
+                (run_id, shard.index),
+            ).fetchone()
+            if done is not None and done[0] == "succeeded":
+                raise WarehouseError(
+                    f"shard {shard.index} of run {run_id} ({shard.key!r}) is already loaded"
+                )
+            self._conn.execute(
+                self._sql(
+                    "INSERT INTO {schema}.run_shards (run_id, shard_index, status)"
+                    " VALUES (%s, %s, 'running') ON CONFLICT (run_id, shard_index) DO UPDATE"
+                    " SET status = 'running', started_at = now(), finished_at = NULL,"
+                    " error = NULL"
+                ),
+                (run_id, shard.index),
+            )
+        return run_id
+
+    def _publish_shard(self, run_id: int, shard: Shard, counts: RunCounts) -> bool:
+        """Record this shard as done; the last one publishes the run. True if published."""
+        with (
+            self._errors(f"could not record shard {shard.index} of run {run_id}"),
+            self._conn.transaction(),
+        ):
+            self._conn.execute(
+                "SELECT pg_advisory_xact_lock(%s)",
+                (_lock_key("shard:" + shard.key, self.schema),),
+            )
+            self._conn.execute(
+                self._sql(
+                    "UPDATE {schema}.run_shards SET status = 'succeeded',"
+                    " finished_at = now(), pages_read = %s, pages_rejected = %s,"
+                    " datasets_read = %s, datasets_loaded = %s, datasets_rejected = %s"
+                    " WHERE run_id = %s AND shard_index = %s"
+                ),
+                (
+                    counts.pages_read,
+                    counts.pages_rejected,
+                    counts.datasets_read,
+                    counts.datasets_loaded,
+                    counts.datasets_rejected,
+                    run_id,
+                    shard.index,
+                ),
+            )
+            total = self._conn.execute(
+                self._sql(
+                    "SELECT count(*), sum(pages_read), sum(pages_rejected),"
+                    " sum(datasets_read), sum(datasets_loaded), sum(datasets_rejected)"
+                    " FROM {schema}.run_shards WHERE run_id = %s AND status = 'succeeded'"
+                ),
+                (run_id,),
+            ).fetchone()
+            assert total is not None
+            if int(total[0]) < shard.count:
+                return False
+            summed = RunCounts(*(int(value or 0) for value in total[1:]))
+            self.write_indicator_stats(self._conn, run_id)
+            self._mark_published(run_id, summed)
+        return True
+
+    def write_indicator_stats(self, conn: Connection, run_id: int) -> None:
+        """Pass counts per check for a run, from its score partition (one scan)."""
+        conn.execute(
+            self._sql(
+                "INSERT INTO {schema}.run_indicator_stats"
+                " (run_id, indicator_id, measured, passed)"
+                " SELECT %s, i.indicator_id,"
+                "  count(*) FILTER (WHERE (s.measured_mask >> i.check_position) & 1 = 1),"
+                "  count(*) FILTER (WHERE (s.passed_mask >> i.check_position) & 1 = 1)"
+                " FROM {schema}.indicators i CROSS JOIN {schema}.{partition} s"
+                " WHERE i.check_position IS NOT NULL GROUP BY i.indicator_id",
+                partition=f"score_history_r{run_id}",
+            ),
+            (run_id,),
+        )
 
     def _mark_stale_runs(self) -> None:
         # We hold the run lock: nobody else is running, so a "running" row is a dead run.
@@ -341,8 +508,11 @@ class Warehouse:
         self._check_active(run_id)
         return Loader(self, run_id, batch_rows=batch_rows)
 
-    def publish(self, run_id: int, counts: RunCounts) -> None:
-        """Make the run the one the views show, then apply retention and free the lock."""
+    def publish(self, run_id: int, counts: RunCounts) -> bool:
+        """Make the run the one the views show, then apply retention and free the lock.
+
+        For a shard: record it as done; the last shard publishes. True once published.
+        """
         self._check_active(run_id)
         if counts.datasets_read != counts.datasets_loaded + counts.datasets_rejected:
             raise WarehouseError(
@@ -351,45 +521,64 @@ class Warehouse:
                 f"+ rejected {counts.datasets_rejected})"
             )
         assert self._lock_conn is not None
+        if self._shard is not None:
+            shard = self._shard
+            with self._errors(f"lost the run lock of run {run_id}"):
+                self._lock_conn.execute("SELECT 1")
+            published = self._publish_shard(run_id, shard, counts)
+            self._release()
+            if published:
+                log.info("run %s published by its last shard (%s)", run_id, shard.index)
+                self._clean_up()
+            else:
+                log.info(
+                    "shard %s of run %s loaded; other shards still running", shard.index, run_id
+                )
+            return published
         with self._errors(f"could not publish run {run_id}"):
             self._lock_conn.execute("SELECT 1")  # still holding the lock?
             with self._conn.transaction():
-                row = self._conn.execute(
-                    self._sql(
-                        "SELECT count(*) FROM {schema}.{partition}",
-                        partition=f"hist_datasets_r{run_id}",
-                    )
-                ).fetchone()
-                loaded = int(row[0]) if row else 0
-                if loaded != counts.datasets_loaded:
-                    raise WarehouseError(
-                        f"run {run_id} cannot be published: the warehouse holds {loaded} "
-                        f"datasets for it, the run counted {counts.datasets_loaded} loaded"
-                    )
-                updated = self._conn.execute(
-                    self._sql(
-                        "UPDATE {schema}.runs SET status = 'succeeded', finished_at = now(),"
-                        " pages_read = %s, pages_rejected = %s, datasets_read = %s,"
-                        " datasets_loaded = %s, datasets_rejected = %s, error = NULL"
-                        " WHERE run_id = %s AND status = 'running'"
-                    ),
-                    (
-                        counts.pages_read,
-                        counts.pages_rejected,
-                        counts.datasets_read,
-                        counts.datasets_loaded,
-                        counts.datasets_rejected,
-                        run_id,
-                    ),
-                ).rowcount
-                if updated != 1:
-                    raise WarehouseError(
-                        f"run {run_id} cannot be published: it is no longer marked running "
-                        "(another process found it stale)"
-                    )
+                self._mark_published(run_id, counts)
         log.info("run %s published", run_id)
         self._clean_up()  # retention
         self._release()
+        return True
+
+    def _mark_published(self, run_id: int, counts: RunCounts) -> None:
+        """Check the loaded rows against the counts, then mark the run succeeded."""
+        row = self._conn.execute(
+            self._sql(
+                "SELECT count(*) FROM {schema}.{partition}",
+                partition=f"hist_datasets_r{run_id}",
+            )
+        ).fetchone()
+        loaded = int(row[0]) if row else 0
+        if loaded != counts.datasets_loaded:
+            raise WarehouseError(
+                f"run {run_id} cannot be published: the warehouse holds {loaded} "
+                f"datasets for it, the run counted {counts.datasets_loaded} loaded"
+            )
+        updated = self._conn.execute(
+            self._sql(
+                "UPDATE {schema}.runs SET status = 'succeeded', finished_at = now(),"
+                " pages_read = %s, pages_rejected = %s, datasets_read = %s,"
+                " datasets_loaded = %s, datasets_rejected = %s, error = NULL"
+                " WHERE run_id = %s AND status = 'running'"
+            ),
+            (
+                counts.pages_read,
+                counts.pages_rejected,
+                counts.datasets_read,
+                counts.datasets_loaded,
+                counts.datasets_rejected,
+                run_id,
+            ),
+        ).rowcount
+        if updated != 1:
+            raise WarehouseError(
+                f"run {run_id} cannot be published: it is no longer marked running "
+                "(another process found it stale)"
+            )
 
     def fail(
         self,
@@ -399,8 +588,25 @@ class Warehouse:
         status: Literal["failed", "interrupted"] = "failed",
         counts: RunCounts | None = None,
     ) -> None:
-        """Record the run as failed, drop its partitions and free the lock."""
+        """Record the run as failed, drop its partitions and free the lock.
+
+        For a shard, only the shard is recorded as failed: the run stays open for a retry
+        of that shard (the other shards' rows are kept).
+        """
         self._check_active(run_id)
+        if self._shard is not None:
+            try:
+                with self._errors(f"could not record the failure of shard of run {run_id}"):
+                    self._conn.execute(
+                        self._sql(
+                            "UPDATE {schema}.run_shards SET status = 'failed', error = %s,"
+                            " finished_at = now() WHERE run_id = %s AND shard_index = %s"
+                        ),
+                        (f"{status}: {error}", run_id, self._shard.index),
+                    )
+            finally:
+                self._release()
+            return
         try:
             with self._errors(f"could not record the failure of run {run_id}"):
                 values = (
@@ -437,6 +643,7 @@ class Warehouse:
 
     def _release(self) -> None:
         self._run_id = None
+        self._shard = None
         if self._lock_conn is not None:
             self._lock_conn.close()  # ends the session: the advisory lock goes with it
             self._lock_conn = None
@@ -734,7 +941,9 @@ class Loader:
         try:
             if exc_type is None:
                 self._flush()
-                self._write_indicator_stats(conn)
+                if self._warehouse._shard is None:  # a sharded run's: at its publish
+                    with self._errors("could not compute the pass rates"):
+                        self._warehouse.write_indicator_stats(conn, self.run_id)
                 self._warehouse._write_rejections(self._rejections)
                 self._rejections = []
                 with self._errors("could not commit the load"):
@@ -843,23 +1052,6 @@ class Loader:
                         copy.write_row(row)
                 buffer.clear()
         self._buffered = 0
-
-    def _write_indicator_stats(self, conn: Connection) -> None:
-        """Pass counts per check for this run, from its score partition (one scan)."""
-        with self._errors("could not compute the pass rates"):
-            conn.execute(
-                self._warehouse._sql(
-                    "INSERT INTO {schema}.run_indicator_stats"
-                    " (run_id, indicator_id, measured, passed)"
-                    " SELECT %s, i.indicator_id,"
-                    "  count(*) FILTER (WHERE (s.measured_mask >> i.check_position) & 1 = 1),"
-                    "  count(*) FILTER (WHERE (s.passed_mask >> i.check_position) & 1 = 1)"
-                    " FROM {schema}.indicators i CROSS JOIN {schema}.{partition} s"
-                    " WHERE i.check_position IS NOT NULL GROUP BY i.indicator_id",
-                    partition=f"score_history_r{self.run_id}",
-                ),
-                (self.run_id,),
-            )
 
     def _analyze(self) -> None:
         """Fresh statistics, so the first dashboard queries get good plans (best effort)."""
