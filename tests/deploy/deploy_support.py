@@ -82,16 +82,17 @@ def strategic_merge(base: Any, patch: Any, key: str | None = None) -> Any:
     if isinstance(base, list) and isinstance(patch, list) and key in MERGE_KEYS:
         merge_key = MERGE_KEYS[key]
         merged_list = copy.deepcopy(base)
+        added: list[Any] = []  # kustomize puts the patch's new items first
         for item in patch:
             found = next(
                 (i for i, old in enumerate(merged_list) if old.get(merge_key) == item[merge_key]),
                 None,
             )
             if found is None:
-                merged_list.append(copy.deepcopy(item))
+                added.append(copy.deepcopy(item))
             else:
                 merged_list[found] = strategic_merge(merged_list[found], item)
-        return merged_list
+        return added + merged_list
     return copy.deepcopy(patch)
 
 

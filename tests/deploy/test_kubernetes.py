@@ -117,9 +117,9 @@ def test_strategic_merge_merges_named_lists_and_replaces_others() -> None:
     base = {"containers": [{"name": "a", "env": [{"name": "X", "value": "1"}], "args": ["x"]}]}
     patch = {"containers": [{"name": "a", "env": [{"name": "Y", "value": "2"}], "args": ["y"]}]}
     merged = strategic_merge(base, patch)
-    assert merged["containers"][0]["env"] == [
-        {"name": "X", "value": "1"},
+    assert merged["containers"][0]["env"] == [  # new items first, as kustomize does
         {"name": "Y", "value": "2"},
+        {"name": "X", "value": "1"},
     ]
     assert merged["containers"][0]["args"] == ["y"]
     assert base["containers"][0]["args"] == ["x"]
@@ -373,9 +373,30 @@ def test_sspcloud_maps_the_platform_secrets(rendered: dict[str, list[Doc]]) -> N
 _S3_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S3_ENDPOINT", "AWS_DEFAULT_REGION")
 
 
+def _cli_envvars() -> set[str]:
+    """Environment variables the command-line options read (``envvar=``)."""
+    import typer.main
+
+    from dcat_quality.cli import app
+
+    found: set[str] = set()
+    stack: list[Any] = [typer.main.get_command(app)]
+    while stack:
+        command = stack.pop()
+        for param in command.params:
+            envvar = getattr(param, "envvar", None)
+            if isinstance(envvar, str):
+                found.add(envvar)
+            elif envvar:
+                found.update(envvar)
+        stack.extend(getattr(command, "commands", {}).values())  # groups
+    return found
+
+
 def known_variables() -> set[str]:
     """Every environment variable dcat-quality (or libpq under it) reads."""
-    names = {"DCAT_QUALITY_LOG_LEVEL", "PGPASSWORD", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER"}
+    names = {"PGPASSWORD", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER"}
+    names |= _cli_envvars()
     for field in Settings.model_fields.values():
         alias = field.validation_alias
         assert isinstance(alias, AliasChoices)

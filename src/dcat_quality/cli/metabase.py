@@ -8,6 +8,7 @@ warehouse: its explicit name keeps the two from being confused again.
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,8 +187,21 @@ def backup(
     s3_prefix: S3PrefixOption = None,
     keep: KeepOption = None,
     pg_bin: PgBinOption = None,
+    only_in_shard: Annotated[
+        int | None,
+        typer.Option(
+            "--only-in-shard",
+            min=0,
+            help="In a sharded Job (Indexed Job, one pod per shard), back up only in the pod "
+            "whose JOB_COMPLETION_INDEX is this; the other pods skip (exit 0).",
+        ),
+    ] = None,
 ) -> None:
     """Dump Metabase's application database (pg_dump -Fc), verified, to a file and/or S3."""
+    index = os.environ.get("JOB_COMPLETION_INDEX")
+    if only_in_shard is not None and index is not None and index != str(only_in_shard):
+        console.print(f"backup skipped: it runs in shard {only_in_shard}, this is shard {index}")
+        return
     with reported_errors():
         settings = settings_from()
         location = metabase_location(
