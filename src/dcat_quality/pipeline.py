@@ -19,13 +19,13 @@ from typing import TypeVar
 
 from dcat_quality._version import __version__
 from dcat_quality.dcat.parse import parse_page
-from dcat_quality.dcat.records import DatasetRecord, ParsedPage
+from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import DcatQualityError, PageError
 from dcat_quality.quality import ecospheres, mqa
 from dcat_quality.quality.registry import Registry, default_registry
-from dcat_quality.quality.shacl import Violation
 from dcat_quality.sources import PageRef, Source, iter_pages, require_pages
 from dcat_quality.warehouse import RunCounts, Shard, Warehouse
+from dcat_quality.warehouse.rows import Row, dataset_rows
 from dcat_quality.warehouse.warehouse import IndicatorRow
 
 log = logging.getLogger(__name__)
@@ -87,12 +87,12 @@ class RunResult:
 
 @dataclass(frozen=True, slots=True)
 class ScoredDataset:
-    """One dataset with everything computed about it, ready to load."""
+    """One dataset with everything computed about it, as the warehouse rows to load."""
 
-    record: DatasetRecord
-    indicators: ecospheres.EcospheresIndicators
+    dataset_id: str
+    fill_rate: float
     score: mqa.ScoreSummary
-    violations: tuple[Violation, ...]
+    rows: list[tuple[str, Row]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +105,12 @@ class ScoredPage:
 
 # Set once per worker process by the pool initializer: what scoring needs besides a page.
 _LINK_STATUS: Mapping[str, int] | None = None
+_RUN_ID = 0
 
 
-def _init_worker(link_status: Mapping[str, int] | None) -> None:
-    global _LINK_STATUS  # noqa: PLW0603 - per-process state of the pool
-    _LINK_STATUS = link_status
+def _init_worker(link_status: Mapping[str, int] | None, run_id: int = 0) -> None:
+    global _LINK_STATUS, _RUN_ID
+    _LINK_STATUS, _RUN_ID = link_status, run_id
 
 
 def check_positions(registry: Registry) -> dict[str, int]:
@@ -121,8 +122,11 @@ def check_positions(registry: Registry) -> dict[str, int]:
     }
 
 
-def score_page(page: ParsedPage, link_status: Mapping[str, int] | None) -> ScoredPage:
-    """The Ecosphères indicators, MQA score and SHACL findings of every dataset of a page."""
+def score_page(
+    page: ParsedPage, link_status: Mapping[str, int] | None, run_id: int, source_file: str
+) -> ScoredPage:
+    """The Ecosphères indicators, MQA score and SHACL findings of every dataset of a page,
+    as the rows of run ``run_id``."""
     registry = default_registry()
     positions = check_positions(registry)
     violations = page.violations or {}
@@ -135,11 +139,17 @@ def score_page(page: ParsedPage, link_status: Mapping[str, int] | None) -> Score
             registry=registry,
             link_status=link_status,
         )
-        scored.append(
-            ScoredDataset(
-                record, ecospheres.compute(record), mqa.ScoreSummary.of(result, positions), found
-            )
+        indicators = ecospheres.compute(record)
+        summary = mqa.ScoreSummary.of(result, positions)
+        rows = dataset_rows(
+            run_id,
+            record,
+            indicators,
+            source_file,
+            score=summary,
+            violations=found if page.violations is not None else None,
         )
+        scored.append(ScoredDataset(record.dataset_id, indicators.fill_rate, summary, rows))
     return ScoredPage(page, tuple(scored))
 
 
@@ -152,7 +162,9 @@ def _parse_job(data: bytes, key: str) -> ParsedPage | PageFailure:
 
 def _score_job(data: bytes, key: str) -> ScoredPage | PageFailure:
     parsed = _parse_job(data, key)
-    return parsed if isinstance(parsed, PageFailure) else score_page(parsed, _LINK_STATUS)
+    if isinstance(parsed, PageFailure):
+        return parsed
+    return score_page(parsed, _LINK_STATUS, _RUN_ID, key)
 
 
 def _in_order(
@@ -163,11 +175,12 @@ def _in_order(
     workers: int,
     window: int | None,
     link_status: Mapping[str, int] | None = None,
+    run_id: int = 0,
 ) -> Iterator[tuple[PageRef, T | PageFailure]]:
     """Run ``job`` on every page in ``workers`` processes; results in page order."""
     pages = iter_pages(source, refs, prefetch=max(2, workers))
     if workers <= 1:
-        _init_worker(link_status)
+        _init_worker(link_status, run_id)
         for ref, data in pages:
             yield ref, PageFailure.of(data) if isinstance(data, PageError) else job(data, ref.key)
         return
@@ -177,7 +190,7 @@ def _in_order(
         max_workers=workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(link_status,),
+        initargs=(link_status, run_id),
     ) as pool:
         pending: deque[tuple[PageRef, Future[T] | PageFailure]] = deque()
 
@@ -207,13 +220,21 @@ def score_pages(
     source: Source,
     refs: Iterable[PageRef],
     *,
+    run_id: int,
     workers: int = 1,
     window: int | None = None,
     link_status: Mapping[str, int] | None = None,
 ) -> Iterator[tuple[PageRef, ScoredPage | PageFailure]]:
-    """Parse and score pages in order, the CPU work spread over ``workers`` processes."""
+    """Parse and score pages in order, the CPU work spread over ``workers`` processes;
+    each dataset comes back as the rows of run ``run_id``."""
     yield from _in_order(
-        source, refs, _score_job, workers=workers, window=window, link_status=link_status
+        source,
+        refs,
+        _score_job,
+        workers=workers,
+        window=window,
+        link_status=link_status,
+        run_id=run_id,
     )
 
 
@@ -301,7 +322,9 @@ def run_chain(
         if warehouse.check_positions() != check_positions(registry):
             raise DcatQualityError("the indicator dictionary disagrees with the registry")
         with warehouse.loader(run_id) as loader:
-            for ref, scored in score_pages(source, refs, workers=workers, link_status=link_status):
+            for ref, scored in score_pages(
+                source, refs, workers=workers, link_status=link_status, run_id=run_id
+            ):
                 pages_read += 1
                 if isinstance(scored, PageFailure):
                     pages_rejected += 1
@@ -317,14 +340,8 @@ def run_chain(
                     log.info("%s holds no dcat:Dataset", ref.key)
                 for item in scored.datasets:
                     datasets_read += 1
-                    if loader.add(
-                        item.record,
-                        item.indicators,
-                        ref.key,
-                        score=item.score,
-                        violations=item.violations,
-                    ):
-                        fill_total += item.indicators.fill_rate
+                    if loader.add_rows(item.dataset_id, ref.key, item.rows):
+                        fill_total += item.fill_rate
                         score_total += item.score.total
                         max_total += item.score.max_points
                         ratings[item.score.rating] = ratings.get(item.score.rating, 0) + 1

@@ -290,3 +290,42 @@ def long_rows(
         yield "hist_dataset_access_rights", (run_id, dataset_id, None, iri)
     for row in _values(run_id, dataset_id, record.languages):
         yield "hist_dataset_languages", row
+
+
+def dataset_rows(
+    run_id: int,
+    record: DatasetRecord,
+    indicators: EcospheresIndicators,
+    source_file: str,
+    score: ScoreSummary | None = None,
+    violations: Iterable[Violation] | None = None,
+) -> list[tuple[str, Row]]:
+    """Every ``(table, row)`` of one dataset; ``violations`` None = DCAT-AP not checked.
+
+    Built where the dataset was parsed (a worker process), so the loading process only
+    copies rows.
+    """
+    rows: list[tuple[str, Row]] = [
+        ("hist_datasets", dataset_row(run_id, record, indicators, source_file))
+    ]
+    rows.extend(long_rows(run_id, record, indicators))
+    found = None if violations is None else list(violations)
+    if found is not None:
+        rows.extend(
+            ("hist_shacl_violations", row)
+            for row in violation_rows(run_id, record.dataset_id, found)
+        )
+    if score is not None:
+        rows.append(
+            (
+                "score_history",
+                score_row(
+                    run_id,
+                    record.dataset_id,
+                    score,
+                    indicators.fill_rate,
+                    None if found is None else len(found),
+                ),
+            )
+        )
+    return rows

@@ -983,41 +983,37 @@ class Loader:
 
         ``violations`` is None when DCAT-AP was not checked (then nothing is stored).
         """
+        return self.add_rows(
+            record.dataset_id,
+            source_file,
+            _rows.dataset_rows(
+                self.run_id, record, indicators, source_file, score=score, violations=violations
+            ),
+        )
+
+    def add_rows(
+        self, dataset_id: str, source_file: str, rows: Sequence[tuple[str, _rows.Row]]
+    ) -> bool:
+        """Queue one dataset's rows (from ``rows.dataset_rows``); False for a duplicate."""
         if self._conn is None:
             raise WarehouseError("the loader is used outside its `with` block")
         # A 12-byte digest per dataset keeps a million ids in tens of megabytes.
-        key = hashlib.blake2b(record.dataset_id.encode("utf-8"), digest_size=12).digest()
+        key = hashlib.blake2b(dataset_id.encode("utf-8"), digest_size=12).digest()
         first_file = self._seen.get(key)
         if first_file is not None:
             self.reject(
                 source_file,
-                f"duplicate dataset {record.dataset_id}: already loaded from {first_file}; "
+                f"duplicate dataset {dataset_id}: already loaded from {first_file}; "
                 "the first copy is kept — remove the duplicate from one of the pages",
-                position=record.dataset_id,
-                dataset_id=record.dataset_id,
+                position=dataset_id,
+                dataset_id=dataset_id,
             )
             self.duplicates += 1
             return False
         self._seen[key] = source_file
         buffers = self._buffers
-        run_id = self.run_id
-        buffers["hist_datasets"].append(_rows.dataset_row(run_id, record, indicators, source_file))
-        for table, row in _rows.long_rows(run_id, record, indicators):
+        for table, row in rows:
             buffers[table].append(row)
-        if violations is not None:
-            buffers["hist_shacl_violations"].extend(
-                _rows.violation_rows(run_id, record.dataset_id, violations)
-            )
-        if score is not None:
-            buffers["score_history"].append(
-                _rows.score_row(
-                    run_id,
-                    record.dataset_id,
-                    score,
-                    indicators.fill_rate,
-                    None if violations is None else len(violations),
-                )
-            )
         self.loaded += 1
         self._buffered += 1
         if self._buffered >= self._batch_rows:
