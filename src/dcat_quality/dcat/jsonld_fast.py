@@ -28,15 +28,26 @@ _NODE_KEYS_OK = frozenset({"@id", "@type"})
 
 
 class _Walker:
-    __slots__ = ("blank_counter", "graph", "prefixes")
+    __slots__ = ("blank_counter", "expanded", "graph", "prefixes")
 
     def __init__(self, context: Any) -> None:
         self.prefixes = _prefixes(context)
         self.graph = Graph()
         self.blank_counter = 0
+        # Pages repeat the same few dozen property and type names thousands of times.
+        self.expanded: dict[str, str] = {}
 
     def iri(self, text: str) -> str:
         """Expand a compact or absolute IRI; blank-node ids pass through."""
+        found = self.expanded.get(text)
+        if found is not None:
+            return found
+        found = self._expand(text)
+        if len(self.expanded) < 4096:
+            self.expanded[text] = found
+        return found
+
+    def _expand(self, text: str) -> str:
         if text.startswith("_:"):
             return text
         prefix, sep, suffix = text.partition(":")
