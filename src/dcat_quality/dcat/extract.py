@@ -6,7 +6,9 @@ compare). Rules that make a record independent of triple order:
 
 * a multi-valued field is a sorted tuple without duplicates;
 * a text field keeps one literal: French when present, else an untagged one, else
-  English, else the smallest language tag; among equals the smallest value;
+  English, else the smallest language tag; among equals the smallest value. French is
+  ``fr``, ``fr-*`` and the ISO 639-2 codes ``fre``/``fra`` (not BCP 47, but written by
+  ISO 19139 exports and GeoNetwork) — the tag itself is recorded as published;
 * a single-valued IRI field keeps the smallest IRI;
 * empty or blank literals count as absent.
 """
@@ -14,6 +16,7 @@ compare). Rules that make a record independent of triple order:
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable
 
 from dcat_quality.dcat import vocab as v
@@ -22,11 +25,13 @@ from dcat_quality.dcat.records import DatasetRecord, DistributionRecord, HydraPa
 
 BLANK_DATASET_PREFIX = "urn:dcat-quality:blank-dataset:"
 
+_FRENCH = ("fr", "fre", "fra")
+
 
 def _lang_rank(lang: str | None) -> tuple[int, str]:
     if lang is None:
         return (1, "")
-    if lang == "fr" or lang.startswith("fr-"):
+    if lang.partition("-")[0] in _FRENCH:
         return (0, lang)
     if lang == "en" or lang.startswith("en-"):
         return (2, lang)
@@ -128,13 +133,7 @@ class _Extractor:
     # -- records ------------------------------------------------------------------------
 
     def distribution(self, node: Term) -> DistributionRecord:
-        size_text = self.lexical(node, v.DCAT + "byteSize")
-        byte_size: int | None = None
-        if size_text is not None:
-            try:
-                byte_size = int(float(size_text))
-            except ValueError:
-                byte_size = None
+        byte_size = _byte_size(self.lexical(node, v.DCAT + "byteSize"))
         rights = self.labels_or_iris(self.g.objects(node, v.DCT + "rights"))
         record = DistributionRecord(
             distribution_id="",
@@ -294,6 +293,27 @@ class _Extractor:
                     finished.dataset_id, dist
                 )
         return finished, node_ids
+
+
+def _byte_size(text: str | None) -> int | None:
+    """``dcat:byteSize`` as a number of bytes; None when absent, unreadable or negative.
+
+    Integers are read exactly (``5000000000``); decimals and doubles (``1.5E3``) are
+    truncated; ``NaN``, ``INF`` and overflowing values (``1e400``) give None.
+    """
+    if text is None:
+        return None
+    try:
+        size = int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        if not math.isfinite(number):
+            return None
+        size = int(number)
+    return size if size >= 0 else None
 
 
 def normalise_email(value: str) -> str | None:

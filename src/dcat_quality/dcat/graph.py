@@ -21,6 +21,10 @@ class Literal(NamedTuple):
 
 Term: TypeAlias = str | Literal
 
+#: Up to this many objects per (subject, predicate), duplicates are found by a list scan;
+#: beyond it a set takes over, so 20,000 keywords cost linear, not quadratic, time.
+_LINEAR = 16
+
 
 def is_blank(term: Term) -> bool:
     """True for a blank-node identifier."""
@@ -35,10 +39,11 @@ def is_iri(term: Term) -> bool:
 class Graph:
     """Subject → predicate → objects, plus the reverse of ``dcat:dataset`` links."""
 
-    __slots__ = ("_index", "triples")
+    __slots__ = ("_index", "_large", "triples")
 
     def __init__(self) -> None:
         self._index: dict[str, dict[str, list[Term]]] = {}
+        self._large: dict[tuple[str, str], set[Term]] = {}
         self.triples = 0
 
     def add(self, subject: str, predicate: str, obj: Term) -> None:
@@ -49,10 +54,18 @@ class Graph:
         values = props.get(predicate)
         if values is None:
             props[predicate] = [obj]
-        elif obj not in values:
+        elif len(values) < _LINEAR:
+            if obj in values:
+                return
             values.append(obj)
         else:
-            return
+            seen = self._large.get((subject, predicate))
+            if seen is None:
+                seen = self._large[(subject, predicate)] = set(values)
+            if obj in seen:
+                return
+            seen.add(obj)
+            values.append(obj)
         self.triples += 1
 
     def objects(self, subject: Term, predicate: str) -> list[Term]:

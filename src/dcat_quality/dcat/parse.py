@@ -58,9 +58,12 @@ _URL_SAFE = "/:@?=&%#+,;~!$'()*[]"
 def base_iri_for(name: str) -> str:
     """An IRI to resolve relative IRIs against: the page's own location.
 
-    URLs keep their query and escapes (``?page=2``); other characters (spaces, accents
-    in S3 keys or file names) are percent-encoded.
+    URLs keep their query and escapes (``?page=2``); other characters (spaces, accents)
+    are percent-encoded. An S3 key or a file name is a name, not a URL: its ``%``, ``?``
+    and ``#`` are characters of the name and are percent-encoded too.
     """
+    if name.startswith("s3://"):
+        return "s3://" + quote(name[len("s3://") :], safe="/:@!$&'()*+,;=")
     if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", name):
         scheme, rest = name.split("://", 1)
         return f"{scheme}://{quote(rest, safe=_URL_SAFE)}"
@@ -69,8 +72,9 @@ def base_iri_for(name: str) -> str:
 
 
 def _suffixes(name: str) -> list[str]:
-    """Lower-case suffixes of the file part of a path or URL (query and fragment ignored)."""
-    path = urlsplit(name).path if "://" in name else name
+    """Lower-case suffixes of the file part of a path or URL (query and fragment ignored;
+    an S3 key has neither: its ``?`` and ``#`` are characters of the name)."""
+    path = urlsplit(name).path if "://" in name and not name.startswith("s3://") else name
     return PurePosixPath(path.lower()).suffixes
 
 
@@ -109,6 +113,13 @@ def detect_format(data: bytes, name: str) -> str:
             position="byte 0",
             hint="re-export the page; an empty file holds no data",
         )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnsupportedFormatError(
+            name,
+            "UTF-16 text (it starts with a UTF-16 byte-order mark)",
+            position="byte 0",
+            hint="re-encode the page as UTF-8",
+        )
     if data.startswith(b"\x1f\x8b"):
         raise UnsupportedFormatError(
             name,
@@ -128,19 +139,23 @@ def detect_format(data: bytes, name: str) -> str:
     return by_name or "turtle"
 
 
-def _inline_contexts(node: Any, name: str) -> Any:
-    """Replace remote ``@context`` URLs by bundled copies; refuse unknown ones."""
-    if isinstance(node, list):
-        return [_inline_contexts(item, name) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {}
-    for key, value in node.items():
-        if key == "@context":
-            out[key] = _resolve_context(value, name)
-        else:
-            out[key] = _inline_contexts(value, name)
-    return out
+def _inline_contexts(document: Any, name: str) -> Any:
+    """Replace remote ``@context`` URLs by bundled copies, in place; refuse unknown ones.
+
+    Iterative: a deeply nested page must not exhaust Python's stack.
+    """
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key == "@context":
+                    node[key] = _resolve_context(value, name)
+                else:
+                    stack.append(value)
+    return document
 
 
 def _resolve_context(value: Any, name: str) -> Any:
@@ -167,6 +182,12 @@ def _has_remote_context(document: Any, data: bytes) -> bool:
     return isinstance(context, str | list)
 
 
+def _line_column(data: bytes, offset: int) -> str:
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - data.rfind(b"\n", 0, offset)
+    return f"line {line}, column {column} (byte {offset})"
+
+
 def _decode_json(data: bytes, name: str) -> Any:
     try:
         return orjson.loads(data)
@@ -174,8 +195,26 @@ def _decode_json(data: bytes, name: str) -> Any:
         position = f"line {exc.lineno}, column {exc.colno} (byte {exc.pos})"
         reason = f"invalid JSON: {exc.msg}"
         hint = "the page is truncated or corrupt; export it again"
-        if "utf-8" in exc.msg.lower() or "unicode" in exc.msg.lower():
-            hint = "the page is not UTF-8; re-encode it as UTF-8"
+        message = exc.msg.lower()
+        not_utf8 = None
+        if "utf-8" in message or "unicode" in message:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                not_utf8 = bad.start
+        if not_utf8 is not None:
+            position = _line_column(data, not_utf8)
+            reason = (
+                f"the page is not UTF-8 (byte 0x{data[not_utf8]:02X} is no UTF-8 character; "
+                "Latin-1 or Windows-1252 text?)"
+            )
+            hint = "re-encode the page as UTF-8 (JSON must be UTF-8)"
+        elif "surrogate" in message:
+            reason = f"invalid JSON: a lone UTF-16 surrogate escape ({exc.msg})"
+            hint = "a \\uD800-\\uDFFF escape without its pair is no character; fix the exporter"
+        elif "depth" in message or "recursion" in message:
+            reason = f"the JSON nests too deeply ({exc.msg}; 1024 levels at most)"
+            hint = "no DCAT export nests that deep: check the exporter, flatten the graph"
         raise RdfSyntaxError(name, reason, position=position, hint=hint) from None
 
 
@@ -190,11 +229,20 @@ def _jsonld_graph(data: bytes, name: str, fast: bool) -> tuple[Graph, str]:
         )
     if _has_remote_context(document, data):
         document = _inline_contexts(document, name)
-        data = orjson.dumps(document)
+        try:
+            data = orjson.dumps(document)
+        except orjson.JSONEncodeError as exc:  # nests deeper than orjson writes (254)
+            raise PageError(
+                name,
+                f"cannot put the bundled @context into a page nested this deeply ({exc})",
+                position="@context",
+                hint="inline the context in the page or flatten the graph (one node "
+                "object per subject)",
+            ) from None
     if fast:
         try:
             return jsonld_fast.parse_graph(document), "fast-jsonld"
-        except jsonld_fast.NotFastPath:
+        except (jsonld_fast.NotFastPath, RecursionError):  # too deep to walk: pyoxigraph
             pass
     return _pyoxigraph(data, "jsonld", name), "pyoxigraph"
 
@@ -214,11 +262,11 @@ def _pyoxigraph(data: bytes, fmt: str, name: str) -> Graph:
             "ntriples": "N-Triples",
             "rdfxml": "RDF/XML",
         }[fmt]
+        hint = "fix the page at its source (the publisher's export) and run again"
+        if "utf-8" in exc.msg.lower():
+            hint = f"the page is not UTF-8: re-encode it as UTF-8 ({label} must be UTF-8)"
         raise RdfSyntaxError(
-            name,
-            f"invalid {label}: {exc.msg}",
-            position=position,
-            hint="fix the page at its source (the publisher's export) and run again",
+            name, f"invalid {label}: {exc.msg}", position=position, hint=hint
         ) from None
     except ValueError as exc:  # e.g. undecodable text inside the parser
         raise RdfSyntaxError(
@@ -237,13 +285,44 @@ def _rdfxml_graph(data: bytes, name: str) -> Graph:
             hint="the publisher's RDF/XML breaks the grammar; fix the export at its source",
         ) from None
     except expat.ExpatError as exc:
+        hint = "the file is truncated or not well-formed XML; export it again"
+        if exc.code == expat.errors.codes[expat.errors.XML_ERROR_AMPLIFICATION_LIMIT_BREACH]:
+            hint = "its entities expand explosively ('billion laughs'): refused for safety"
         raise RdfSyntaxError(
             name,
             f"malformed XML: {expat.ErrorString(exc.code)}",
             position=f"line {exc.lineno}, column {exc.offset + 1}",
-            hint="the file is truncated or not well-formed XML; export it again",
+            hint=hint,
         ) from None
-    return _pyoxigraph(data, "rdfxml", name)
+    return _pyoxigraph(_as_utf8_xml(data, name), "rdfxml", name)
+
+
+_XML_DECLARATION = re.compile(
+    rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._\-]+)["'][^>]*\?>"""
+)
+
+
+def _as_utf8_xml(data: bytes, name: str) -> bytes:
+    """RDF/XML declared in another encoding (ISO-8859-1…) re-encoded as UTF-8 for pyoxigraph.
+
+    The XML check above already read the page in its declared encoding.
+    """
+    match = _XML_DECLARATION.match(data)
+    if match is None:
+        return data
+    encoding = match.group(1).decode("ascii")
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        return data
+    try:
+        text = data[match.end() :].decode(encoding)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise RdfSyntaxError(
+            name,
+            f"cannot read the page in its declared encoding {encoding!r}: {exc}",
+            position="line 1",
+            hint="fix the encoding in the XML declaration, or re-encode the page as UTF-8",
+        ) from None
+    return b'<?xml version="1.0" encoding="UTF-8"?>' + text.encode("utf-8")
 
 
 def parse_page(data: bytes, name: str, *, fast: bool = True, shacl: bool = True) -> ParsedPage:

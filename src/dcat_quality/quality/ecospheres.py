@@ -71,8 +71,15 @@ class EcospheresIndicators:
 
 
 def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # in slices: one join over a huge literal would hold a pointer per character
+    step = 1 << 16
+    return "".join(
+        "".join(ch for ch in decomposed[i : i + step] if not unicodedata.combining(ch))
+        for i in range(0, len(decomposed), step)
+    )
 
 
 def status_code(status: str | None) -> str | None:
