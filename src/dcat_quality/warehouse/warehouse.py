@@ -1003,8 +1003,9 @@ class Loader:
         if first_file is not None:
             self.reject(
                 source_file,
-                f"duplicate dataset {dataset_id}: already loaded from {first_file}; "
-                "the first copy is kept — remove the duplicate from one of the pages",
+                f"duplicate dataset {dataset_id} in {source_file}: already loaded from "
+                f"{first_file}; the first copy is kept — remove the duplicate from one of "
+                "the pages",
                 position=dataset_id,
                 dataset_id=dataset_id,
             )
