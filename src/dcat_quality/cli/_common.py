@@ -34,13 +34,21 @@ class ExitCode(IntEnum):
 
 
 def setup_logging(level: str) -> None:
-    """Only the CLI configures logging; the library just logs."""
+    """Only the CLI configures logging; the library just logs.
+
+    ``debug`` is for our own loggers: the libraries' debug logs print secrets (botocore
+    logs every request's headers, the S3 session token among them), so they stay at
+    ``info`` at most.
+    """
     logging.basicConfig(
         level=level.upper(),
         format="%(message)s",
         handlers=[RichHandler(console=err_console, show_path=False, rich_tracebacks=False)],
         force=True,
     )
+    root = logging.getLogger()
+    logging.getLogger("dcat_quality").setLevel(root.level)
+    root.setLevel(max(root.level, logging.INFO))
 
 
 def settings_from(**overrides: object) -> Settings:
