@@ -180,6 +180,8 @@ class _Extractor:
             if name:
                 names.append(name)
             for value in self.g.objects(point, v.VCARD + "hasEmail"):
+                if is_blank(value):  # no address, and a label that differs per parser
+                    continue
                 email = normalise_email(value.value if isinstance(value, Literal) else value)
                 if email:
                     emails.append(email)
@@ -402,7 +404,13 @@ def extract_datasets_with_nodes(
 
 
 def extract_hydra(graph: Graph) -> HydraPage | None:
-    """The Hydra paging block (``PagedCollection`` or ``PartialCollectionView``), if any."""
+    """The Hydra paging block (``PagedCollection`` or ``PartialCollectionView``), if any.
+
+    Of several blocks, the one with the smallest IRI is kept (blank nodes last), whatever
+    the triple order. A blank-node block has an empty ``page_iri``, and blank-node values
+    are ignored: their labels are the parser's, not the page's.
+    """
+    pages: list[HydraPage] = []
     for subject, props in graph.items():
         types = props.get(v.TYPE, ())
         if v.HYDRA + "PagedCollection" in types or v.HYDRA + "PartialCollectionView" in types:
@@ -412,6 +420,7 @@ def extract_hydra(graph: Graph) -> HydraPage | None:
                     found = [
                         t.value if isinstance(t, Literal) else t
                         for t in graph.objects(_s, v.HYDRA + name)
+                        if not is_blank(t)
                     ]
                     if found:
                         return min(found)
@@ -424,11 +433,13 @@ def extract_hydra(graph: Graph) -> HydraPage | None:
                 except ValueError:
                     return None
 
-            return HydraPage(
-                page_iri=subject,
-                total_items=number("totalItems"),
-                items_per_page=number("itemsPerPage"),
-                next_page=lex("nextPage", "next"),
-                last_page=lex("lastPage", "last"),
+            pages.append(
+                HydraPage(
+                    page_iri="" if is_blank(subject) else subject,
+                    total_items=number("totalItems"),
+                    items_per_page=number("itemsPerPage"),
+                    next_page=lex("nextPage", "next"),
+                    last_page=lex("lastPage", "last"),
+                )
             )
-    return None
+    return min(pages, key=lambda page: (page.page_iri == "", repr(page)), default=None)

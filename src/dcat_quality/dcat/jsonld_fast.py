@@ -25,6 +25,7 @@ _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _GEN_DELIMS = tuple(":/?#[]@")
 _NODE_KEYS_OK = frozenset({"@id", "@type"})
+_GENERATED = "_:fastpath~"  # labels of blank nodes without @id
 
 
 class _Walker:
@@ -49,6 +50,8 @@ class _Walker:
 
     def _expand(self, text: str) -> str:
         if text.startswith("_:"):
+            if text.startswith(_GENERATED):
+                raise NotFastPath("blank-node label like the fast path's own")
             return text
         prefix, sep, suffix = text.partition(":")
         if sep:
@@ -66,14 +69,14 @@ class _Walker:
         raw_id = obj.get("@id")
         if raw_id is None:
             self.blank_counter += 1
-            subject = f"_:fastpath~{self.blank_counter}"
+            subject = f"{_GENERATED}{self.blank_counter}"
         elif isinstance(raw_id, str):
             subject = self.iri(raw_id)
         else:
             raise NotFastPath("non-string @id")
         add = self.graph.add
         for key, value in obj.items():
-            if key[0] == "@":
+            if key[:1] == "@":
                 if key == "@id":
                     continue
                 if key == "@type":
@@ -83,7 +86,7 @@ class _Walker:
                         add(subject, v.TYPE, self.iri(t))
                     continue
                 raise NotFastPath(f"keyword {key} on a node")
-            if ":" not in key:
+            if ":" not in key:  # also the empty key
                 raise NotFastPath(f"term {key!r} needs a term definition")
             predicate = self.iri(key)
             if predicate.startswith("_:"):
@@ -105,7 +108,7 @@ class _Walker:
                 if not isinstance(ref, str):
                     raise NotFastPath("non-string @id")
                 return self.iri(ref)
-            if any(k[0] == "@" and k not in _NODE_KEYS_OK for k in item):
+            if any(k[:1] == "@" and k not in _NODE_KEYS_OK for k in item):
                 raise NotFastPath("keyword in an embedded object")
             return self.node(item)
         if item is None:
@@ -130,6 +133,8 @@ class _Walker:
             if not isinstance(datatype, str):
                 raise NotFastPath("non-string @type")
             expanded = self.iri(datatype)
+            if expanded.startswith("_:"):
+                raise NotFastPath("blank-node datatype")
             return Literal(text, None, None if expanded == v.XSD_STRING else expanded)
         return Literal(text)
 
@@ -141,11 +146,16 @@ def _prefixes(context: Any) -> dict[str, str]:
         raise NotFastPath("context is not an inline object")
     prefixes: dict[str, str] = {}
     for name, iri in context.items():
-        if not isinstance(iri, str) or name.startswith("@") or ":" in name:
+        if not isinstance(iri, str) or not name or name.startswith("@") or ":" in name:
             raise NotFastPath(f"context entry {name!r} is more than a prefix")
         if not iri.endswith(_GEN_DELIMS) or not _ABSOLUTE.match(iri):
             raise NotFastPath(f"context entry {name!r} cannot serve as a prefix")
         prefixes[name] = iri
+    for name, iri in prefixes.items():
+        scheme, _, rest = iri.partition(":")
+        if scheme in prefixes and not rest.startswith("//"):
+            # "x": "dct:sub/" is a compact IRI, expanded through the "dct" prefix
+            raise NotFastPath(f"context entry {name!r} is a compact IRI")
     return prefixes
 
 

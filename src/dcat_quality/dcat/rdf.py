@@ -22,6 +22,8 @@ def _term(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Term | 
         return "_:" + node.value
     if isinstance(node, ox.Literal):
         lang = node.language
+        if lang is not None:  # pyoxigraph's JSON-LD parser keeps the case, Turtle's does not
+            lang = lang.lower()
         datatype: str | None = node.datatype.value
         if lang is not None or datatype in (v.XSD_STRING,):
             datatype = None
