@@ -244,6 +244,22 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DCAT_QUALITY_BACKUP_KEEP"),
         description="Keep this many dated backups in S3, deleting older ones (default: all).",
     )
+    backup_age_recipients: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_BACKUP_AGE_RECIPIENTS"),
+        description=(
+            "Encrypt backups with age to these public keys (comma-separated age1…): the "
+            "dump is written as <dump>.age, never in clear (needs the encryption extra)."
+        ),
+    )
+    backup_age_identity_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_BACKUP_AGE_IDENTITY_FILE"),
+        description=(
+            "File holding the age private key(s) (AGE-SECRET-KEY-1…) that decrypt a .age "
+            "backup before a restore; the key itself is never printed."
+        ),
+    )
     pg_bin: Path | None = Field(
         default=None,
         validation_alias=AliasChoices("DCAT_QUALITY_PG_BIN"),

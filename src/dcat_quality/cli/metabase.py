@@ -128,6 +128,24 @@ KeepOption = Annotated[
         show_default=False,
     ),
 ]
+EncryptToOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--encrypt-to",
+        help="Encrypt the backup with age to this public key (age1…; repeatable): writes "
+        "<dump>.age, never the clear dump (env: DCAT_QUALITY_BACKUP_AGE_RECIPIENTS, "
+        'comma-separated; needs pip install "dcat-quality[encryption]").',
+        show_default=False,
+    ),
+]
+
+
+def _recipients(settings: Settings, encrypt_to: list[str] | None) -> list[str]:
+    if encrypt_to:
+        return list(encrypt_to)
+    return [settings.backup_age_recipients] if settings.backup_age_recipients else []
+
+
 PgBinOption = Annotated[
     Path | None,
     typer.Option(
@@ -158,7 +176,11 @@ def _show_backup(result: BackupResult) -> None:
         table.add_row("s3", result.s3_url)
     table.add_row("database", f"{result.database} ({result.mode} mode)")
     table.add_row("size", f"{result.size:,} bytes")
-    table.add_row("sha256", result.sha256)
+    table.add_row(
+        "sha256", result.sha256 + (" (of the encrypted file)" if result.encryption else "")
+    )
+    if result.encryption:
+        table.add_row("encryption", result.encryption)
     table.add_row("PostgreSQL", f"server {result.server_version}, pg_dump {result.pg_dump_version}")
     if result.metabase_schema is not None:
         table.add_row(
@@ -187,6 +209,7 @@ def backup(
     s3_prefix: S3PrefixOption = None,
     keep: KeepOption = None,
     pg_bin: PgBinOption = None,
+    encrypt_to: EncryptToOption = None,
     only_in_shard: Annotated[
         int | None,
         typer.Option(
@@ -223,6 +246,7 @@ def backup(
             s3=destination,
             keep=(keep or settings.backup_keep) if destination is not None else None,
             pg_bin=pg_bin or settings.pg_bin,
+            encrypt_to=_recipients(settings, encrypt_to),
         )
         _show_backup(result)
 
@@ -232,7 +256,11 @@ def restore(
     input: Annotated[
         Path,
         typer.Option(
-            "--input", "-i", help="Dump to restore (its .sha256 must be beside it).", exists=False
+            "--input",
+            "-i",
+            help="Dump to restore (its .sha256 must be beside it); a .age dump is decrypted "
+            "with --identity after its checksum is verified.",
+            exists=False,
         ),
     ],
     database_url: DatabaseUrlOption = None,
@@ -257,6 +285,15 @@ def restore(
         typer.Option("--allow-unverified", help="Restore a dump that has no .sha256 beside it."),
     ] = False,
     pg_bin: PgBinOption = None,
+    identity: Annotated[
+        Path | None,
+        typer.Option(
+            "--identity",
+            help="age identity file (private key, e.g. from age-keygen) to decrypt a .age "
+            "dump (env: DCAT_QUALITY_BACKUP_AGE_IDENTITY_FILE).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Restore Metabase's app DB (stop Metabase first): checks, safety backup, pg_restore."""
     with reported_errors():
@@ -285,6 +322,7 @@ def restore(
             force=force,
             allow_unverified=allow_unverified,
             pg_bin=pg_bin or settings.pg_bin,
+            identity_file=identity or settings.backup_age_identity_file,
         )
         for warning in result.warnings:
             err_console.print(f"[yellow]warning:[/] {warning}")
@@ -318,6 +356,7 @@ def backup_warehouse_command(
     s3_prefix: S3PrefixOption = None,
     keep: KeepOption = None,
     pg_bin: PgBinOption = None,
+    encrypt_to: EncryptToOption = None,
 ) -> None:
     """Dump the warehouse (DATABASE_URL, POSTGRES_*, PG*, or the embedded server)."""
     with reported_errors():
@@ -331,5 +370,6 @@ def backup_warehouse_command(
             s3=destination,
             keep=(keep or settings.backup_keep) if destination is not None else None,
             pg_bin=pg_bin or settings.pg_bin,
+            encrypt_to=_recipients(settings, encrypt_to),
         )
         _show_backup(result)

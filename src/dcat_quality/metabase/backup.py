@@ -17,6 +17,12 @@ Every dump is a custom-format archive checked with ``pg_restore --list``, with a
 ``<dump>.sha256`` (sha256sum format) and a ``<dump>.json`` sidecar (metadata, no secret)
 beside it, on disk and in S3 (``<prefix>/<kind>-YYYYmmddTHHMMSSZ.dump``).
 
+Encryption at rest (``recipients``: age public keys, through pyrage): the dump is written
+as ``<dump>.age``; the clear archive only exists in a private temporary folder (0700)
+while ``pg_restore --list`` checks it. The ``.sha256`` is that of the encrypted file, and
+a restore verifies it *before* decrypting (with an identity file) into a private
+temporary file.
+
 Which Metabase a database belongs to: Metabase migrates its schema with Liquibase, and
 since 0.45 its changeset ids start with the major version (``v50.2024-02-26T…`` for
 0.50 / 1.50). The highest such ``vNN.`` id in ``databasechangelog`` is the schema level,
@@ -28,6 +34,7 @@ the *latest available* release from the update check, not the running one.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 import os
@@ -37,7 +44,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -176,11 +183,15 @@ def pick_pg_tool(name: str, *, at_least: int, pg_bin: Path | None = None, why: s
 
 
 def sha256_file(path: Path) -> str:
+    return str(_sha(path).hexdigest())
+
+
+def _sha(path: Path) -> Any:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         while chunk := stream.read(CHUNK):
             digest.update(chunk)
-    return digest.hexdigest()
+    return digest
 
 
 def checksum_path(dump: Path) -> Path:
@@ -205,6 +216,97 @@ def read_checksum(dump: Path) -> str | None:
     if not re.fullmatch(r"[0-9a-f]{64}", digest):
         raise BackupError(f"{path} does not hold a SHA-256 checksum")
     return digest
+
+
+# ------------------------------------------------------------------------ encryption
+
+AGE_SUFFIX = ".age"
+_INSTALL_HINT = 'pip install "dcat-quality[encryption]"'
+
+
+def _pyrage() -> Any:
+    try:
+        return importlib.import_module("pyrage")
+    except ImportError:
+        raise BackupError(
+            f"age encryption needs the pyrage library, which is not installed: {_INSTALL_HINT}"
+        ) from None
+
+
+def is_encrypted(path: Path) -> bool:
+    return path.name.endswith(AGE_SUFFIX)
+
+
+def age_recipients(values: Iterable[str]) -> list[Any]:
+    """Parse age public keys (``age1…``; a value may hold several, comma-separated)."""
+    keys = [k.strip() for value in values for k in value.split(",") if k.strip()]
+    if not keys:
+        return []
+    pyrage = _pyrage()
+    recipients = []
+    for key in keys:
+        try:
+            recipients.append(pyrage.x25519.Recipient.from_str(key))
+        except pyrage.RecipientError as exc:
+            raise BackupError(
+                f"{key!r} is not an age public key ({exc}): give age1… keys, as printed by "
+                "age-keygen (--encrypt-to or DCAT_QUALITY_BACKUP_AGE_RECIPIENTS)"
+            ) from None
+    return recipients
+
+
+def load_age_identities(path: Path) -> list[Any]:
+    """The age private keys of an identity file (``age-keygen`` format: comments and
+    ``AGE-SECRET-KEY-1…`` lines). Errors never quote the file's content."""
+    pyrage = _pyrage()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise BackupError(f"cannot read the age identity file {path}: {reason}") from None
+    identities = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            identities.append(pyrage.x25519.Identity.from_str(line))
+        except pyrage.IdentityError:
+            raise BackupError(
+                f"line {number} of the age identity file {path} is not an age private key "
+                "(AGE-SECRET-KEY-1…, as written by age-keygen)"
+            ) from None
+    if not identities:
+        raise BackupError(f"the age identity file {path} holds no private key")
+    return identities
+
+
+@contextmanager
+def _private_dir() -> Iterator[Path]:
+    """A private temporary folder (mode 0700) for a clear dump, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="dcat-quality-clear-") as name:
+        os.chmod(name, 0o700)
+        yield Path(name)
+
+
+def _encrypt(clear: Path, target: Path, recipients: list[Any]) -> None:
+    pyrage = _pyrage()
+    try:
+        pyrage.encrypt_file(str(clear), str(target), recipients)
+    except pyrage.EncryptError as exc:
+        raise BackupError(f"age encryption of the dump failed: {exc}") from None
+
+
+def _decrypt(encrypted: Path, clear: Path, identities: list[Any], identity_file: Path) -> None:
+    pyrage = _pyrage()
+    try:
+        pyrage.decrypt_file(str(encrypted), str(clear), identities)
+    except pyrage.DecryptError as exc:
+        raise BackupError(
+            f"cannot decrypt {encrypted} with the identity file {identity_file} ({exc}): it "
+            "was encrypted to other age keys — give the identity matching one of the "
+            "recipients of the backup"
+        ) from None
 
 
 # ----------------------------------------------------------------------- archives
@@ -763,7 +865,7 @@ class S3Destination:
 
     def backups(self, kind: str) -> list[str]:
         """Our dated dumps of ``kind``, oldest first (other objects are never listed)."""
-        pattern = re.compile(re.escape(self.key(f"{kind}-")) + r"\d{8}T\d{6}Z\.dump")
+        pattern = re.compile(re.escape(self.key(f"{kind}-")) + r"\d{8}T\d{6}Z\.dump(\.age)?")
         keys: list[str] = []
         try:
             paginator = self.client.get_paginator("list_objects_v2")
@@ -809,6 +911,7 @@ class BackupResult:
     path: Path | None = None
     s3_url: str | None = None
     pruned: tuple[str, ...] = ()
+    encryption: str | None = None
 
     @property
     def metabase_version(self) -> str | None:
@@ -822,7 +925,7 @@ class BackupResult:
         for name in ("path", "pruned"):
             data.pop(name)
         data["metabase_version"] = self.metabase_version
-        data["format"] = "pg_dump custom"
+        data["format"] = "pg_dump custom" + (" encrypted with age" if self.encryption else "")
         return data
 
 
@@ -862,17 +965,32 @@ def _dump_to_file(
     kind: str,
     created: datetime,
     pg_bin: Path | None,
+    recipients: list[Any] | None = None,
 ) -> BackupResult:
     """Dump into ``path`` atomically (a failed dump leaves an older file in place),
-    verify it, and write its ``.sha256`` and ``.json`` beside it."""
+    verify it, and write its ``.sha256`` and ``.json`` beside it.
+
+    With ``recipients`` (age public keys), the clear dump goes to a private temporary
+    folder, is checked there, encrypted into ``path`` and deleted."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, partial_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     partial = Path(partial_name)
     digest = hashlib.sha256()
     try:
-        with os.fdopen(fd, "wb") as sink:
-            tool_version = db.dump(sink, digest, state.server_major)
-        archive = inspect_archive(partial, pg_bin=pg_bin)
+        if recipients:
+            os.close(fd)
+            with _private_dir() as private:
+                clear = private / "clear.dump"
+                with clear.open("wb") as sink:
+                    tool_version = db.dump(sink, hashlib.sha256(), state.server_major)
+                archive = inspect_archive(clear, pg_bin=pg_bin)
+                _encrypt(clear, partial, recipients)
+                clear.unlink()
+            digest = _sha(partial)
+        else:
+            with os.fdopen(fd, "wb") as sink:
+                tool_version = db.dump(sink, digest, state.server_major)
+            archive = inspect_archive(partial, pg_bin=pg_bin)
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -892,6 +1010,7 @@ def _dump_to_file(
         metabase_schema=state.metabase_schema,
         metabase_changeset=state.metabase_changeset,
         path=path,
+        encryption="age" if recipients else None,
     )
     _write_sidecars(path, result)
     return result
@@ -914,6 +1033,7 @@ def backup(
     kind: str = "metabase",
     pg_bin: Path | None = None,
     now: datetime | None = None,
+    encrypt_to: Iterable[str] = (),
 ) -> BackupResult:
     """Dump a database (Metabase's by default) with ``pg_dump -Fc`` and verify the dump.
 
@@ -926,7 +1046,12 @@ def backup(
         kind: names the S3 keys (``metabase``, ``warehouse``).
         pg_bin: the only folder to take pg_dump / pg_restore from.
         now: the backup's timestamp (tests).
+        encrypt_to: age public keys (``age1…``): write ``<dump>.age`` instead, never the
+            clear dump (``output`` gets ``.age`` appended when it lacks it).
     """
+    recipients = age_recipients(encrypt_to)
+    if recipients and output is not None and not is_encrypted(output):
+        output = output.with_name(output.name + AGE_SUFFIX)
     if not _KIND.fullmatch(kind):
         raise BackupError(f"invalid backup kind {kind!r}")
     if output is None and s3 is None:
@@ -938,9 +1063,11 @@ def backup(
     state = db.state()
     log.info("backing up %s (PostgreSQL %s)", db.display, state.server_version)
     with tempfile.TemporaryDirectory(prefix="dcat-quality-backup-") as scratch:
-        name = f"{kind}-{created.strftime(_STAMP)}.dump"
+        name = f"{kind}-{created.strftime(_STAMP)}.dump" + (AGE_SUFFIX if recipients else "")
         path = output if output is not None else Path(scratch) / name
-        result = _dump_to_file(db, state, path, kind=kind, created=created, pg_bin=pg_bin)
+        result = _dump_to_file(
+            db, state, path, kind=kind, created=created, pg_bin=pg_bin, recipients=recipients
+        )
         if s3 is None:
             return result
         key = s3.key(name)
@@ -963,6 +1090,7 @@ def backup_warehouse(
     keep: int | None = None,
     pg_bin: Path | None = None,
     now: datetime | None = None,
+    encrypt_to: Iterable[str] = (),
 ) -> BackupResult:
     """Dump the warehouse (what the historical CronJob's "Metabase config" backup really
     dumped): the same machinery, keys named ``warehouse-…``."""
@@ -975,6 +1103,7 @@ def backup_warehouse(
         kind="warehouse",
         pg_bin=pg_bin,
         now=now,
+        encrypt_to=encrypt_to,
     )
 
 
@@ -1002,6 +1131,7 @@ def restore(
     allow_unverified: bool = False,
     pg_bin: Path | None = None,
     now: datetime | None = None,
+    identity_file: Path | None = None,
 ) -> RestoreResult:
     """Replace a database's content with a dump, safely.
 
@@ -1011,7 +1141,39 @@ def restore(
     still running) unless ``force``; then takes a safety backup of the target beside the
     input (``<stem>-before-restore-<ts>.dump``) and runs ``pg_restore --clean --if-exists
     --no-owner --exit-on-error --single-transaction`` (all or nothing).
+
+    An encrypted dump (``….age``) needs ``identity_file`` (age private keys): its checksum
+    is verified first, then it is decrypted into a private temporary file, and the safety
+    backup is encrypted to the identity's public keys.
     """
+    with _private_dir() as private:
+        return _restore(
+            input,
+            private,
+            database_url=database_url,
+            kube=kube,
+            yes=yes,
+            force=force,
+            allow_unverified=allow_unverified,
+            pg_bin=pg_bin,
+            now=now,
+            identity_file=identity_file,
+        )
+
+
+def _restore(
+    input: Path,
+    private: Path,
+    *,
+    database_url: str | DatabaseTarget | None,
+    kube: KubeTarget | None,
+    yes: bool,
+    force: bool,
+    allow_unverified: bool,
+    pg_bin: Path | None,
+    now: datetime | None,
+    identity_file: Path | None,
+) -> RestoreResult:
     started = time.monotonic()
     db = _database(database_url, kube, pg_bin)
     if not yes:
@@ -1035,7 +1197,19 @@ def restore(
             f"checksum mismatch: {input} has SHA-256 {digest}, {checksum_path(input).name} "
             f"says {recorded} — the file is damaged or not the one backed up; refusing"
         )
-    archive = inspect_archive(input, pg_bin=pg_bin)
+    archive_path = input
+    recipients: list[Any] = []
+    if is_encrypted(input):
+        if identity_file is None:
+            raise BackupError(
+                f"{input} is encrypted with age: give the identity file holding its private "
+                "key with --identity (or DCAT_QUALITY_BACKUP_AGE_IDENTITY_FILE)"
+            )
+        identities = load_age_identities(identity_file)
+        archive_path = private / "restore.dump"
+        _decrypt(input, archive_path, identities, identity_file)
+        recipients = [identity.to_public() for identity in identities]
+    archive = inspect_archive(archive_path, pg_bin=pg_bin)
     meta = _sidecar_metadata(input)
     dump_schema = (
         meta.get("metabase_schema") if isinstance(meta.get("metabase_schema"), int) else None
@@ -1078,11 +1252,21 @@ def restore(
         log.warning("%s", warning)
 
     created = _now(now)
-    safety_path = input.with_name(f"{input.stem}-before-restore-{created.strftime(_STAMP)}.dump")
-    safety = _dump_to_file(db, before, safety_path, kind="safety", created=created, pg_bin=pg_bin)
+    stem = Path(input.name.removesuffix(AGE_SUFFIX)).stem
+    safety_name = f"{stem}-before-restore-{created.strftime(_STAMP)}.dump"
+    safety_path = input.with_name(safety_name + (AGE_SUFFIX if recipients else ""))
+    safety = _dump_to_file(
+        db,
+        before,
+        safety_path,
+        kind="safety",
+        created=created,
+        pg_bin=pg_bin,
+        recipients=recipients or None,
+    )
     log.info("safety backup of %s written to %s", db.display, safety_path)
 
-    db.restore(input, archive, before.server_major)
+    db.restore(archive_path, archive, before.server_major)
     after = db.state()
     return RestoreResult(
         input=input,
