@@ -1,0 +1,256 @@
+"""S3 faults through the whole read: a local proxy in front of moto's server.
+
+The proxy (a thread on loopback) forwards every request to moto, except the first N
+requests for a chosen path, which get a fault: a 503 ``ServiceUnavailable``, a 503
+``SlowDown`` (throttling), a response delayed beyond the client's read timeout, or a
+body cut short. ``read()`` and ``list_pages()`` must succeed once the fault clears within
+the bounded attempts, and fail with a ``TransientSourceError`` naming the endpoint, the
+bucket and the key (never a secret) when it persists.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+import traceback
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from dcat_quality.config import Settings
+from dcat_quality.errors import TransientSourceError
+from dcat_quality.sources import open_source
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+ACCESS = "fault-access-AKIA9876"
+SECRET = "fault-secret-Qw7/abc+99"
+TOKEN = "fault-session-token-SECRET-555"
+PREFIX = "DUMP_INTEGRATION_JSON"
+BODY = b'{"@graph": [{"@id": "https://example.org/d/1", "title": "D\xc3\xa9j\xc3\xa0"}]}'
+
+_ERROR = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+    "<Message>{message}</Message><RequestId>fault</RequestId></Error>"
+)
+FAULTS = ("unavailable", "slowdown", "delay", "truncated")
+
+
+class FaultProxy:
+    """Forwards to ``upstream``; the first ``count`` requests whose decoded path is
+    ``path`` (and whose query holds ``query``, when given) get ``fault`` instead."""
+
+    def __init__(self, upstream: str, *, delay: float = 2.5) -> None:
+        self.upstream = urlsplit(upstream)
+        self.delay = delay
+        self.path = ""
+        self.query: str | None = None
+        self.fault = ""
+        self.count = 0
+        self.hits: Counter[str] = Counter()
+        self.faults_served = 0
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+            def _handle(self) -> None:
+                proxy.handle(self)
+
+            do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        # a client that gave up (read timeout) breaks the pipe: expected, not worth a trace
+        self.server.handle_error = lambda *_: None  # type: ignore[method-assign]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def inject(self, fault: str, path: str, count: int, query: str | None = None) -> None:
+        with self._lock:
+            self.fault, self.path, self.count, self.query = fault, path, count, query
+            self.hits.clear()
+            self.faults_served = 0
+
+    def _take_fault(self, handler: BaseHTTPRequestHandler) -> str | None:
+        parts = urlsplit(handler.path)
+        if unquote(parts.path) != self.path or (self.query and self.query not in parts.query):
+            return None
+        with self._lock:
+            self.hits[self.path] += 1
+            if self.faults_served >= self.count:
+                return None
+            self.faults_served += 1
+            return self.fault
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        fault = self._take_fault(handler)
+        if fault in ("unavailable", "slowdown"):
+            code, message = (
+                ("SlowDown", "Please reduce your request rate.")
+                if fault == "slowdown"
+                else ("ServiceUnavailable", "The service is unavailable.")
+            )
+            payload = _ERROR.format(code=code, message=message).encode()
+            handler.send_response(503)
+            handler.send_header("Content-Type", "application/xml")
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload)
+            return
+        if fault == "delay":
+            time.sleep(self.delay)  # beyond the client's read timeout
+        status, headers, data = self._forward(handler, body)
+        handler.send_response(status)
+        for name, value in headers:
+            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(data)))
+        if fault == "truncated":
+            handler.send_header("Connection", "close")
+            handler.close_connection = True
+        handler.end_headers()
+        if handler.command != "HEAD":
+            handler.wfile.write(data[: len(data) // 2] if fault == "truncated" else data)
+        if fault == "truncated":
+            handler.wfile.flush()
+
+    def _forward(
+        self, handler: BaseHTTPRequestHandler, body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        conn = http.client.HTTPConnection(
+            self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=30
+        )
+        try:
+            headers = {k: v for k, v in handler.headers.items() if k.lower() != "connection"}
+            conn.request(handler.command, handler.path, body=body or None, headers=headers)
+            response = conn.getresponse()
+            return response.status, response.getheaders(), response.read()
+        finally:
+            conn.close()
+
+    def __enter__(self) -> FaultProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def upstream(s3_server: str) -> S3Client:
+    return boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id=ACCESS,
+        aws_secret_access_key=SECRET,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}),
+    )
+
+
+@pytest.fixture
+def bucket(upstream: S3Client) -> str:
+    name = f"faults-{uuid.uuid4().hex[:10]}"
+    upstream.create_bucket(Bucket=name)
+    upstream.put_object(Bucket=name, Key=f"{PREFIX}/page été 1.json", Body=BODY)
+    return name
+
+
+@pytest.fixture
+def proxy(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
+    with FaultProxy(s3_server) as running:
+        monkeypatch.setenv("S3_ENDPOINT_URL", running.url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+        monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
+        yield running
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_read_succeeds_after_transient_faults(fault: str, proxy: FaultProxy, bucket: str) -> None:
+    source = open_source(f"s3://{bucket}/{PREFIX}/", Settings(), max_attempts=3, read_timeout=1)
+    [ref] = list(source.list_pages())
+    proxy.inject(fault, f"/{bucket}/{PREFIX}/page été 1.json", count=2)
+    assert source.read(ref) == BODY
+    assert proxy.faults_served == 2
+    assert proxy.hits[proxy.path] == 3  # two faults, then the forwarded answer
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_persistent_fault_is_transient_and_clear(
+    fault: str, proxy: FaultProxy, bucket: str
+) -> None:
+    source = open_source(f"s3://{bucket}/{PREFIX}/", Settings(), max_attempts=3, read_timeout=1)
+    [ref] = list(source.list_pages())
+    proxy.inject(fault, f"/{bucket}/{PREFIX}/page été 1.json", count=1000)
+    with pytest.raises(TransientSourceError) as info:
+        source.read(ref)
+    # bounded (today up to (3 + 1) x 3 requests: see the xfail test below)
+    assert 3 <= proxy.hits[proxy.path] <= 12
+    message = str(info.value)
+    assert proxy.url in message
+    assert f"s3://{bucket}/{PREFIX}/page été 1.json" in message
+    assert "3 attempt(s)" in message
+    rendered = "".join(traceback.format_exception(info.value)) + repr(source) + message
+    for secret in (SECRET, TOKEN, ACCESS):
+        assert secret not in rendered
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sources/s3.py passes max_attempts to botocore's retries['max_attempts'], which "
+    "counts retries (not attempts: one request more), and read()'s own loop for broken "
+    "bodies also catches ReadTimeoutError, so a persistent timeout costs 4 x 3 requests; "
+    "fix: retries={'mode': 'standard', 'total_max_attempts': n} and retry only the body read",
+)
+@pytest.mark.parametrize("fault", ["unavailable", "delay"])
+def test_requests_are_bounded_by_max_attempts(fault: str, proxy: FaultProxy, bucket: str) -> None:
+    source = open_source(f"s3://{bucket}/{PREFIX}/", Settings(), max_attempts=3, read_timeout=1)
+    [ref] = list(source.list_pages())
+    proxy.inject(fault, f"/{bucket}/{PREFIX}/page été 1.json", count=1000)
+    with pytest.raises(TransientSourceError):
+        source.read(ref)
+    assert proxy.hits[proxy.path] == 3
+
+
+@pytest.mark.parametrize("fault", ["unavailable", "slowdown", "delay"])
+def test_listing_succeeds_after_transient_faults(
+    fault: str, proxy: FaultProxy, bucket: str
+) -> None:
+    source = open_source(f"s3://{bucket}/{PREFIX}/", Settings(), max_attempts=3, read_timeout=1)
+    proxy.inject(fault, f"/{bucket}", count=2, query="list-type=2")
+    refs = list(source.list_pages())
+    assert [r.key for r in refs] == [f"s3://{bucket}/{PREFIX}/page été 1.json"]
+    assert proxy.faults_served == 2
+    assert source.read(refs[0]) == BODY
+
+
+def test_persistent_listing_fault_is_transient(proxy: FaultProxy, bucket: str) -> None:
+    source = open_source(f"s3://{bucket}/{PREFIX}/", Settings(), max_attempts=3, read_timeout=1)
+    proxy.inject("slowdown", f"/{bucket}", count=1000, query="list-type=2")
+    with pytest.raises(TransientSourceError, match=r"SlowDown after 3 attempt") as info:
+        list(source.list_pages())
+    assert proxy.url in str(info.value)
+    assert f"s3://{bucket}/{PREFIX}/" in str(info.value)
+    assert SECRET not in str(info.value)
