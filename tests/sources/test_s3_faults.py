@@ -206,8 +206,8 @@ def test_persistent_fault_is_transient_and_clear(
     proxy.inject(fault, f"/{bucket}/{PREFIX}/page été 1.json", count=1000)
     with pytest.raises(TransientSourceError) as info:
         source.read(ref)
-    # bounded (today up to (3 + 1) x 3 requests: see the xfail test below)
-    assert 3 <= proxy.hits[proxy.path] <= 12
+    # exactly max_attempts requests, whether botocore or our body-read loop retries
+    assert proxy.hits[proxy.path] == 3
     message = str(info.value)
     assert proxy.url in message
     assert f"s3://{bucket}/{PREFIX}/page été 1.json" in message
@@ -217,13 +217,6 @@ def test_persistent_fault_is_transient_and_clear(
         assert secret not in rendered
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sources/s3.py passes max_attempts to botocore's retries['max_attempts'], which "
-    "counts retries (not attempts: one request more), and read()'s own loop for broken "
-    "bodies also catches ReadTimeoutError, so a persistent timeout costs 4 x 3 requests; "
-    "fix: retries={'mode': 'standard', 'total_max_attempts': n} and retry only the body read",
-)
 @pytest.mark.parametrize("fault", ["unavailable", "delay"])
 def test_requests_are_bounded_by_max_attempts(fault: str, proxy: FaultProxy, bucket: str) -> None:
     source = open_source(f"s3://{bucket}/{PREFIX}/", Settings(), max_attempts=3, read_timeout=1)

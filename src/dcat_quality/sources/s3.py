@@ -94,7 +94,8 @@ def s3_client(
         "region_name": region,
         "signature_version": "s3v4",
         "s3": {"addressing_style": "path"},  # MinIO: no virtual-host buckets
-        "retries": {"mode": "standard", "max_attempts": max_attempts},
+        # total_max_attempts counts the first request too ("max_attempts" counts retries)
+        "retries": {"mode": "standard", "total_max_attempts": max_attempts},
         "connect_timeout": connect_timeout,
         "read_timeout": read_timeout,
         "max_pool_connections": max_pool_connections,
@@ -204,8 +205,11 @@ class S3Source:
             )
         key = ref.key[len(origin) :]
         for attempt in range(1, self._max_attempts + 1):
-            try:
+            try:  # botocore retries the request itself (total_max_attempts)
                 response = self._client.get_object(Bucket=self.bucket, Key=key)
+            except (BotoCoreError, ClientError) as exc:
+                raise self._translate(exc, "read", key) from None
+            try:
                 data = response["Body"].read()
                 break
             except HTTPClientError as exc:
@@ -213,8 +217,6 @@ class S3Source:
                 if attempt == self._max_attempts:
                     raise self._translate(exc, "read", key) from None
                 log.warning("retrying %s after %s", ref.key, type(exc).__name__)
-            except (BotoCoreError, ClientError) as exc:
-                raise self._translate(exc, "read", key) from None
         return decode_page(ref.key, data)
 
     def _redact(self, text: str) -> str:
