@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TypeVar
 
 from dcat_quality._version import __version__
@@ -122,13 +123,19 @@ def check_positions(registry: Registry) -> dict[str, int]:
     }
 
 
+@cache
+def _default_positions() -> dict[str, int]:
+    """``check_positions`` of the default registry, computed once per process."""
+    return check_positions(default_registry())
+
+
 def score_page(
     page: ParsedPage, link_status: Mapping[str, int] | None, run_id: int, source_file: str
 ) -> ScoredPage:
     """The Ecosphères indicators, MQA score and SHACL findings of every dataset of a page,
     as the rows of run ``run_id``."""
     registry = default_registry()
-    positions = check_positions(registry)
+    positions = _default_positions()
     violations = page.violations or {}
     scored = []
     for record in page.datasets:
