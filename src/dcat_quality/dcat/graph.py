@@ -68,6 +68,30 @@ class Graph:
             values.append(obj)
         self.triples += 1
 
+    def merge(self, subject: str, props: dict[str, list[Term]]) -> None:
+        """Add every (predicate, objects) of one node at once; ``props`` is taken over.
+
+        The usual case, a subject seen for the first time, costs one dict store per node
+        instead of one ``add`` per triple.
+        """
+        known = self._index.get(subject)
+        if known is not None:
+            for predicate, objects in props.items():
+                for obj in objects:
+                    self.add(subject, predicate, obj)
+            return
+        count = 0
+        for predicate, objects in props.items():
+            size = len(objects)
+            if size > 1:
+                unique = list(dict.fromkeys(objects))
+                if len(unique) != size:
+                    props[predicate] = unique
+                    size = len(unique)
+            count += size
+        self._index[subject] = props
+        self.triples += count
+
     def objects(self, subject: Term, predicate: str) -> list[Term]:
         """Objects of (subject, predicate), in no meaningful order."""
         if isinstance(subject, Literal):

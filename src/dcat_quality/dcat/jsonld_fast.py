@@ -28,15 +28,37 @@ _NODE_KEYS_OK = frozenset({"@id", "@type"})
 _GENERATED = "_:fastpath~"  # labels of blank nodes without @id
 
 
+# Building a ``Literal`` through its NamedTuple constructor is a Python call; pages hold
+# hundreds of thousands of literals, so the walker builds them the way tuple does.
+_new_tuple = tuple.__new__
+_LITERAL_KEYS = frozenset({"@value", "@language", "@type"})
+_CACHE_LIMIT = 4096
+
+
 class _Walker:
-    __slots__ = ("blank_counter", "expanded", "graph", "prefixes")
+    """One page's walk. The hot loop handles the two shapes CKAN writes almost every
+    value in (a plain string, a one-key ``{"@id": …}`` reference) inline, and memoises
+    what pages repeat thousands of times: property and type names, schemes, language
+    tags and datatypes."""
+
+    __slots__ = (
+        "blank_counter",
+        "datatypes",
+        "expanded",
+        "graph",
+        "langs",
+        "prefixes",
+        "schemes",
+    )
 
     def __init__(self, context: Any) -> None:
         self.prefixes = _prefixes(context)
         self.graph = Graph()
         self.blank_counter = 0
-        # Pages repeat the same few dozen property and type names thousands of times.
         self.expanded: dict[str, str] = {}
+        self.schemes: dict[str, bool] = {}
+        self.langs: dict[str, str] = {}
+        self.datatypes: dict[str, str] = {}  # "" for xsd:string, which is no datatype
 
     def iri(self, text: str) -> str:
         """Expand a compact or absolute IRI; blank-node ids pass through."""
@@ -44,7 +66,7 @@ class _Walker:
         if found is not None:
             return found
         found = self._expand(text)
-        if len(self.expanded) < 4096:
+        if len(self.expanded) < _CACHE_LIMIT:
             self.expanded[text] = found
         return found
 
@@ -60,9 +82,27 @@ class _Walker:
                 if suffix.startswith("//"):
                     raise NotFastPath("prefix shadows a scheme")
                 return namespace + suffix
-            if _ABSOLUTE.match(text):
+            # ``prefix`` is everything before the first colon, so it is a scheme exactly
+            # when the whole IRI starts with one.
+            is_scheme = self.schemes.get(prefix)
+            if is_scheme is None:
+                is_scheme = _ABSOLUTE.match(text) is not None
+                if len(self.schemes) < _CACHE_LIMIT:
+                    self.schemes[prefix] = is_scheme
+            if is_scheme:
                 return text
         raise NotFastPath(f"relative IRI {text!r}")
+
+    def predicate(self, key: str) -> str:
+        found = self.expanded.get(key)
+        if found is not None:
+            return found
+        if ":" not in key:  # also the empty key
+            raise NotFastPath(f"term {key!r} needs a term definition")
+        found = self.iri(key)
+        if found.startswith("_:"):
+            raise NotFastPath("blank-node predicate")
+        return found
 
     def node(self, obj: dict[str, Any]) -> str:
         """Emit a node object's triples; return its subject."""
@@ -70,73 +110,106 @@ class _Walker:
         if raw_id is None:
             self.blank_counter += 1
             subject = f"{_GENERATED}{self.blank_counter}"
-        elif isinstance(raw_id, str):
+        elif type(raw_id) is str:
             subject = self.iri(raw_id)
         else:
             raise NotFastPath("non-string @id")
-        add = self.graph.add
+        props: dict[str, list[Term]] = {}
         for key, value in obj.items():
             if key[:1] == "@":
                 if key == "@id":
                     continue
-                if key == "@type":
-                    for t in value if isinstance(value, list) else (value,):
-                        if not isinstance(t, str):
-                            raise NotFastPath("non-string @type")
-                        add(subject, v.TYPE, self.iri(t))
-                    continue
-                raise NotFastPath(f"keyword {key} on a node")
-            if ":" not in key:  # also the empty key
-                raise NotFastPath(f"term {key!r} needs a term definition")
-            predicate = self.iri(key)
-            if predicate.startswith("_:"):
-                raise NotFastPath("blank-node predicate")
-            for item in value if isinstance(value, list) else (value,):
-                obj_term = self.value(item)
-                if obj_term is not None:
-                    add(subject, predicate, obj_term)
+                if key != "@type":
+                    raise NotFastPath(f"keyword {key} on a node")
+                predicate = v.TYPE
+                terms: list[Term] = []
+                for t in value if type(value) is list else (value,):
+                    if type(t) is not str:
+                        raise NotFastPath("non-string @type")
+                    terms.append(self.iri(t))
+            else:
+                predicate = self.predicate(key)
+                terms = self.values(value)
+            if not terms:
+                continue
+            known = props.get(predicate)
+            if known is None:
+                props[predicate] = terms
+            else:  # two spellings of one property (prefixed and absolute)
+                known.extend(terms)
+        if props:
+            self.graph.merge(subject, props)
         return subject
 
-    def value(self, item: Any) -> Term | None:
-        if isinstance(item, str):
-            return Literal(item)
-        if isinstance(item, dict):
-            if "@value" in item:
-                return self.literal(item)
-            if item.keys() <= {"@id"} and "@id" in item:
-                ref = item["@id"]
-                if not isinstance(ref, str):
-                    raise NotFastPath("non-string @id")
-                return self.iri(ref)
-            if any(k[:1] == "@" and k not in _NODE_KEYS_OK for k in item):
-                raise NotFastPath("keyword in an embedded object")
-            return self.node(item)
-        if item is None:
-            return None
-        if isinstance(item, bool):
-            return Literal("true" if item else "false", None, v.XSD + "boolean")
-        if isinstance(item, int) and abs(item) < 10**21:
-            return Literal(str(item), None, v.XSD + "integer")
-        raise NotFastPath(f"value of type {type(item).__name__}")
+    def values(self, value: Any) -> list[Term]:
+        """The objects of one property value (a JSON value or array of them)."""
+        out: list[Term] = []
+        cached_iri = self.expanded.get
+        for item in value if type(value) is list else (value,):
+            kind = type(item)
+            if kind is str:
+                out.append(_new_tuple(Literal, (item, None, None)))
+            elif kind is dict:
+                if "@value" in item:
+                    out.append(self.literal(item))
+                elif len(item) == 1 and "@id" in item:
+                    ref = item["@id"]
+                    if type(ref) is not str:
+                        raise NotFastPath("non-string @id")
+                    out.append(cached_iri(ref) or self.iri(ref))
+                elif any(k[:1] == "@" and k not in _NODE_KEYS_OK for k in item):
+                    raise NotFastPath("keyword in an embedded object")
+                else:
+                    out.append(self.node(item))
+            elif item is None:
+                continue
+            elif kind is bool:
+                out.append(Literal("true" if item else "false", None, v.XSD + "boolean"))
+            elif kind is int and abs(item) < 10**21:
+                out.append(Literal(str(item), None, v.XSD + "integer"))
+            else:
+                raise NotFastPath(f"value of type {kind.__name__}")
+        return out
 
     def literal(self, item: dict[str, Any]) -> Literal:
         text = item["@value"]
-        if not isinstance(text, str) or not item.keys() <= {"@value", "@language", "@type"}:
+        if type(text) is not str:
             raise NotFastPath("non-string or decorated @value")
+        size = len(item)
         lang = item.get("@language")
         datatype = item.get("@type")
+        # a key count that the two keys read do not explain: check the whole set
+        # ("@language": null and the like pass)
+        if (
+            size > 1
+            and size != (lang is not None) + (datatype is not None) + 1
+            and not item.keys() <= _LITERAL_KEYS
+        ):
+            raise NotFastPath("non-string or decorated @value")
         if lang is not None:
-            if datatype is not None or not isinstance(lang, str) or not _LANG.match(lang):
+            if datatype is not None or type(lang) is not str:
                 raise NotFastPath("unusual language tag")
-            return Literal(text, lang.lower(), None)
+            lowered = self.langs.get(lang)
+            if lowered is None:
+                if not _LANG.match(lang):
+                    raise NotFastPath("unusual language tag")
+                lowered = lang.lower()
+                if len(self.langs) < _CACHE_LIMIT:
+                    self.langs[lang] = lowered
+            return _new_tuple(Literal, (text, lowered, None))
         if datatype is not None:
-            if not isinstance(datatype, str):
+            if type(datatype) is not str:
                 raise NotFastPath("non-string @type")
-            expanded = self.iri(datatype)
-            if expanded.startswith("_:"):
-                raise NotFastPath("blank-node datatype")
-            return Literal(text, None, None if expanded == v.XSD_STRING else expanded)
-        return Literal(text)
+            expanded = self.datatypes.get(datatype)
+            if expanded is None:
+                iri = self.iri(datatype)
+                if iri.startswith("_:"):
+                    raise NotFastPath("blank-node datatype")
+                expanded = "" if iri == v.XSD_STRING else iri
+                if len(self.datatypes) < _CACHE_LIMIT:
+                    self.datatypes[datatype] = expanded
+            return _new_tuple(Literal, (text, None, expanded or None))
+        return _new_tuple(Literal, (text, None, None))
 
 
 def _prefixes(context: Any) -> dict[str, str]:
