@@ -32,17 +32,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
 from dcat_quality.quality.registry import (
     MQA_DIMENSIONS,
+    Check,
     CheckContext,
     Indicator,
     Level,
     Outcome,
-    RegisteredIndicator,
     Registry,
     default_registry,
 )
@@ -187,9 +186,9 @@ def rating_for(total: int, max_points: int = MAX_POINTS) -> str:
     """The rating of a total, projected on 405 when the maximum is reduced (no rounding)."""
     if max_points <= 0:
         return "bad"
-    projected = Fraction(total * MAX_POINTS, max_points)
+    # total × 405 / max_points >= lowest, in integers: exact, and no Fraction per dataset
     for name, lowest in RATINGS:
-        if projected >= lowest:
+        if total * MAX_POINTS >= lowest * max_points:
             return name
     return "bad"
 
@@ -612,24 +611,92 @@ def register_mqa(registry: Registry) -> None:
 # -- scoring -----------------------------------------------------------------------------
 
 
-def _row(entry: RegisteredIndicator, distribution_id: str | None, outcome: Outcome) -> CheckRow:
-    ind = entry.indicator
-    passed = None if outcome is None else bool(outcome)
-    return CheckRow(
-        indicator_id=ind.id,
-        dimension=ind.dimension,
-        distribution_id=distribution_id,
-        passed=passed,
-        points_won=ind.points if passed else 0,
-        points_at_stake=0 if passed is None else ind.points,
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One MQA indicator, flattened for the per-dataset loop (see ``_Plan``)."""
+
+    indicator_id: str
+    dimension: str
+    slot: int  # index of the dimension in MQA_DIMENSIONS
+    points: int
+    position: int  # index of its row in the result (methodology order)
+    check: Check
+    #: The rows it can count without a distribution, by ``passed`` (False, True, None):
+    #: immutable, so every dataset shares them instead of building its own.
+    unattached: Mapping[bool | None, CheckRow]
+
+    def row(self, distribution_id: str | None, outcome: Outcome) -> CheckRow:
+        passed = None if outcome is None else bool(outcome)
+        if distribution_id is None:
+            return self.unattached[passed]
+        return CheckRow(
+            self.indicator_id,
+            self.dimension,
+            distribution_id,
+            passed,
+            self.points if passed else 0,
+            0 if passed is None else self.points,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A registry's MQA indicators split by level, built once per registry.
+
+    ``score_dataset`` runs for every dataset of a run; filtering the registry and
+    reading each indicator's attributes there cost more than the checks themselves.
+    """
+
+    size: int
+    per_dataset: tuple[_Entry, ...]
+    per_distribution: tuple[_Entry, ...]
+    dates: tuple[_Entry, ...]
+
+
+def _plan(registry: Registry) -> _Plan:
+    by_level: dict[Level, list[_Entry]] = {
+        "dataset": [],
+        "distribution": [],
+        "dataset+distribution": [],
+    }
+    registered = registry.family("mqa")
+    if len(registered) != 23:
+        raise ValueError(f"the registry holds {len(registered)} MQA indicators, not 23")
+    for position, entry in enumerate(registered):
+        ind = entry.indicator
+        if ind.dimension not in MQA_DIMENSIONS:
+            raise ValueError(f"MQA indicator {ind.id!r} has no MQA dimension: {ind.dimension!r}")
+        unattached = {
+            passed: CheckRow(
+                ind.id,
+                ind.dimension,
+                None,
+                passed,
+                ind.points if passed else 0,
+                0 if passed is None else ind.points,
+            )
+            for passed in (False, True, None)
+        }
+        slot = MQA_DIMENSIONS.index(ind.dimension)
+        by_level[ind.level].append(
+            _Entry(ind.id, ind.dimension, slot, ind.points, position, entry.check, unattached)
+        )
+    return _Plan(
+        len(registered),
+        tuple(by_level["dataset"]),
+        tuple(by_level["distribution"]),
+        tuple(by_level["dataset+distribution"]),
     )
 
 
-def _by_dimension(rows: list[CheckRow], attr: str) -> dict[str, int]:
-    sums = dict.fromkeys(MQA_DIMENSIONS, 0)
+def _by_dimension(rows: tuple[CheckRow, ...]) -> tuple[dict[str, int], dict[str, int]]:
+    """Points won and points at stake per dimension, in one pass."""
+    won = dict.fromkeys(MQA_DIMENSIONS, 0)
+    at_stake = dict.fromkeys(MQA_DIMENSIONS, 0)
     for row in rows:
-        sums[row.dimension] += getattr(row, attr)
-    return sums
+        won[row.dimension] += row.points_won
+        at_stake[row.dimension] += row.points_at_stake
+    return won, at_stake
 
 
 def score_dataset(
@@ -650,36 +717,50 @@ def score_dataset(
         registry: where the ``mqa.*`` indicators are read from (the default registry).
         vocabularies: the vocabularies to match against (the bundled ones).
     """
-    registry = registry or default_registry()
+    plan = (registry or default_registry()).derived(_plan)
     context = CheckContext(link_status, dcat_ap_compliant, vocabularies or load_vocabularies())
-    entries = registry.family("mqa")
-    if len(entries) != 23:
-        raise ValueError(f"the registry holds {len(entries)} MQA indicators, not 23")
-    per_dataset = [e for e in entries if e.indicator.level == "dataset"]
-    per_distribution = [e for e in entries if e.indicator.level == "distribution"]
-    dates = [e for e in entries if e.indicator.level == "dataset+distribution"]
+    per_distribution, dates = plan.per_distribution, plan.dates
 
-    candidates: list[tuple[str, list[CheckRow], int]] = []
+    # Each distribution is summed on its own. Only the best one's rows are kept, so the
+    # others are reduced to their outcomes and points per dimension (hot path: no rows).
+    outcomes: list[list[Outcome]] = []
+    dated: list[list[_Entry]] = []
+    sums: list[list[int]] = []
+    best, best_total = -1, -1
     for dist in record.distributions:
-        rows = [_row(e, dist.distribution_id, e.check(dist, context)) for e in per_distribution]
+        results = [e.check(dist, context) for e in per_distribution]
         # a distribution date is measured (and scores) only when present, see docstring
-        rows += [_row(e, dist.distribution_id, True) for e in dates if e.check(dist, context)]
-        candidates.append((dist.distribution_id, rows, sum(r.points_won for r in rows)))
-    best = None
-    for candidate in candidates:  # strictly greater: on a tie the first one stays
-        if best is None or candidate[2] > best[2]:
-            best = candidate
+        present = [e for e in dates if e.check(dist, context)]
+        won = [0, 0, 0, 0, 0]
+        for e, outcome in zip(per_distribution, results, strict=True):
+            if outcome:
+                won[e.slot] += e.points
+        for e in present:
+            won[e.slot] += e.points
+        total = sum(won)
+        if total > best_total:  # strictly greater: on a tie the first one stays
+            best, best_total = len(sums), total
+        outcomes.append(results)
+        dated.append(present)
+        sums.append(won)
 
-    counted: dict[str, CheckRow] = {}
-    if best is not None:
-        counted.update((row.indicator_id, row) for row in best[1])
+    placed: dict[int, CheckRow] = {}
+    best_id = None
+    if best >= 0:
+        best_id = record.distributions[best].distribution_id
+        for e, outcome in zip(per_distribution, outcomes[best], strict=True):
+            placed[e.position] = e.row(best_id, outcome)
+        for e in dated[best]:
+            placed[e.position] = e.row(best_id, True)
     else:
-        counted.update((e.indicator.id, _row(e, None, False)) for e in per_distribution)
+        for e in per_distribution:
+            placed[e.position] = e.unattached[False]
     for e in dates:
-        if e.indicator.id not in counted:
-            counted[e.indicator.id] = _row(e, None, e.check(record, context))
-    counted.update((e.indicator.id, _row(e, None, e.check(record, context))) for e in per_dataset)
-    rows = [counted[e.indicator.id] for e in entries]
+        if e.position not in placed:
+            placed[e.position] = e.row(None, e.check(record, context))
+    for e in plan.per_dataset:
+        placed[e.position] = e.row(None, e.check(record, context))
+    rows = tuple(placed[position] for position in range(plan.size))
 
     unmeasured = {row.indicator_id for row in rows if row.passed is None}
     no_links, no_shacl = bool(unmeasured & _LINK_CHECKS), _DCAT_AP in unmeasured
@@ -692,26 +773,27 @@ def score_dataset(
         if no_shacl
         else FULL
     )
-    total = sum(row.points_won for row in rows)
-    max_points = sum(row.points_at_stake for row in rows)
+    by_dimension, max_by_dimension = _by_dimension(rows)
+    total = sum(by_dimension.values())
+    max_points = sum(max_by_dimension.values())
     return MqaResult(
         dataset_id=record.dataset_id,
         methodology_version=METHODOLOGY_VERSION,
         variant=variant,
-        rows=tuple(rows),
-        by_dimension=_by_dimension(rows, "points_won"),
-        max_by_dimension=_by_dimension(rows, "points_at_stake"),
+        rows=rows,
+        by_dimension=by_dimension,
+        max_by_dimension=max_by_dimension,
         total=total,
         max_points=max_points,
         rating=rating_for(total, max_points),
-        best_distribution_id=best[0] if best else None,
+        best_distribution_id=best_id,
         distributions=tuple(
             DistributionScore(
-                dist_id,
-                _by_dimension(dist_rows, "points_won"),
-                dist_total,
-                best is not None and dist_id == best[0] and dist_rows is best[1],
+                dist.distribution_id,
+                dict(zip(MQA_DIMENSIONS, won, strict=True)),
+                sum(won),
+                index == best,
             )
-            for dist_id, dist_rows, dist_total in candidates
+            for index, (dist, won) in enumerate(zip(record.distributions, sums, strict=True))
         ),
     )

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from dcat_quality.dcat.records import DatasetRecord
 from dcat_quality.quality.ecospheres import FILL_RATE_FIELDS, compute, is_open_access, status_code
@@ -29,6 +29,7 @@ Level = Literal["dataset", "distribution", "dataset+distribution"]
 Kind = Literal["check", "measure"]
 Outcome = bool | float | None
 Check = Callable[[Any, "CheckContext"], Outcome]
+T = TypeVar("T")
 
 #: The five MQA dimensions, in the methodology's order.
 MQA_DIMENSIONS: tuple[str, ...] = (
@@ -98,6 +99,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._entries: dict[str, RegisteredIndicator] = {}
+        self._derived: dict[Callable[[Registry], Any], Any] = {}
 
     def register(self, indicator: Indicator, *, check: Check) -> Indicator:
         """Add an indicator; refuse a malformed or duplicate id and negative points."""
@@ -117,6 +119,7 @@ class Registry:
         if indicator.kind == "measure" and indicator.points:
             raise ValueError(f"indicator {indicator.id!r}: a measure carries no points")
         self._entries[indicator.id] = RegisteredIndicator(indicator, check)
+        self._derived.clear()  # tables built from the old set of indicators are stale
         return indicator
 
     def indicator(self, indicator: Indicator) -> Callable[[Check], Check]:
@@ -149,6 +152,20 @@ class Registry:
         """Indicator and check registered under this id."""
         self.get(indicator_id)
         return self._entries[indicator_id]
+
+    def derived(self, build: Callable[[Registry], T]) -> T:
+        """``build(self)``, kept until the next ``register``.
+
+        Scoring runs once per dataset, tens of thousands of times per run, on a registry
+        that does not change: the tables a scorer derives from it (entries by level,
+        points, dimensions) are built once here instead of once per dataset. A custom
+        registry gets its own tables.
+        """
+        try:
+            return cast(T, self._derived[build])
+        except KeyError:
+            value = self._derived[build] = build(self)
+            return value
 
     def family(self, name: str) -> tuple[RegisteredIndicator, ...]:
         """Every entry of one family, in registration order."""
