@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pytest
+
 import dcat_quality
 
 
@@ -11,6 +16,8 @@ def test_all_names_exist() -> None:
 
 
 def test_public_names_are_exported() -> None:
+    for name in dcat_quality.__all__:  # the names are imported on first use
+        getattr(dcat_quality, name)
     public = {
         name
         for name, value in vars(dcat_quality).items()
@@ -19,3 +26,28 @@ def test_public_names_are_exported() -> None:
         and name not in {"annotations"}
     }
     assert public == set(dcat_quality.__all__) - {"__version__"}
+
+
+def test_parse_workers_do_not_import_the_clients() -> None:
+    """A parse worker imports ``dcat_quality.worker`` only: without boto3, psycopg,
+    pydantic or the CLI it holds about half the memory (the performance goal's RSS)."""
+    code = (
+        "import sys, dcat_quality, dcat_quality.worker\n"
+        "heavy = {'boto3', 'botocore', 'psycopg', 'pydantic', 'typer', 'rich', 'httpx'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_lazy_names_are_the_modules_own() -> None:
+    from dcat_quality.pipeline import run_chain
+    from dcat_quality.warehouse import Warehouse
+    from dcat_quality.warehouse.warehouse import Warehouse as Direct
+
+    assert dcat_quality.run_chain is run_chain
+    assert Warehouse is Direct
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = dcat_quality.nothing  # type: ignore[attr-defined]

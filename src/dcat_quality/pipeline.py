@@ -15,42 +15,44 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TypeVar
 
 from dcat_quality._version import __version__
-from dcat_quality.dcat.parse import parse_page
 from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import DcatQualityError, PageError
-from dcat_quality.quality import ecospheres, mqa
+from dcat_quality.quality import mqa
 from dcat_quality.quality.registry import Registry, default_registry
 from dcat_quality.sources import PageRef, Source, iter_pages, require_pages
 from dcat_quality.warehouse import RunCounts, Shard, Warehouse
-from dcat_quality.warehouse.rows import Row, dataset_rows
 from dcat_quality.warehouse.warehouse import IndicatorRow
+from dcat_quality.worker import (
+    PageFailure,
+    ScoredDataset,
+    ScoredPage,
+    check_positions,
+    init_worker,
+    parse_job,
+    score_job,
+    score_page,
+)
+
+__all__ = [
+    "PageFailure",
+    "PageOutcome",
+    "RunResult",
+    "ScoredDataset",
+    "ScoredPage",
+    "check_positions",
+    "indicator_rows",
+    "parse_pages",
+    "run_chain",
+    "score_page",
+    "score_pages",
+]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class PageFailure:
-    """Why a page was quarantined (a picklable copy of its ``PageError``)."""
-
-    file: str
-    reason: str
-    position: str | None
-    hint: str | None
-
-    @classmethod
-    def of(cls, error: PageError) -> PageFailure:
-        return cls(error.file, error.reason, error.position, error.hint)
-
-    @property
-    def message(self) -> str:
-        where = self.file + (f" ({self.position})" if self.position else "")
-        return f"{where}: {self.reason}" + (f" — {self.hint}" if self.hint else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,94 +88,6 @@ class RunResult:
         return bool(self.counts.pages_rejected or self.counts.datasets_rejected)
 
 
-@dataclass(frozen=True, slots=True)
-class ScoredDataset:
-    """One dataset with everything computed about it, as the warehouse rows to load."""
-
-    dataset_id: str
-    fill_rate: float
-    score: mqa.ScoreSummary
-    rows: list[tuple[str, Row]]
-
-
-@dataclass(frozen=True, slots=True)
-class ScoredPage:
-    """A parsed page whose datasets are scored (done in the worker that parsed it)."""
-
-    page: ParsedPage
-    datasets: tuple[ScoredDataset, ...]
-
-
-# Set once per worker process by the pool initializer: what scoring needs besides a page.
-_LINK_STATUS: Mapping[str, int] | None = None
-_RUN_ID = 0
-
-
-def _init_worker(link_status: Mapping[str, int] | None, run_id: int = 0) -> None:
-    global _LINK_STATUS, _RUN_ID
-    _LINK_STATUS, _RUN_ID = link_status, run_id
-
-
-def check_positions(registry: Registry) -> dict[str, int]:
-    """Bit of each scored MQA check in the score masks (registry order)."""
-    return {
-        row.indicator_id: row.check_position
-        for row in indicator_rows(registry)
-        if row.check_position is not None
-    }
-
-
-@cache
-def _default_positions() -> dict[str, int]:
-    """``check_positions`` of the default registry, computed once per process."""
-    return check_positions(default_registry())
-
-
-def score_page(
-    page: ParsedPage, link_status: Mapping[str, int] | None, run_id: int, source_file: str
-) -> ScoredPage:
-    """The Ecosphères indicators, MQA score and SHACL findings of every dataset of a page,
-    as the rows of run ``run_id``."""
-    registry = default_registry()
-    positions = _default_positions()
-    violations = page.violations or {}
-    scored = []
-    for record in page.datasets:
-        found = violations.get(record.dataset_id, ())
-        result = mqa.score_dataset(
-            record,
-            dcat_ap_compliant=not found if page.violations is not None else None,
-            registry=registry,
-            link_status=link_status,
-        )
-        indicators = ecospheres.compute(record)
-        summary = mqa.ScoreSummary.of(result, positions)
-        rows = dataset_rows(
-            run_id,
-            record,
-            indicators,
-            source_file,
-            score=summary,
-            violations=found if page.violations is not None else None,
-        )
-        scored.append(ScoredDataset(record.dataset_id, indicators.fill_rate, summary, rows))
-    return ScoredPage(page, tuple(scored))
-
-
-def _parse_job(data: bytes, key: str) -> ParsedPage | PageFailure:
-    try:
-        return parse_page(data, key)
-    except PageError as exc:
-        return PageFailure.of(exc)
-
-
-def _score_job(data: bytes, key: str) -> ScoredPage | PageFailure:
-    parsed = _parse_job(data, key)
-    if isinstance(parsed, PageFailure):
-        return parsed
-    return score_page(parsed, _LINK_STATUS, _RUN_ID, key)
-
-
 def _in_order(
     source: Source,
     refs: Iterable[PageRef],
@@ -187,7 +101,7 @@ def _in_order(
     """Run ``job`` on every page in ``workers`` processes; results in page order."""
     pages = iter_pages(source, refs, prefetch=max(2, workers))
     if workers <= 1:
-        _init_worker(link_status, run_id)
+        init_worker(link_status, run_id)
         for ref, data in pages:
             yield ref, PageFailure.of(data) if isinstance(data, PageError) else job(data, ref.key)
         return
@@ -196,7 +110,7 @@ def _in_order(
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        initializer=_init_worker,
+        initializer=init_worker,
         initargs=(link_status, run_id),
     ) as pool:
         pending: deque[tuple[PageRef, Future[T] | PageFailure]] = deque()
@@ -220,7 +134,7 @@ def parse_pages(
     source: Source, refs: Iterable[PageRef], *, workers: int = 1, window: int | None = None
 ) -> Iterator[tuple[PageRef, ParsedPage | PageFailure]]:
     """Parse pages in order, in ``workers`` processes, ``window`` pages in flight at most."""
-    yield from _in_order(source, refs, _parse_job, workers=workers, window=window)
+    yield from _in_order(source, refs, parse_job, workers=workers, window=window)
 
 
 def score_pages(
@@ -237,7 +151,7 @@ def score_pages(
     yield from _in_order(
         source,
         refs,
-        _score_job,
+        score_job,
         workers=workers,
         window=window,
         link_status=link_status,
@@ -247,10 +161,9 @@ def score_pages(
 
 def indicator_rows(registry: Registry) -> list[IndicatorRow]:
     """The registry as dictionary rows; MQA checks get their bit in the score masks."""
+    positions = check_positions(registry)
     rows: list[IndicatorRow] = []
-    position = 0
     for indicator in registry:
-        scored = indicator.family == "mqa" and indicator.kind == "check"
         rows.append(
             IndicatorRow(
                 indicator.id,
@@ -265,10 +178,9 @@ def indicator_rows(registry: Registry) -> list[IndicatorRow]:
                 indicator.fix_hint_fr,
                 indicator.dcat_property,
                 indicator.metric_iri,
-                position if scored else None,
+                positions.get(indicator.id),
             )
         )
-        position += scored
     return rows
 
 

@@ -1,0 +1,129 @@
+"""What the parse workers run: page bytes → records → indicators → warehouse rows.
+
+Kept apart from ``pipeline`` so that a worker process imports only parsing and scoring
+(pyoxigraph, orjson and our own modules), not the sources, the warehouse client or the
+CLI: each of the two workers then holds about half the memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from dcat_quality.dcat.parse import parse_page
+from dcat_quality.dcat.records import ParsedPage
+from dcat_quality.errors import PageError
+from dcat_quality.quality import ecospheres, mqa
+from dcat_quality.quality.registry import Registry, default_registry
+from dcat_quality.warehouse.rows import Row, dataset_rows
+
+
+@dataclass(frozen=True, slots=True)
+class PageFailure:
+    """Why a page was quarantined (a picklable copy of its ``PageError``)."""
+
+    file: str
+    reason: str
+    position: str | None
+    hint: str | None
+
+    @classmethod
+    def of(cls, error: PageError) -> PageFailure:
+        return cls(error.file, error.reason, error.position, error.hint)
+
+    @property
+    def message(self) -> str:
+        where = self.file + (f" ({self.position})" if self.position else "")
+        return f"{where}: {self.reason}" + (f" — {self.hint}" if self.hint else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredDataset:
+    """One dataset with everything computed about it, as the warehouse rows to load."""
+
+    dataset_id: str
+    fill_rate: float
+    score: mqa.ScoreSummary
+    rows: list[tuple[str, Row]]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPage:
+    """A parsed page whose datasets are scored (done in the worker that parsed it)."""
+
+    page: ParsedPage
+    datasets: tuple[ScoredDataset, ...]
+
+
+def check_positions(registry: Registry) -> dict[str, int]:
+    """Bit of each scored MQA check in the score masks (registry order)."""
+    positions: dict[str, int] = {}
+    for indicator in registry:
+        if indicator.family == "mqa" and indicator.kind == "check":
+            positions[indicator.id] = len(positions)
+    return positions
+
+
+@cache
+def _default_positions() -> dict[str, int]:
+    """``check_positions`` of the default registry, computed once per process."""
+    return check_positions(default_registry())
+
+
+def score_page(
+    page: ParsedPage, link_status: Mapping[str, int] | None, run_id: int, source_file: str
+) -> ScoredPage:
+    """The Ecosphères indicators, MQA score and SHACL findings of every dataset of a page,
+    as the rows of run ``run_id``."""
+    registry = default_registry()
+    positions = _default_positions()
+    violations = page.violations or {}
+    scored = []
+    for record in page.datasets:
+        found = violations.get(record.dataset_id, ())
+        result = mqa.score_dataset(
+            record,
+            dcat_ap_compliant=not found if page.violations is not None else None,
+            registry=registry,
+            link_status=link_status,
+        )
+        indicators = ecospheres.compute(record)
+        summary = mqa.ScoreSummary.of(result, positions)
+        rows = dataset_rows(
+            run_id,
+            record,
+            indicators,
+            source_file,
+            score=summary,
+            violations=found if page.violations is not None else None,
+        )
+        scored.append(ScoredDataset(record.dataset_id, indicators.fill_rate, summary, rows))
+    return ScoredPage(page, tuple(scored))
+
+
+# Set once per worker process by the pool initializer: what scoring needs besides a page.
+_LINK_STATUS: Mapping[str, int] | None = None
+_RUN_ID = 0
+
+
+def init_worker(link_status: Mapping[str, int] | None, run_id: int = 0) -> None:
+    """Pool initializer: the link statuses and run id every page of the run shares."""
+    global _LINK_STATUS, _RUN_ID
+    _LINK_STATUS, _RUN_ID = link_status, run_id
+
+
+def parse_job(data: bytes, key: str) -> ParsedPage | PageFailure:
+    """Parse one page; a bad page comes back as its ``PageFailure``."""
+    try:
+        return parse_page(data, key)
+    except PageError as exc:
+        return PageFailure.of(exc)
+
+
+def score_job(data: bytes, key: str) -> ScoredPage | PageFailure:
+    """Parse and score one page, as the rows of the run set by ``init_worker``."""
+    parsed = parse_job(data, key)
+    if isinstance(parsed, PageFailure):
+        return parsed
+    return score_page(parsed, _LINK_STATUS, _RUN_ID, key)
