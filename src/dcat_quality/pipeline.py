@@ -261,9 +261,9 @@ def run_chain(
                     datasets_read += 1
                     if loader.add_rows(item.dataset_id, ref.key, item.rows):
                         fill_total += item.fill_rate
-                        score_total += item.score.total
-                        max_total += item.score.max_points
-                        ratings[item.score.rating] = ratings.get(item.score.rating, 0) + 1
+                        score_total += item.total
+                        max_total += item.max_points
+                        ratings[item.rating] = ratings.get(item.rating, 0) + 1
                         datasets_loaded += 1
                         loaded_here += 1
                     else:  # the same dataset on an earlier page: first copy kept

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from dcat_quality.dcat.parse import parse_page
 from dcat_quality.dcat.records import ParsedPage
@@ -38,22 +39,27 @@ class PageFailure:
         return f"{where}: {self.reason}" + (f" — {self.hint}" if self.hint else "")
 
 
-@dataclass(frozen=True, slots=True)
-class ScoredDataset:
-    """One dataset with everything computed about it, as the warehouse rows to load."""
+class ScoredDataset(NamedTuple):
+    """One dataset as the warehouse rows to load, and the figures the run summary adds up.
+
+    A plain tuple, and no records: this crosses from the worker to the loading process
+    for every dataset, and unpickling dataclasses there cost more than loading the rows.
+    """
 
     dataset_id: str
     fill_rate: float
-    score: mqa.ScoreSummary
+    total: int
+    max_points: int
+    rating: str
     rows: list[tuple[str, Row]]
 
 
 @dataclass(frozen=True, slots=True)
 class ScoredPage:
-    """A parsed page whose datasets are scored (done in the worker that parsed it)."""
+    """A page's datasets, parsed and scored by the worker that read it."""
 
-    page: ParsedPage
     datasets: tuple[ScoredDataset, ...]
+    parser: str
 
 
 def check_positions(registry: Registry) -> dict[str, int]:
@@ -98,8 +104,17 @@ def score_page(
             score=summary,
             violations=found if page.violations is not None else None,
         )
-        scored.append(ScoredDataset(record.dataset_id, indicators.fill_rate, summary, rows))
-    return ScoredPage(page, tuple(scored))
+        scored.append(
+            ScoredDataset(
+                record.dataset_id,
+                indicators.fill_rate,
+                summary.total,
+                summary.max_points,
+                summary.rating,
+                rows,
+            )
+        )
+    return ScoredPage(tuple(scored), page.parser)
 
 
 # Set once per worker process by the pool initializer: what scoring needs besides a page.
