@@ -16,14 +16,18 @@ compare). Rules that make a record independent of triple order:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from dcat_quality.dcat import vocab as v
 from dcat_quality.dcat.graph import Graph, Literal, Term, is_blank, is_iri
 from dcat_quality.dcat.records import DatasetRecord, DistributionRecord, HydraPage
 
 BLANK_DATASET_PREFIX = "urn:dcat-quality:blank-dataset:"
+
+T = TypeVar("T")
 
 _FRENCH = ("fr", "fre", "fra")
 
@@ -50,12 +54,20 @@ def choose_literal(values: Iterable[Term]) -> Literal | None:
     return min(literals, key=lambda t: (_lang_rank(t.lang), t.value))
 
 
-def _text(values: Iterable[Term]) -> tuple[str | None, str | None]:
+def _text(values: Sequence[Term]) -> tuple[str | None, str | None]:
+    if len(values) == 1:  # the usual case: no choice to make
+        only = values[0]
+        if isinstance(only, Literal) and only.value.strip():
+            return only.value, only.lang
+        return None, None
     chosen = choose_literal(values)
     return (chosen.value, chosen.lang) if chosen else (None, None)
 
 
-def _first_iri(values: Iterable[Term]) -> str | None:
+def _first_iri(values: Sequence[Term]) -> str | None:
+    if len(values) == 1:
+        only = values[0]
+        return only if isinstance(only, str) and not only.startswith("_:") else None
     iris = [t for t in values if isinstance(t, str) and not t.startswith("_:")]
     return min(iris) if iris else None
 
@@ -65,9 +77,8 @@ def _present(values: Iterable[Term]) -> bool:
     return any(not isinstance(t, Literal) or t.value.strip() for t in values)
 
 
-def _iri_or_text(values: Iterable[Term]) -> str | None:
+def _iri_or_text(values: Sequence[Term]) -> str | None:
     """An IRI when there is one, else the chosen literal's text."""
-    values = list(values)
     iri = _first_iri(values)
     return iri if iri is not None else _text(values)[0]
 
@@ -86,20 +97,27 @@ class _Extractor:
 
     # -- helpers over the graph -------------------------------------------------------
 
-    def values(self, subject: Term, *predicates: str) -> list[Term]:
+    def values(self, subject: Term, *predicates: str) -> Sequence[Term]:
+        props = self.g.properties(subject)
+        if len(predicates) == 1:
+            return props.get(predicates[0], ())
         out: list[Term] = []
         for predicate in predicates:
-            out.extend(self.g.objects(subject, predicate))
+            out.extend(props.get(predicate, ()))
         return out
 
     def name_of(self, node: Term, properties: tuple[str, ...] = v.NAME_PROPERTIES) -> str | None:
         """A node's human name: a literal itself, or the first naming property it has."""
         if isinstance(node, Literal):
             return node.value.strip() or None
-        for prop in properties:
-            text, _ = _text(self.g.objects(node, prop))
-            if text is not None:
-                return text
+        props = self.g.properties(node)
+        if props:
+            for prop in properties:
+                values = props.get(prop)
+                if values:
+                    text, _ = _text(values)
+                    if text is not None:
+                        return text
         return None
 
     def names(self, subject: Term, *predicates: str) -> str | None:
@@ -119,7 +137,9 @@ class _Extractor:
 
     def concept(self, subject: Term, predicate: str) -> str | None:
         """A concept-like value (format, media type, licence): IRI, else label, else text."""
-        nodes = self.g.objects(subject, predicate)
+        nodes = self.g.properties(subject).get(predicate, ())
+        if not nodes:
+            return None
         iri = _first_iri(nodes)
         if iri is not None:
             return iri
@@ -127,30 +147,34 @@ class _Extractor:
         return min(labels) if labels else None
 
     def lexical(self, subject: Term, *predicates: str) -> str | None:
-        literals = _literals(self.values(subject, *predicates))
+        values = self.values(subject, *predicates)
+        if not values:
+            return None
+        if len(values) == 1:
+            only = values[0]
+            return (only.value.strip() or None) if isinstance(only, Literal) else None
+        literals = _literals(values)
         return min(t.value.strip() for t in literals) if literals else None
 
     # -- records ------------------------------------------------------------------------
 
     def distribution(self, node: Term) -> DistributionRecord:
-        byte_size = _byte_size(self.lexical(node, v.DCAT + "byteSize"))
-        rights = self.labels_or_iris(self.g.objects(node, v.DCT + "rights"))
-        record = DistributionRecord(
-            distribution_id="",
-            title=_text(self.g.objects(node, v.DCT + "title"))[0],
-            access_url=_iri_or_text(self.g.objects(node, v.DCAT + "accessURL")),
-            download_url=_iri_or_text(self.g.objects(node, v.DCAT + "downloadURL")),
+        props = self.g.properties(node)
+        get = props.get
+        rights = self.labels_or_iris(get(v.DCT + "rights", ()))
+        return DistributionRecord(
+            distribution_id=node if is_iri(node) else "",  # type: ignore[arg-type]
+            title=_text(get(v.DCT + "title", ()))[0],
+            access_url=_iri_or_text(get(v.DCAT + "accessURL", ())),
+            download_url=_iri_or_text(get(v.DCAT + "downloadURL", ())),
             format=self.concept(node, v.DCT + "format"),
             media_type=self.concept(node, v.DCAT + "mediaType"),
             license=self.concept(node, v.DCT + "license"),
-            byte_size=byte_size,
+            byte_size=_byte_size(self.lexical(node, v.DCAT + "byteSize")),
             issued=self.lexical(node, v.DCT + "issued"),
             modified=self.lexical(node, v.DCT + "modified"),
             rights=min(rights) if rights else None,
         )
-        if is_iri(node):
-            return _replace_id(record, node)  # type: ignore[arg-type]
-        return record
 
     def catalog_title(self, dataset: str) -> str | None:
         for record in self.g.objects(dataset, v.FOAF + "isPrimaryTopicOf"):
@@ -208,24 +232,24 @@ class _Extractor:
 
     def dataset(self, subject: str) -> tuple[DatasetRecord, dict[str, str]]:
         """The record of one dataset node, and its distribution nodes → distribution ids."""
-        g = self.g
-        types = g.objects(subject, v.TYPE)
-        title, title_lang = _text(g.objects(subject, v.DCT + "title"))
-        description, description_lang = _text(g.objects(subject, v.DCT + "description"))
-        rights_nodes = g.objects(subject, v.DCT + "accessRights")
-        keywords = _literals(g.objects(subject, v.DCAT + "keyword"))
+        get = self.g.properties(subject).get
+        types = get(v.TYPE, ())
+        title, title_lang = _text(get(v.DCT + "title", ()))
+        description, description_lang = _text(get(v.DCT + "description", ()))
+        rights_nodes = get(v.DCT + "accessRights", ())
+        keywords = _literals(get(v.DCAT + "keyword", ()))
         keywords_lang = min((_lang_rank(k.lang) for k in keywords), default=None)
         chosen_keywords = sorted(
             {k.value.strip() for k in keywords if keywords_lang == _lang_rank(k.lang)}
         )
-        spatial_nodes = g.objects(subject, v.DCT + "spatial")
+        spatial_nodes = get(v.DCT + "spatial", ())
         bboxes = [
             b
             for node in spatial_nodes
             for b in (self.lexical(node, v.DCAT + "bbox", v.LOCN + "geometry"),)
             if b
         ]
-        distribution_nodes = g.objects(subject, v.DCAT + "distribution")
+        distribution_nodes = get(v.DCAT + "distribution", ())
         distributions = [self.distribution(n) for n in distribution_nodes]
         licenses = {lic for d in distributions if (lic := d.license)}
         dataset_license = self.concept(subject, v.DCT + "license")
@@ -233,61 +257,62 @@ class _Extractor:
             licenses.add(dataset_license)
         contact_name, contact_email = self.contact(subject)
         temporal_start, temporal_end = self.temporal(subject)
-        record = DatasetRecord(
-            dataset_id=subject,
-            is_blank_node=is_blank(subject),
-            is_series=v.DATASET_SERIES in types,
-            identifier=self.lexical(subject, v.DCT + "identifier"),
-            title=title,
-            title_lang=title_lang,
-            description=description,
-            description_lang=description_lang,
-            issued=self.lexical(subject, v.DCT + "issued"),
-            created=self.lexical(subject, v.DCT + "created"),
-            modified=self.lexical(subject, v.DCT + "modified"),
-            access_rights=tuple(sorted(set(self.labels_or_iris(rights_nodes)))),
-            access_rights_iris=tuple(sorted({n for n in rights_nodes if is_iri(n)})),  # type: ignore[misc]
-            themes=tuple(
+        # In DatasetRecord's field order: ``_finish`` hashes it as is for blank nodes.
+        fields: dict[str, object] = {
+            "dataset_id": subject,
+            "is_blank_node": is_blank(subject),
+            "is_series": v.DATASET_SERIES in types,
+            "identifier": self.lexical(subject, v.DCT + "identifier"),
+            "title": title,
+            "title_lang": title_lang,
+            "description": description,
+            "description_lang": description_lang,
+            "issued": self.lexical(subject, v.DCT + "issued"),
+            "created": self.lexical(subject, v.DCT + "created"),
+            "modified": self.lexical(subject, v.DCT + "modified"),
+            "access_rights": tuple(sorted(set(self.labels_or_iris(rights_nodes)))),
+            "access_rights_iris": tuple(sorted({n for n in rights_nodes if is_iri(n)})),
+            "themes": tuple(
                 sorted(
                     {
                         t if isinstance(t, str) else t.value.strip()
-                        for t in g.objects(subject, v.DCAT + "theme")
+                        for t in get(v.DCAT + "theme", ())
                         if not is_blank(t) and (isinstance(t, str) or t.value.strip())
                     }
                 )
             ),
-            keywords=tuple(chosen_keywords),
-            keywords_lang=keywords_lang[1] or None if keywords_lang else None,
-            creator=self.names(subject, v.DCT + "creator"),
-            rights_holder=self.names(subject, v.DCT + "rightsHolder", v.DCT + "rights_holder"),
-            publisher=self.names(subject, v.DCT + "publisher"),
-            contact_name=contact_name,
-            contact_email=contact_email,
-            status=_iri_or_text(g.objects(subject, v.ADMS + "status")),
-            catalog=self.catalog_title(subject),
-            spatial=tuple(sorted({n for n in spatial_nodes if is_iri(n)})),  # type: ignore[misc]
-            bbox=min(bboxes) if bboxes else None,
-            licenses=tuple(sorted(licenses)),
-            landing_page=_iri_or_text(g.objects(subject, v.DCAT + "landingPage")),
-            languages=tuple(
+            "keywords": tuple(chosen_keywords),
+            "keywords_lang": keywords_lang[1] or None if keywords_lang else None,
+            "creator": self.names(subject, v.DCT + "creator"),
+            "rights_holder": self.names(subject, v.DCT + "rightsHolder", v.DCT + "rights_holder"),
+            "publisher": self.names(subject, v.DCT + "publisher"),
+            "contact_name": contact_name,
+            "contact_email": contact_email,
+            "status": _iri_or_text(get(v.ADMS + "status", ())),
+            "catalog": self.catalog_title(subject),
+            "spatial": tuple(sorted({n for n in spatial_nodes if is_iri(n)})),
+            "bbox": min(bboxes) if bboxes else None,
+            "licenses": tuple(sorted(licenses)),
+            "landing_page": _iri_or_text(get(v.DCAT + "landingPage", ())),
+            "languages": tuple(
                 sorted(
                     {
                         t if isinstance(t, str) else t.value.strip()
-                        for t in g.objects(subject, v.DCT + "language")
+                        for t in get(v.DCT + "language", ())
                         if is_iri(t) or (isinstance(t, Literal) and t.value.strip())
                     }
                 )
             ),
-            temporal_start=temporal_start,
-            temporal_end=temporal_end,
-            accrual_periodicity=_iri_or_text(g.objects(subject, v.DCT + "accrualPeriodicity")),
-            distributions=(),
-            has_contact_point=_present(g.objects(subject, v.DCAT + "contactPoint")),
-            has_publisher=_present(g.objects(subject, v.DCT + "publisher")),
-            has_spatial=_present(spatial_nodes),
-            has_temporal=_present(g.objects(subject, v.DCT + "temporal")),
-        )
-        finished = _finish(record, distributions)
+            "temporal_start": temporal_start,
+            "temporal_end": temporal_end,
+            "accrual_periodicity": _iri_or_text(get(v.DCT + "accrualPeriodicity", ())),
+            "distributions": (),
+            "has_contact_point": _present(get(v.DCAT + "contactPoint", ())),
+            "has_publisher": _present(get(v.DCT + "publisher", ())),
+            "has_spatial": _present(spatial_nodes),
+            "has_temporal": _present(get(v.DCT + "temporal", ())),
+        }
+        finished = _finish(fields, distributions)
         node_ids = {subject: finished.dataset_id}
         for node, dist in zip(distribution_nodes, distributions, strict=True):
             if isinstance(node, str):
@@ -348,28 +373,43 @@ def _blank_distribution_id(dataset_id: str, dist: DistributionRecord) -> str:
     return f"{dataset_id}#distribution-{_digest(dist)}"
 
 
-def _finish(record: DatasetRecord, distributions: list[DistributionRecord]) -> DatasetRecord:
+def _sort_by_id(
+    items: list[T], key: Callable[[T], str], content: Callable[[T], object] = lambda x: x
+) -> None:
+    """Sort by id, then by ``repr(content)`` among equal ids, whatever the page order.
+
+    Ids are nearly always unique, so the content is only looked at when they are not.
+    """
+    items.sort(key=key)
+    if any(key(a) == key(b) for a, b in itertools.pairwise(items)):
+        items.sort(key=lambda item: (key(item), repr(content(item))))
+
+
+def _finish(fields: dict[str, object], distributions: list[DistributionRecord]) -> DatasetRecord:
     """Give blank nodes stable ids derived from content, then attach the distributions.
 
     A blank-node dataset's id hashes its whole record, so it is the same on every run
     and on both parsing paths, whatever identifiers the page gave its blank nodes.
     """
-    content = {name: getattr(record, name) for name in DatasetRecord.__slots__}
-    dataset_id = record.dataset_id
-    if record.is_blank_node:
+    dataset_id = fields["dataset_id"]
+    if fields["is_blank_node"]:
+        content = {name: fields[name] for name in DatasetRecord.__slots__}
         content["dataset_id"] = ""
         content["distributions"] = tuple(sorted(distributions, key=repr))
         dataset_id = BLANK_DATASET_PREFIX + _digest(content)
+    assert isinstance(dataset_id, str)
     finished: list[DistributionRecord] = []
     for dist in distributions:
         if dist.distribution_id:
             finished.append(dist)
         else:
             finished.append(_replace_id(dist, _blank_distribution_id(dataset_id, dist)))
-    finished.sort(key=lambda d: (d.distribution_id, repr(d)))
-    content["dataset_id"] = dataset_id
-    content["distributions"] = tuple(finished)
-    return DatasetRecord(**content)
+    _sort_by_id(finished, _distribution_id)
+    return DatasetRecord(**{**fields, "dataset_id": dataset_id, "distributions": tuple(finished)})  # type: ignore[arg-type]
+
+
+def _distribution_id(dist: DistributionRecord) -> str:
+    return dist.distribution_id
 
 
 def extract_datasets(graph: Graph) -> tuple[DatasetRecord, ...]:
@@ -388,7 +428,7 @@ def extract_datasets_with_nodes(
     extractor = _Extractor(graph)
     subjects = [s for s, props in graph.items() if v.DATASET in props.get(v.TYPE, ())]
     found = [(*extractor.dataset(s), s) for s in subjects]
-    found.sort(key=lambda item: (item[0].dataset_id, repr(item[0])))
+    _sort_by_id(found, _record_id, lambda item: item[0])
     seen: dict[str, int] = {}
     unique: list[tuple[DatasetRecord, str, dict[str, str]]] = []
     for record, node_ids, subject in found:
@@ -401,6 +441,10 @@ def extract_datasets_with_nodes(
             node_ids = {**node_ids, subject: record.dataset_id}  # noqa: PLW2901
         unique.append((record, subject, node_ids))
     return unique
+
+
+def _record_id(item: tuple[DatasetRecord, dict[str, str], str]) -> str:
+    return item[0].dataset_id
 
 
 def extract_hydra(graph: Graph) -> HydraPage | None:

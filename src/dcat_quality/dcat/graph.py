@@ -26,6 +26,9 @@ Term: TypeAlias = str | Literal
 _LINEAR = 16
 
 
+_NO_PROPERTIES: dict[str, list[Term]] = {}
+
+
 def is_blank(term: Term) -> bool:
     """True for a blank-node identifier."""
     return isinstance(term, str) and term.startswith("_:")
@@ -100,6 +103,16 @@ class Graph:
         if props is None:
             return []
         return props.get(predicate, [])
+
+    def properties(self, subject: Term) -> dict[str, list[Term]]:
+        """Predicate → objects of a subject; empty for a literal or an unknown node.
+
+        One lookup for all of a node's properties: extraction reads a dozen of each.
+        The dict is the graph's own: read it, do not change it.
+        """
+        if isinstance(subject, str):
+            return self._index.get(subject, _NO_PROPERTIES)
+        return _NO_PROPERTIES
 
     def has(self, subject: Term) -> bool:
         """True when the subject is described by at least one triple."""
