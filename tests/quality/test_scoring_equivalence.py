@@ -11,6 +11,7 @@ scoring context (no link check, some, all; SHACL not run, passed, failed).
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from fractions import Fraction
@@ -22,6 +23,8 @@ import pytest
 from dcat_quality.dcat.parse import parse_page
 from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
 from dcat_quality.errors import PageError
+from dcat_quality.quality import ecospheres
+from dcat_quality.quality.geo import parse_insee
 from dcat_quality.quality.mqa import (
     FULL,
     MAX_POINTS,
@@ -343,3 +346,91 @@ def test_mqa_indicator_outside_the_five_dimensions_is_refused() -> None:
 def test_rating_equals_the_fraction_reference(max_points: int) -> None:
     for total in range(max_points + 1):
         assert rating_for(total, max_points) == _reference_rating(total, max_points)
+
+
+# -- Ecosphères ------------------------------------------------------------------------
+
+
+def _reference_strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _reference_open_access(labels: tuple[str, ...]) -> bool:
+    markers = (
+        "pas de restriction d'accès public selon inspire",
+        "licence ouverte",
+        "open licence",
+    )
+    return any(any(m in " ".join(label.lower().split()) for m in markers) for label in labels)
+
+
+_TEXTS = (
+    "",
+    "PPRN",
+    "Plan de prévention des risques naturels",
+    "PLAN DE PRÉVENTION DES RISQUES NATURELS",
+    "pre\u0301vention de\u0301ja\u0300",  # marks already decomposed
+    "ｐｐｒｎ",  # full width: NFKD makes it ASCII
+    "ﬁchier ǅ Å ﬀ",  # ligatures, title case, compatibility forms
+    "e\u0301\u0327\u0308\u20dd\u1dc0 क्षि \u0e48",  # stacked, enclosing and non-Latin marks
+    "\udcff lone surrogate é",
+    "Pas de restriction  d'accès\npublic selon INSPIRE",
+    "Licence\tOuverte",
+    "OPEN LICENCE",
+    "licence",
+)
+
+
+def test_strip_accents_equals_the_reference_on_every_code_point() -> None:
+    every = "".join(map(chr, range(0x110000)))
+    step = 1 << 12
+    for start in range(0, len(every), step):
+        chunk = every[start : start + step]
+        assert ecospheres._strip_accents(chunk) == _reference_strip_accents(chunk), hex(start)
+    for text in _TEXTS:
+        assert ecospheres._strip_accents(text) == _reference_strip_accents(text), text
+
+
+def test_open_access_equals_the_reference() -> None:
+    for text in _TEXTS:
+        assert ecospheres.is_open_access((text,)) == _reference_open_access((text,)), text
+    assert ecospheres.is_open_access(_TEXTS) == _reference_open_access(_TEXTS)
+
+
+def _reference_compute(record: DatasetRecord) -> ecospheres.EcospheresIndicators:
+    territories = tuple(t for t in map(parse_insee, record.spatial) if t is not None)
+    code = ecospheres.status_code(record.status)
+    values = {
+        "catalog": record.catalog,
+        "contact_point": record.contact_email,
+        "licenses": record.licenses,
+        "modification": record.modified,
+        "rights_holder": record.rights_holder,
+        "right_statement": record.access_rights,
+        "spatial": tuple(t.iri for t in territories),
+        "status": code,
+        "title": record.title,
+    }
+    filled = sum(1 for name in ecospheres.FILL_RATE_FIELDS if ecospheres._filled(values[name]))
+    text = _reference_strip_accents(f"{record.title or ''} {record.description or ''}").lower()
+    return replace(
+        ecospheres.compute(record),
+        fill_rate=round(100.0 * filled / len(ecospheres.FILL_RATE_FIELDS), 2),
+        filled_fields=filled,
+        universe="PPRN" if "pprn" in text or "prevention des risques naturels" in text else None,
+        open_access=_reference_open_access(record.access_rights),
+        status_code=code,
+    )
+
+
+def test_ecospheres_equals_the_reference(realdata: Path) -> None:
+    records = [*_realdata_records(realdata), *_generated_records()]
+    records += [
+        DatasetRecord(f"t{n}", title=text, description=text, access_rights=(text,))
+        for n, text in enumerate(_TEXTS)
+    ]
+    for record in records:
+        assert repr(ecospheres.compute(record)) == repr(_reference_compute(record))
