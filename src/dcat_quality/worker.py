@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
+from dcat_quality.dcat.gzip_page import decode_page
 from dcat_quality.dcat.parse import parse_page
 from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import PageError
@@ -129,9 +130,10 @@ def init_worker(link_status: Mapping[str, int] | None, run_id: int = 0) -> None:
 
 
 def parse_job(data: bytes, key: str) -> ParsedPage | PageFailure:
-    """Parse one page; a bad page comes back as its ``PageFailure``."""
+    """Parse one page as stored (gzipped or not); a bad page comes back as its
+    ``PageFailure``."""
     try:
-        return parse_page(data, key)
+        return parse_page(decode_page(key, data), key)
     except PageError as exc:
         return PageFailure.of(exc)
 

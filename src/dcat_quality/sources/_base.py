@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from dcat_quality.dcat.gzip_page import GZIP_MAGIC, decode_page
 from dcat_quality.errors import EmptySourceError, PageError
+
+__all__ = [
+    "GZIP_MAGIC",
+    "PAGE_EXTENSIONS",
+    "PageRef",
+    "Source",
+    "decode_page",
+    "is_page_name",
+    "iter_pages",
+    "require_pages",
+]
 
 #: Extensions of the files read as dump pages, each optionally followed by ``.gz``.
 PAGE_EXTENSIONS = (".json", ".jsonld", ".ttl", ".rdf", ".owl", ".xml", ".nt")
-
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +50,11 @@ class Source(Protocol):
         """The page's bytes, gunzipped when compressed."""
         ...
 
+    def read_raw(self, ref: PageRef) -> bytes:
+        """The page's bytes as stored (still gzipped): ``decode_page`` turns them into
+        what ``read`` returns. The run gunzips in its parse workers, not while reading."""
+        ...
+
     @property
     def skipped(self) -> Sequence[str]:
         """Keys of the objects the last listing did not take as pages."""
@@ -54,21 +67,6 @@ def is_page_name(name: str) -> bool:
     if lowered.endswith(".gz"):
         lowered = lowered[:-3]
     return lowered.endswith(PAGE_EXTENSIONS)
-
-
-def decode_page(key: str, data: bytes) -> bytes:
-    """Gunzip ``data`` when the name or the magic number says gzip; corrupt → ``PageError``."""
-    if not (key.lower().endswith(".gz") or data.startswith(GZIP_MAGIC)):
-        return data
-    try:
-        return gzip.decompress(data)
-    except (EOFError, OSError, zlib.error) as exc:
-        # EOFError: truncated stream; BadGzipFile (an OSError): not gzip; zlib.error: corrupt
-        raise PageError(
-            key,
-            f"cannot gunzip the page ({type(exc).__name__}: {exc})",
-            hint="the file is truncated or corrupt: upload it again or remove it",
-        ) from exc
 
 
 def require_pages(source: Source) -> list[PageRef]:
@@ -90,22 +88,24 @@ def require_pages(source: Source) -> list[PageRef]:
 
 
 def iter_pages(
-    source: Source, refs: Iterable[PageRef], *, prefetch: int = 4
+    source: Source, refs: Iterable[PageRef], *, prefetch: int = 4, raw: bool = False
 ) -> Iterator[tuple[PageRef, bytes | PageError]]:
     """Read pages in order, ``prefetch`` of them ahead in threads (memory stays bounded).
 
+    ``raw`` yields the bytes as stored (``read_raw``), for the caller to ``decode_page``.
     A page that cannot be read yields its ``PageError`` (to quarantine it) instead of
     stopping the run; ``SourceError`` (the whole source is unusable) is raised.
     """
+    read = source.read_raw if raw else source.read
     if prefetch < 1:
         for ref in refs:
-            yield ref, _read_or_error(source, ref)
+            yield ref, _read_or_error(read, ref)
         return
     with ThreadPoolExecutor(max_workers=prefetch, thread_name_prefix="page-reader") as pool:
         pending: deque[tuple[PageRef, Future[bytes | PageError]]] = deque()
         try:
             for ref in refs:
-                pending.append((ref, pool.submit(_read_or_error, source, ref)))
+                pending.append((ref, pool.submit(_read_or_error, read, ref)))
                 if len(pending) > prefetch:
                     done, future = pending.popleft()
                     yield done, future.result()
@@ -117,8 +117,8 @@ def iter_pages(
                 future.cancel()
 
 
-def _read_or_error(source: Source, ref: PageRef) -> bytes | PageError:
+def _read_or_error(read: Callable[[PageRef], bytes], ref: PageRef) -> bytes | PageError:
     try:
-        return source.read(ref)
+        return read(ref)
     except PageError as exc:
         return exc

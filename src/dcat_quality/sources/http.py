@@ -428,6 +428,9 @@ class HttpSource:
         yield from self._pages
 
     def read(self, ref: PageRef) -> bytes:
+        return decode_page(ref.key, self.read_raw(ref))
+
+    def read_raw(self, ref: PageRef) -> bytes:
         path = self._files.get(ref.key)
         if path is None:
             raise PageError(
@@ -442,7 +445,7 @@ class HttpSource:
                 f"the spooled copy of {ref.key} is gone: {self.describe()} was closed "
                 "— read the pages before closing the source"
             ) from None
-        return decode_page(ref.key, data)
+        return data
 
     # -- harvest
 

@@ -66,6 +66,9 @@ class LocalSource:
             yield PageRef(key, size)
 
     def read(self, ref: PageRef) -> bytes:
+        return decode_page(ref.key, self.read_raw(ref))
+
+    def read_raw(self, ref: PageRef) -> bytes:
         path = self._root / ref.key
         try:
             data = path.read_bytes()
@@ -81,7 +84,7 @@ class LocalSource:
                 f"cannot read the file: {exc.strerror or exc}",
                 hint="check the file's permissions",
             ) from exc
-        return decode_page(ref.key, data)
+        return data
 
 
 def _raise(error: OSError) -> None:

@@ -196,6 +196,9 @@ class S3Source:
             yield PageRef(self._url(key), size)
 
     def read(self, ref: PageRef) -> bytes:
+        return decode_page(ref.key, self.read_raw(ref))
+
+    def read_raw(self, ref: PageRef) -> bytes:
         origin = f"s3://{self.bucket}/"
         if not ref.key.startswith(origin):
             raise PageError(
@@ -217,7 +220,7 @@ class S3Source:
                 if attempt == self._max_attempts:
                     raise self._translate(exc, "read", key) from None
                 log.warning("retrying %s after %s", ref.key, type(exc).__name__)
-        return decode_page(ref.key, data)
+        return data
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
