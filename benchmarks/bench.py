@@ -157,8 +157,8 @@ class CatalogResult:
     size: int
     workers: int
     floor: Stage
-    parse: Stage
-    score: Stage
+    parse: Stage | None  # None above --stages-up-to: the run alone is measured
+    score: Stage | None
     run: RunMeasure
     cpu_us_per_dataset: dict[str, float]
     cpu_sample_datasets: int
@@ -168,9 +168,11 @@ class CatalogResult:
         return seconds / self.floor.seconds if self.floor.seconds else float("inf")
 
     @property
-    def quality_share(self) -> float:
+    def quality_share(self) -> float | None:
         """Wall time the scoring adds to parsing (same workers, local files), as a share
-        of the end-to-end run."""
+        of the end-to-end run; None when the stages were not measured."""
+        if self.parse is None or self.score is None:
+            return None
         return max(0.0, self.score.seconds - self.parse.seconds) / self.run.seconds
 
     @property
@@ -707,13 +709,16 @@ def _status(ok: bool) -> Literal["met", "MISSED"]:
 
 def _each(
     results: Iterable[CatalogResult],
-    figure: Callable[[CatalogResult], float],
+    figure: Callable[[CatalogResult], float | None],
     show: Callable[[float], str],
     ok: Callable[[float], bool],
 ) -> list[Goal]:
-    """One goal row per catalog: the figure, as shown, and whether it meets the goal."""
+    """One goal row per catalog: the figure, as shown, and whether it meets the goal
+    (a figure of None was not measured on that catalog)."""
     return [
         Goal("", _scope(r), show(value), "", _status(ok(value)), value)
+        if value is not None
+        else Goal("", _scope(r), "-", "", "not measured")
         for r in results
         for value in [figure(r)]
     ]
@@ -852,10 +857,9 @@ def table(headers: list[str], rows: list[list[str]], right: Iterable[int] = ()) 
 def stage_rows(result: CatalogResult) -> list[list[str]]:
     run = result.run
     rows = []
+    stages = [result.floor, *(s for s in (result.parse, result.score) if s is not None)]
     for name, seconds, extra in (
-        (result.floor.name, result.floor.seconds, ""),
-        (result.parse.name, result.parse.seconds, ""),
-        (result.score.name, result.score.seconds, ""),
+        *((stage.name, stage.seconds, "") for stage in stages),
         (
             "end to end (S3 → PostgreSQL)",
             run.seconds,
@@ -892,9 +896,14 @@ def details(result: CatalogResult) -> str:
         f"postgres {run.cpu_postgres_s:.1f} s, moto S3 server {run.cpu_harness_s:.1f} s, "
         f"reader {run.cpu_reader_s:.1f} s; "
         f"machine busy {run.cpu_machine_busy_s:.1f} of {run.seconds * cores:.1f} core-s",
-        f"  quality share of the run: {result.quality_share:.1%} "
-        f"(parse + score − parse = {result.score.seconds - result.parse.seconds:.2f} s); "
-        f"of the workers' CPU, one core: {result.quality_cpu_share:.0%}",
+        "  quality share of the run: "
+        + (
+            f"{result.quality_share:.1%} (parse + score − parse = "
+            f"{result.score.seconds - result.parse.seconds:.2f} s)"
+            if result.quality_share is not None and result.score and result.parse
+            else "stages not measured at this size"
+        )
+        + f"; of the workers' CPU, one core: {result.quality_cpu_share:.0%}",
     ]
     if run.busy_elsewhere:
         lines.append(
@@ -982,6 +991,13 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--no-reader", action="store_true", help="do not run the concurrent reader")
     parser.add_argument(
+        "--stages-up-to",
+        type=int,
+        default=100_000,
+        help="measure the parse and parse + score stages only up to this size; larger "
+        "catalogs get the end-to-end run alone (default 100000)",
+    )
+    parser.add_argument(
         "--profile-pages",
         type=int,
         default=20,
@@ -1004,8 +1020,10 @@ def measure_catalog(
     folder = catalog(size, fmt)
     floor = decode_floor(catalog(size, "jsonld"), size)
     cpu, sampled = cpu_per_dataset(folder, fmt, args.profile_pages)
-    parse = pool_stage(folder, size, args.workers, score=False)
-    score = pool_stage(folder, size, args.workers, score=True)
+    parse = score = None
+    if size <= args.stages_up_to:
+        parse = pool_stage(folder, size, args.workers, score=False)
+        score = pool_stage(folder, size, args.workers, score=True)
     target = RunTarget(
         endpoint=endpoint,
         bucket=f"bench-{fmt}-{size}",
@@ -1079,16 +1097,16 @@ def main() -> None:
                 **asdict(r),
                 "rates": {
                     "floor": round(r.floor.rate),
-                    "parse": round(r.parse.rate),
-                    "parse_score": round(r.score.rate),
+                    "parse": round(r.parse.rate) if r.parse else None,
+                    "parse_score": round(r.score.rate) if r.score else None,
                     "end_to_end": round(r.run.rate),
                 },
                 "ratio_to_floor": {
-                    "parse": round(r.ratio(r.parse.seconds), 2),
-                    "parse_score": round(r.ratio(r.score.seconds), 2),
+                    "parse": round(r.ratio(r.parse.seconds), 2) if r.parse else None,
+                    "parse_score": round(r.ratio(r.score.seconds), 2) if r.score else None,
                     "end_to_end": round(r.ratio(r.run.seconds), 2),
                 },
-                "quality_share": round(r.quality_share, 3),
+                "quality_share": None if r.quality_share is None else round(r.quality_share, 3),
                 "quality_cpu_share": round(r.quality_cpu_share, 3),
             }
             for r in results
