@@ -35,7 +35,7 @@ indicators), and ``rdfs:subClassOf`` reasoning: types are read as stated.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -271,68 +271,90 @@ def is_date_literal(term: Term) -> bool:
 
 
 def _check(
+    out: list[Violation],
     focus: str,
     noun: str,
     rule: _Rule,
     values: Sequence[Term],
     types_of: Mapping[str, Sequence[Term]],
-) -> Iterable[Violation]:
-    label, hint, count = rule.label, rule.hint, len(values)
-    where = f"The {noun}"
+) -> None:
+    """Append the violations of one property shape on one node.
+
+    Hot path (a dozen calls per dataset): a plain function appending to ``out`` rather
+    than a generator, and messages formatted only when a constraint fails.
+    """
+    count = len(values)
     if count < rule.min_count:
-        yield Violation(
-            focus, rule.path, f"{where} has no {label}: add one ({hint}).", "Violation", "minCount"
+        out.append(
+            Violation(
+                focus,
+                rule.path,
+                f"The {noun} has no {rule.label}: add one ({rule.hint}).",
+                "Violation",
+                "minCount",
+            )
         )
     if rule.max_count is not None and count > rule.max_count:
-        yield Violation(
-            focus,
-            rule.path,
-            f"{where} has {count} {label} values: keep one ({hint}).",
-            "Violation",
-            "maxCount",
+        out.append(
+            Violation(
+                focus,
+                rule.path,
+                f"The {noun} has {count} {rule.label} values: keep one ({rule.hint}).",
+                "Violation",
+                "maxCount",
+            )
         )
     if rule.node_kind is not None:
-        kind = _KIND_TEXT[rule.node_kind]
         for value in values:
             if not _node_kind_ok(rule.node_kind, value):
-                yield Violation(
-                    focus,
-                    rule.path,
-                    f"{where}'s {label} is {_show(value)}, which is not {kind}: give {hint}.",
-                    "Violation",
-                    "nodeKind",
+                out.append(
+                    Violation(
+                        focus,
+                        rule.path,
+                        f"The {noun}'s {rule.label} is {_show(value)}, which is not "
+                        f"{_KIND_TEXT[rule.node_kind]}: give {rule.hint}.",
+                        "Violation",
+                        "nodeKind",
+                    )
                 )
     if rule.class_ is not None:
         for value in values:
             if isinstance(value, Literal) or rule.class_ not in types_of.get(value, ()):
-                yield Violation(
-                    focus,
-                    rule.path,
-                    f"{where}'s {label} {_show(value)} is not typed "
-                    f"{_curie_class(rule.class_)}: give {hint}.",
-                    "Violation",
-                    "class",
+                out.append(
+                    Violation(
+                        focus,
+                        rule.path,
+                        f"The {noun}'s {rule.label} {_show(value)} is not typed "
+                        f"{_curie_class(rule.class_)}: give {rule.hint}.",
+                        "Violation",
+                        "class",
+                    )
                 )
     if rule.non_blank:
         for value in values:
             text = value.value if isinstance(value, Literal) else value
             if is_blank(value) or not _NON_BLANK.search(text):
-                yield Violation(
-                    focus,
-                    rule.path,
-                    f"{where}'s {label} is empty: fill it ({hint}).",
-                    "Violation",
-                    "pattern",
+                out.append(
+                    Violation(
+                        focus,
+                        rule.path,
+                        f"The {noun}'s {rule.label} is empty: fill it ({rule.hint}).",
+                        "Violation",
+                        "pattern",
+                    )
                 )
     if rule.date:
         for value in values:
             if not is_date_literal(value):
-                yield Violation(
-                    focus,
-                    rule.path,
-                    f"{where}'s {label} {_show(value)} is not a typed date: {hint}.",
-                    "Violation",
-                    "node",
+                out.append(
+                    Violation(
+                        focus,
+                        rule.path,
+                        f"The {noun}'s {rule.label} {_show(value)} is not a typed date: "
+                        f"{rule.hint}.",
+                        "Violation",
+                        "node",
+                    )
                 )
 
 
@@ -347,19 +369,22 @@ def check_dataset(graph: Graph, dataset: str) -> list[Violation]:
     a node is a target when its own ``rdf:type`` says so.
     """
     closure = _closure(graph, dataset)
-    props_of = {node: _properties(graph, node) for node in closure}
-    types_of = {node: props.get(v.TYPE, ()) for node, props in props_of.items()}
+    index = graph._index  # see _properties
+    props_of = [(node, index.get(node, {})) for node in closure]
+    types_of = {node: props.get(v.TYPE, ()) for node, props in props_of}
     out: list[Violation] = []
-    for node in closure:
+    for node, props in props_of:
         types = types_of[node]
         if not types:
             continue
-        props = props_of[node]
         for target, rules in SHAPES:
             if target in types:
                 noun = _NOUN[target]
                 for rule in rules:
-                    out.extend(_check(node, noun, rule, props.get(rule.path, ()), types_of))
+                    values = props.get(rule.path, ())
+                    # hot path: an absent optional property cannot fail (skip the generator)
+                    if values or rule.min_count:
+                        _check(out, node, noun, rule, values, types_of)
     return out
 
 
