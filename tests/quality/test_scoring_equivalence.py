@@ -1,11 +1,12 @@
 """The scoring hot path against plain reference implementations: byte-identical results.
 
-``score_dataset`` (and the Ecosphères, SHACL and warehouse-row code the parse workers run
-per dataset) are written for speed: tables built once per registry, shared rows, fewer
-Python calls. The references below are the direct transcription of the rules, one object
-per check, as the code read before it was optimised. Every dataset of the real files,
-of generated pages and of random records must come out exactly the same, in every
-scoring context (no link check, some, all; SHACL not run, passed, failed).
+``score_dataset``, ``summarise`` (the summary without the full result) and the
+Ecosphères, SHACL and warehouse-row code the parse workers run per dataset are written
+for speed: tables built once per registry, shared rows, fewer Python calls. The
+references below are the direct transcription of the rules, one object per check, as
+the code read before it was optimised. Every dataset of the real files, of generated
+pages and of random records must come out exactly the same, in every scoring context
+(no link check, some, all; SHACL not run, passed, failed).
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ from dcat_quality.quality.mqa import (
     CheckRow,
     DistributionScore,
     MqaResult,
+    ScoreSummary,
     rating_for,
     score_dataset,
+    summarise,
 )
 from dcat_quality.quality.registry import (
     MQA_DIMENSIONS,
@@ -280,19 +283,22 @@ def contexts(record: DatasetRecord) -> Iterator[tuple[Mapping[str, int] | None, 
 
 
 def _assert_same_scores(records: tuple[DatasetRecord, ...] | list[DatasetRecord]) -> None:
+    """``score_dataset`` equals the reference, and ``summarise`` equals its summary."""
     assert records
     registry = default_registry()
+    # the warehouse's bit positions: MQA checks in registry order
+    checks = [i.id for i in registry if i.family == "mqa" and i.kind == "check"]
+    positions = {indicator_id: bit for bit, indicator_id in enumerate(checks)}
     for record in records:
         for links, compliant in contexts(record):
-            fast = score_dataset(
+            context = (record.dataset_id, links, compliant)
+            full = score_dataset(
                 record, link_status=links, dcat_ap_compliant=compliant, registry=registry
             )
             # repr: also the key order of the dimension mappings and the types
-            assert repr(fast) == repr(reference_score(record, links, compliant)), (
-                record.dataset_id,
-                links,
-                compliant,
-            )
+            assert repr(full) == repr(reference_score(record, links, compliant)), context
+            lean = summarise(record, positions, link_status=links, dcat_ap_compliant=compliant)
+            assert repr(lean) == repr(ScoreSummary.of(full, positions)), context
 
 
 # -- MQA -------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from itertools import compress
+from typing import Any, NamedTuple
 
 from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
 from dcat_quality.quality.registry import (
@@ -643,25 +644,25 @@ class _Entry:
 class _Plan:
     """A registry's MQA indicators split by level, built once per registry.
 
-    ``score_dataset`` runs for every dataset of a run; filtering the registry and
-    reading each indicator's attributes there cost more than the checks themselves.
+    Scoring runs for every dataset of a run; filtering the registry and reading each
+    indicator's attributes there cost more than the checks themselves.
     """
 
-    size: int
+    entries: tuple[_Entry, ...]  # all, in methodology order
     per_dataset: tuple[_Entry, ...]
     per_distribution: tuple[_Entry, ...]
     dates: tuple[_Entry, ...]
+    distribution_points: tuple[int, ...]  # of per_distribution, for itertools.compress
+    link_checks: tuple[int, ...]  # positions of the status-code checks
+    dcat_ap: int | None  # position of the DCAT-AP compliance check
 
 
 def _plan(registry: Registry) -> _Plan:
-    by_level: dict[Level, list[_Entry]] = {
-        "dataset": [],
-        "distribution": [],
-        "dataset+distribution": [],
-    }
     registered = registry.family("mqa")
     if len(registered) != 23:
         raise ValueError(f"the registry holds {len(registered)} MQA indicators, not 23")
+    entries: list[_Entry] = []
+    levels: list[Level] = []
     for position, entry in enumerate(registered):
         ind = entry.indicator
         if ind.dimension not in MQA_DIMENSIONS:
@@ -678,15 +679,80 @@ def _plan(registry: Registry) -> _Plan:
             for passed in (False, True, None)
         }
         slot = MQA_DIMENSIONS.index(ind.dimension)
-        by_level[ind.level].append(
+        entries.append(
             _Entry(ind.id, ind.dimension, slot, ind.points, position, entry.check, unattached)
         )
-    return _Plan(
-        len(registered),
-        tuple(by_level["dataset"]),
-        tuple(by_level["distribution"]),
-        tuple(by_level["dataset+distribution"]),
+        levels.append(ind.level)
+    per_distribution = tuple(
+        e for e, level in zip(entries, levels, strict=True) if level == "distribution"
     )
+    return _Plan(
+        tuple(entries),
+        tuple(e for e, level in zip(entries, levels, strict=True) if level == "dataset"),
+        per_distribution,
+        tuple(
+            e for e, level in zip(entries, levels, strict=True) if level == "dataset+distribution"
+        ),
+        tuple(e.points for e in per_distribution),
+        tuple(e.position for e in entries if e.indicator_id in _LINK_CHECKS),
+        next((e.position for e in entries if e.indicator_id == _DCAT_AP), None),
+    )
+
+
+class _Tried(NamedTuple):
+    """One distribution summed on its own."""
+
+    distribution_id: str
+    results: list[Outcome]  # of the plan's per_distribution checks
+    dated: list[_Entry]  # the dates it carries
+    total: int
+
+
+def _count(
+    record: DatasetRecord, context: CheckContext, plan: _Plan
+) -> tuple[list[_Tried], int, list[Outcome], list[str | None]]:
+    """Run the checks: every distribution tried, the index of the best one (-1: none),
+    and per indicator (by position) the outcome counted and the distribution it was
+    measured on (None: the dataset).
+
+    Shared by ``score_dataset`` and ``summarise``, so the two cannot count differently.
+    """
+    tried: list[_Tried] = []
+    best, best_total = -1, -1
+    for dist in record.distributions:
+        results = [e.check(dist, context) for e in plan.per_distribution]
+        # a distribution date is measured (and scores) only when present, see docstring
+        dated = [e for e in plan.dates if e.check(dist, context)]
+        total = sum(compress(plan.distribution_points, results)) + sum(e.points for e in dated)
+        if total > best_total:  # strictly greater: on a tie the first one stays
+            best, best_total = len(tried), total
+        tried.append(_Tried(dist.distribution_id, results, dated, total))
+
+    outcomes: list[Outcome] = [None] * len(plan.entries)
+    owners: list[str | None] = [None] * len(plan.entries)
+    if best >= 0:
+        chosen = tried[best]
+        for e, outcome in zip(plan.per_distribution, chosen.results, strict=True):
+            outcomes[e.position], owners[e.position] = outcome, chosen.distribution_id
+        for e in chosen.dated:
+            outcomes[e.position], owners[e.position] = True, chosen.distribution_id
+    else:  # no distribution: every distribution check fails
+        for e in plan.per_distribution:
+            outcomes[e.position] = False
+    for e in plan.dates:
+        if owners[e.position] is None:
+            outcomes[e.position] = e.check(record, context)
+    for e in plan.per_dataset:
+        outcomes[e.position] = e.check(record, context)
+    return tried, best, outcomes, owners
+
+
+def _variant(plan: _Plan, outcomes: list[Outcome]) -> str:
+    no_links = any(outcomes[position] is None for position in plan.link_checks)
+    no_shacl = plan.dcat_ap is not None and outcomes[plan.dcat_ap] is None
+    if no_links:
+        return WITHOUT_LINK_CHECKS_AND_DCAT_AP if no_shacl else WITHOUT_LINK_CHECKS
+    return WITHOUT_DCAT_AP if no_shacl else FULL
 
 
 def _by_dimension(rows: tuple[CheckRow, ...]) -> tuple[dict[str, int], dict[str, int]]:
@@ -697,6 +763,18 @@ def _by_dimension(rows: tuple[CheckRow, ...]) -> tuple[dict[str, int], dict[str,
         won[row.dimension] += row.points_won
         at_stake[row.dimension] += row.points_at_stake
     return won, at_stake
+
+
+def _distribution_score(plan: _Plan, tried: _Tried, is_best: bool) -> DistributionScore:
+    won = [0, 0, 0, 0, 0]
+    for e, outcome in zip(plan.per_distribution, tried.results, strict=True):
+        if outcome:
+            won[e.slot] += e.points
+    for e in tried.dated:
+        won[e.slot] += e.points
+    return DistributionScore(
+        tried.distribution_id, dict(zip(MQA_DIMENSIONS, won, strict=True)), tried.total, is_best
+    )
 
 
 def score_dataset(
@@ -719,59 +797,10 @@ def score_dataset(
     """
     plan = (registry or default_registry()).derived(_plan)
     context = CheckContext(link_status, dcat_ap_compliant, vocabularies or load_vocabularies())
-    per_distribution, dates = plan.per_distribution, plan.dates
-
-    # Each distribution is summed on its own. Only the best one's rows are kept, so the
-    # others are reduced to their outcomes and points per dimension (hot path: no rows).
-    outcomes: list[list[Outcome]] = []
-    dated: list[list[_Entry]] = []
-    sums: list[list[int]] = []
-    best, best_total = -1, -1
-    for dist in record.distributions:
-        results = [e.check(dist, context) for e in per_distribution]
-        # a distribution date is measured (and scores) only when present, see docstring
-        present = [e for e in dates if e.check(dist, context)]
-        won = [0, 0, 0, 0, 0]
-        for e, outcome in zip(per_distribution, results, strict=True):
-            if outcome:
-                won[e.slot] += e.points
-        for e in present:
-            won[e.slot] += e.points
-        total = sum(won)
-        if total > best_total:  # strictly greater: on a tie the first one stays
-            best, best_total = len(sums), total
-        outcomes.append(results)
-        dated.append(present)
-        sums.append(won)
-
-    placed: dict[int, CheckRow] = {}
-    best_id = None
-    if best >= 0:
-        best_id = record.distributions[best].distribution_id
-        for e, outcome in zip(per_distribution, outcomes[best], strict=True):
-            placed[e.position] = e.row(best_id, outcome)
-        for e in dated[best]:
-            placed[e.position] = e.row(best_id, True)
-    else:
-        for e in per_distribution:
-            placed[e.position] = e.unattached[False]
-    for e in dates:
-        if e.position not in placed:
-            placed[e.position] = e.row(None, e.check(record, context))
-    for e in plan.per_dataset:
-        placed[e.position] = e.row(None, e.check(record, context))
-    rows = tuple(placed[position] for position in range(plan.size))
-
-    unmeasured = {row.indicator_id for row in rows if row.passed is None}
-    no_links, no_shacl = bool(unmeasured & _LINK_CHECKS), _DCAT_AP in unmeasured
-    variant = (
-        WITHOUT_LINK_CHECKS_AND_DCAT_AP
-        if no_links and no_shacl
-        else WITHOUT_LINK_CHECKS
-        if no_links
-        else WITHOUT_DCAT_AP
-        if no_shacl
-        else FULL
+    tried, best, outcomes, owners = _count(record, context, plan)
+    rows = tuple(
+        e.row(owner, outcome)
+        for e, outcome, owner in zip(plan.entries, outcomes, owners, strict=True)
     )
     by_dimension, max_by_dimension = _by_dimension(rows)
     total = sum(by_dimension.values())
@@ -779,21 +808,58 @@ def score_dataset(
     return MqaResult(
         dataset_id=record.dataset_id,
         methodology_version=METHODOLOGY_VERSION,
-        variant=variant,
+        variant=_variant(plan, outcomes),
         rows=rows,
         by_dimension=by_dimension,
         max_by_dimension=max_by_dimension,
         total=total,
         max_points=max_points,
         rating=rating_for(total, max_points),
-        best_distribution_id=best_id,
+        best_distribution_id=tried[best].distribution_id if best >= 0 else None,
         distributions=tuple(
-            DistributionScore(
-                dist.distribution_id,
-                dict(zip(MQA_DIMENSIONS, won, strict=True)),
-                sum(won),
-                index == best,
-            )
-            for index, (dist, won) in enumerate(zip(record.distributions, sums, strict=True))
+            _distribution_score(plan, t, index == best) for index, t in enumerate(tried)
         ),
+    )
+
+
+def summarise(
+    record: DatasetRecord,
+    positions: Mapping[str, int],
+    *,
+    link_status: Mapping[str, int] | None = None,
+    dcat_ap_compliant: bool | None = None,
+    registry: Registry | None = None,
+    vocabularies: Vocabularies | None = None,
+) -> ScoreSummary:
+    """``ScoreSummary.of(score_dataset(record, ...), positions)``, without the result.
+
+    What the parse workers keep of a score is the summary; building the 23 check rows
+    and the per-distribution scores only to fold them into bit masks cost more than
+    the checks. Same arguments as ``score_dataset``.
+    """
+    plan = (registry or default_registry()).derived(_plan)
+    context = CheckContext(link_status, dcat_ap_compliant, vocabularies or load_vocabularies())
+    tried, best, outcomes, _ = _count(record, context, plan)
+    won = [0, 0, 0, 0, 0]
+    at_stake = [0, 0, 0, 0, 0]
+    measured = passed = 0
+    for e, outcome in zip(plan.entries, outcomes, strict=True):
+        bit = 1 << positions[e.indicator_id]
+        if outcome is None:
+            continue
+        measured |= bit
+        at_stake[e.slot] += e.points
+        if outcome:
+            passed |= bit
+            won[e.slot] += e.points
+    total, max_points = sum(won), sum(at_stake)
+    return ScoreSummary(
+        _variant(plan, outcomes),
+        total,
+        max_points,
+        rating_for(total, max_points),
+        (won[0], won[1], won[2], won[3], won[4]),
+        measured,
+        passed,
+        tried[best].distribution_id if best >= 0 else None,
     )
