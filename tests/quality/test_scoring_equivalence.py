@@ -362,6 +362,37 @@ def test_rating_equals_the_fraction_reference(max_points: int) -> None:
         assert rating_for(total, max_points) == _reference_rating(total, max_points)
 
 
+def test_memoised_vocabulary_checks_equal_the_plain_lookups(realdata: Path) -> None:
+    vocab = load_vocabularies()
+    context = CheckContext(None, None, vocab)
+    check = {e.indicator.id: e.check for e in default_registry().family("mqa")}
+    long_iri = "http://publications.europa.eu/resource/authority/file-type/" + "C" * 300
+    records = [*_realdata_records(realdata), *_generated_records(), *random_records(4, 300)]
+    records.append(
+        DatasetRecord(
+            "long",
+            access_rights_iris=(long_iri,),
+            distributions=(DistributionRecord("d", format=long_iri, license=long_iri),),
+        )
+    )
+    for _ in range(2):  # cold, then memoised
+        for record in records:
+            assert check["mqa.access_rights_vocabulary_alignment"](record, context) == any(
+                iri in vocab.access_rights for iri in record.access_rights_iris
+            )
+            for d in record.distributions:
+                assert check["mqa.format_media_type_vocabulary_alignment"](d, context) == (
+                    d.format in vocab.file_types and d.media_type in vocab.media_types
+                )
+                assert check["mqa.format_media_type_non_proprietary"](
+                    d, context
+                ) == vocab.non_proprietary.matches(d.format, d.media_type)
+                assert check["mqa.format_media_type_machine_readable"](
+                    d, context
+                ) == vocab.machine_readable.matches(d.format, d.media_type)
+                assert check["mqa.known_licence"](d, context) == (d.license in vocab.licences)
+
+
 # -- Ecosphères ------------------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import compress
 from typing import Any, NamedTuple
 
@@ -46,7 +47,12 @@ from dcat_quality.quality.registry import (
     Registry,
     default_registry,
 )
-from dcat_quality.quality.vocabularies import Vocabularies, load_vocabularies
+from dcat_quality.quality.vocabularies import (
+    FormatList,
+    Vocabularies,
+    Vocabulary,
+    load_vocabularies,
+)
 
 #: Stored with every run so scores from different methodologies are never compared blind.
 METHODOLOGY_VERSION = "data.europa.eu-MQA-405/piveau-dqv-7b29f2a4/dcat-quality-1"
@@ -213,6 +219,30 @@ def _vocab(context: CheckContext) -> Vocabularies:
     return context.vocabularies
 
 
+#: Vocabulary lookups are memoised (hot path): catalogs repeat the same few format,
+#: media-type and licence values on every distribution, and turning an IRI into its
+#: comparison key costs a regex and several string copies. Longer values are looked up
+#: directly, so the cache never keeps a huge literal alive.
+_MEMO_MAX_LENGTH = 256
+
+
+@lru_cache(maxsize=4096)
+def _member_memo(vocabulary: Vocabulary, value: str) -> bool:
+    return value in vocabulary
+
+
+def _member(vocabulary: Vocabulary, value: str | None) -> bool:
+    """``value in vocabulary``, memoised for ordinary values."""
+    if isinstance(value, str) and len(value) <= _MEMO_MAX_LENGTH:
+        return _member_memo(vocabulary, value)
+    return value in vocabulary
+
+
+def _on_list(formats: FormatList, d: DistributionRecord) -> bool:
+    """``formats.matches(d.format, d.media_type)``, through the memo."""
+    return _member(formats.file_types, d.format) or _member(formats.media_types, d.media_type)
+
+
 def _spatial(r: DatasetRecord, c: CheckContext) -> Outcome:
     return r.has_spatial or bool(r.spatial) or _filled(r.bbox)
 
@@ -234,20 +264,20 @@ def _access_rights(r: DatasetRecord, c: CheckContext) -> Outcome:
 
 
 def _access_rights_vocab(r: DatasetRecord, c: CheckContext) -> Outcome:
-    return any(iri in _vocab(c).access_rights for iri in r.access_rights_iris)
+    return any(_member(_vocab(c).access_rights, iri) for iri in r.access_rights_iris)
 
 
 def _format_vocab(d: DistributionRecord, c: CheckContext) -> Outcome:
     v = _vocab(c)
-    return d.format in v.file_types and d.media_type in v.media_types
+    return _member(v.file_types, d.format) and _member(v.media_types, d.media_type)
 
 
 def _non_proprietary(d: DistributionRecord, c: CheckContext) -> Outcome:
-    return _vocab(c).non_proprietary.matches(d.format, d.media_type)
+    return _on_list(_vocab(c).non_proprietary, d)
 
 
 def _machine_readable(d: DistributionRecord, c: CheckContext) -> Outcome:
-    return _vocab(c).machine_readable.matches(d.format, d.media_type)
+    return _on_list(_vocab(c).machine_readable, d)
 
 
 _LABEL_HINT = (
@@ -463,7 +493,7 @@ _MQA: tuple[tuple[str, str, str, int, Level, str, str, str, str, str, Any], ...]
         "Donner à dct:license l'IRI d'une licence connue : <http://publications.europa.eu/resource/"
         "authority/licence/ETALAB_2_0> ou <https://spdx.org/licenses/etalab-2.0> ; un "
         "libellé ou une URL de PDF locale ne compte pas.",
-        lambda d, c: d.license in _vocab(c).licences,
+        lambda d, c: _member(_vocab(c).licences, d.license),
     ),
     (
         "access_rights_availability",
