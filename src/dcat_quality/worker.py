@@ -89,14 +89,14 @@ def score_page(
     scored = []
     for record in page.datasets:
         found = violations.get(record.dataset_id, ())
-        result = mqa.score_dataset(
+        summary = mqa.summarise(
             record,
+            positions,
             dcat_ap_compliant=not found if page.violations is not None else None,
             registry=registry,
             link_status=link_status,
         )
         indicators = ecospheres.compute(record)
-        summary = mqa.ScoreSummary.of(result, positions)
         rows = dataset_rows(
             run_id,
             record,
