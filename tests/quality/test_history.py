@@ -265,3 +265,35 @@ def test_indicators_command_lists_the_registry() -> None:
     assert len(mqa) == 23
     assert sum(i["points"] for i in mqa) == 405
     assert all(i["fix_hint_fr"] and i["label_fr"] and i["label_en"] for i in items)
+
+
+def test_pass_counts_equal_the_bits_of_every_score(three_runs: str) -> None:
+    """``run_indicator_stats`` (grouped by mask pair in SQL) counts, for every run and
+    check, exactly the datasets whose masks have that check's bit set."""
+    positions = dict(
+        _rows(
+            three_runs,
+            "select indicator_id, check_position from dcat_quality.indicators"
+            " where check_position is not null",
+        )
+    )
+    masks = _rows(
+        three_runs, "select run_id, measured_mask, passed_mask from dcat_quality.score_history"
+    )
+    expected = {
+        (run, indicator): (
+            sum(1 for r, m, _ in masks if r == run and m >> bit & 1),
+            sum(1 for r, _, p in masks if r == run and p >> bit & 1),
+        )
+        for run in {r for r, _, _ in masks}
+        for indicator, bit in positions.items()
+    }
+    stats = {
+        (run, indicator): (measured, passed)
+        for run, indicator, measured, passed in _rows(
+            three_runs,
+            "select run_id, indicator_id, measured, passed from dcat_quality.run_indicator_stats",
+        )
+    }
+    assert stats == expected
+    assert any(passed < measured for measured, passed in stats.values())

@@ -448,15 +448,24 @@ class Warehouse:
         return True
 
     def write_indicator_stats(self, conn: Connection, run_id: int) -> None:
-        """Pass counts per check for a run, from its score partition (one scan)."""
+        """Pass counts per check for a run, from its score partition.
+
+        One scan groups the datasets by their (measured, passed) masks; only those few
+        hundred groups meet the indicators. Crossing every dataset with every check
+        took a quarter of a second per 10,000 datasets, after the load, on the clock.
+        """
         conn.execute(
             self._sql(
                 "INSERT INTO {schema}.run_indicator_stats"
                 " (run_id, indicator_id, measured, passed)"
                 " SELECT %s, i.indicator_id,"
-                "  count(*) FILTER (WHERE (s.measured_mask >> i.check_position) & 1 = 1),"
-                "  count(*) FILTER (WHERE (s.passed_mask >> i.check_position) & 1 = 1)"
-                " FROM {schema}.indicators i CROSS JOIN {schema}.{partition} s"
+                "  coalesce(sum(m.n) FILTER"
+                "   (WHERE (m.measured_mask >> i.check_position) & 1 = 1), 0),"
+                "  coalesce(sum(m.n) FILTER"
+                "   (WHERE (m.passed_mask >> i.check_position) & 1 = 1), 0)"
+                " FROM {schema}.indicators i CROSS JOIN"
+                "  (SELECT measured_mask, passed_mask, count(*) AS n"
+                "   FROM {schema}.{partition} GROUP BY measured_mask, passed_mask) m"
                 " WHERE i.check_position IS NOT NULL GROUP BY i.indicator_id",
                 partition=f"score_history_r{run_id}",
             ),
