@@ -51,3 +51,22 @@ def test_lazy_names_are_the_modules_own() -> None:
     assert Warehouse is Direct
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = dcat_quality.nothing  # type: ignore[attr-defined]
+
+
+def test_console_script_imports_the_cli_only_when_called() -> None:
+    """Workers re-run the console script as ``__mp_main__``: its import must stay light."""
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    module, _, function = project["project"]["scripts"]["dcat-quality"].partition(":")
+    code = (
+        f"import sys, {module}\n"
+        f"assert callable({module}.{function})\n"
+        "heavy = {'boto3', 'psycopg', 'pydantic', 'typer', 'rich', 'dcat_quality.cli'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
