@@ -38,6 +38,7 @@ from dcat_quality.quality.mqa import ScoreSummary
 from dcat_quality.quality.shacl import Violation
 from dcat_quality.warehouse import rows as _rows
 from dcat_quality.warehouse.connection import DatabaseTarget, connect, scrub
+from dcat_quality.warehouse.seen import SeenIds
 
 log = logging.getLogger(__name__)
 
@@ -929,7 +930,7 @@ class Loader:
         self._buffers: dict[str, list[_rows.Row]] = {t: [] for t in _rows.DETAIL_TABLES}
         self._buffered = 0
         self._rejections: list[_rows.Row] = []
-        self._seen: dict[bytes, str] = {}
+        self._seen = SeenIds()
         self.loaded = 0
         self.duplicates = 0
 
@@ -1006,9 +1007,7 @@ class Loader:
         """Queue one dataset's rows (from ``rows.dataset_rows``); False for a duplicate."""
         if self._conn is None:
             raise WarehouseError("the loader is used outside its `with` block")
-        # A 12-byte digest per dataset keeps a million ids in tens of megabytes.
-        key = hashlib.blake2b(dataset_id.encode("utf-8"), digest_size=12).digest()
-        first_file = self._seen.get(key)
+        first_file = self._seen.first_page(dataset_id, source_file)
         if first_file is not None:
             self.reject(
                 source_file,
@@ -1020,7 +1019,6 @@ class Loader:
             )
             self.duplicates += 1
             return False
-        self._seen[key] = source_file
         buffers = self._buffers
         for table, row in rows:
             buffers[table].append(row)
