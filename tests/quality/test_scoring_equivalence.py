@@ -31,7 +31,7 @@ from dcat_quality.dcat.graph import Graph, Literal, Term, is_blank
 from dcat_quality.dcat.parse import base_iri_for, detect_format, parse_page
 from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
 from dcat_quality.errors import PageError
-from dcat_quality.quality import ecospheres, shacl
+from dcat_quality.quality import ecospheres, mqa, shacl
 from dcat_quality.quality.geo import parse_insee
 from dcat_quality.quality.mqa import (
     FULL,
@@ -391,6 +391,23 @@ def test_memoised_vocabulary_checks_equal_the_plain_lookups(realdata: Path) -> N
                     d, context
                 ) == vocab.machine_readable.matches(d.format, d.media_type)
                 assert check["mqa.known_licence"](d, context) == (d.license in vocab.licences)
+
+
+def test_vocabulary_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mqa, "_MEMO_SIZE", 3)
+    licences = load_vocabularies().licences
+    values = [f"https://example.org/licence/{n}" for n in range(10)]
+    values += [value for value in _VALUES if value is not None]
+    for _ in range(3):
+        for value in values:
+            assert mqa._member(licences, value) == (value in licences)
+    assert len(mqa._MEMOS[id(licences)][1]) <= 3
+    etalab = "https://spdx.org/licenses/etalab-2.0"
+    for n in range(100):  # vocabularies made on the fly are not all kept
+        keys = frozenset() if n % 2 else licences.keys
+        vocabulary = replace(licences, name=f"copy {n}", keys=keys)
+        assert mqa._member(vocabulary, etalab) == (etalab in vocabulary) == (n % 2 == 0)
+    assert len(mqa._MEMOS) <= 64
 
 
 # -- Ecosphères ------------------------------------------------------------------------

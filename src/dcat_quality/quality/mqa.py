@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import compress
 from typing import Any, NamedTuple
 
@@ -222,20 +221,32 @@ def _vocab(context: CheckContext) -> Vocabularies:
 #: Vocabulary lookups are memoised (hot path): catalogs repeat the same few format,
 #: media-type and licence values on every distribution, and turning an IRI into its
 #: comparison key costs a regex and several string copies. Longer values are looked up
-#: directly, so the cache never keeps a huge literal alive.
+#: directly, so the memo never keeps a huge literal alive; each vocabulary's memo is
+#: emptied when it reaches _MEMO_SIZE values.
 _MEMO_MAX_LENGTH = 256
-
-
-@lru_cache(maxsize=4096)
-def _member_memo(vocabulary: Vocabulary, value: str) -> bool:
-    return value in vocabulary
+_MEMO_SIZE = 4096
+#: id(vocabulary) → (the vocabulary, value → member). Keyed by identity because the
+#: dataclass hash of a Vocabulary is computed in Python on every call; holding the
+#: vocabulary keeps its id from being reused.
+_MEMOS: dict[int, tuple[Vocabulary, dict[str, bool]]] = {}
 
 
 def _member(vocabulary: Vocabulary, value: str | None) -> bool:
     """``value in vocabulary``, memoised for ordinary values."""
-    if isinstance(value, str) and len(value) <= _MEMO_MAX_LENGTH:
-        return _member_memo(vocabulary, value)
-    return value in vocabulary
+    if not isinstance(value, str) or len(value) > _MEMO_MAX_LENGTH:
+        return value in vocabulary
+    pinned = _MEMOS.get(id(vocabulary))
+    if pinned is None:
+        if len(_MEMOS) >= 64:  # vocabularies made on the fly: do not pin them all
+            _MEMOS.clear()
+        pinned = _MEMOS[id(vocabulary)] = (vocabulary, {})
+    memo = pinned[1]
+    found = memo.get(value)
+    if found is None:
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        found = memo[value] = value in vocabulary
+    return found
 
 
 def _on_list(formats: FormatList, d: DistributionRecord) -> bool:
