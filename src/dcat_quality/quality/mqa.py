@@ -693,6 +693,7 @@ class _Plan:
     per_dataset: tuple[_Entry, ...]
     per_distribution: tuple[_Entry, ...]
     dates: tuple[_Entry, ...]
+    distribution_checks: tuple[Check, ...]  # of per_distribution
     distribution_points: tuple[int, ...]  # of per_distribution, for itertools.compress
     link_checks: tuple[int, ...]  # positions of the status-code checks
     dcat_ap: int | None  # position of the DCAT-AP compliance check
@@ -734,6 +735,7 @@ def _plan(registry: Registry) -> _Plan:
         tuple(
             e for e, level in zip(entries, levels, strict=True) if level == "dataset+distribution"
         ),
+        tuple(e.check for e in per_distribution),
         tuple(e.points for e in per_distribution),
         tuple(e.position for e in entries if e.indicator_id in _LINK_CHECKS),
         next((e.position for e in entries if e.indicator_id == _DCAT_AP), None),
@@ -761,10 +763,12 @@ def _count(
     tried: list[_Tried] = []
     best, best_total = -1, -1
     for dist in record.distributions:
-        results = [e.check(dist, context) for e in plan.per_distribution]
+        results = [check(dist, context) for check in plan.distribution_checks]
         # a distribution date is measured (and scores) only when present, see docstring
         dated = [e for e in plan.dates if e.check(dist, context)]
-        total = sum(compress(plan.distribution_points, results)) + sum(e.points for e in dated)
+        total = sum(compress(plan.distribution_points, results))
+        if dated:
+            total += sum(e.points for e in dated)
         if total > best_total:  # strictly greater: on a tie the first one stays
             best, best_total = len(tried), total
         tried.append(_Tried(dist.distribution_id, results, dated, total))
