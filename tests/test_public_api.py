@@ -70,3 +70,21 @@ def test_console_script_imports_the_cli_only_when_called() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_worker_processes_collect_cycles_rarely() -> None:
+    """Pool workers freeze the imported objects and raise the collector's threshold;
+    the loading process (which calls ``init_worker`` itself for one worker) does not."""
+    code = (
+        "import gc\n"
+        "from dcat_quality.worker import init_worker\n"
+        "default = gc.get_threshold()\n"
+        "init_worker(None, 1)\n"
+        "assert gc.get_threshold() == default and gc.get_freeze_count() == 0\n"
+        "init_worker(None, 1, True)\n"
+        "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["50000", "True"]

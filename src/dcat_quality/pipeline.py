@@ -113,7 +113,7 @@ def _in_order(
         max_workers=workers,
         mp_context=context,
         initializer=init_worker,
-        initargs=(link_status, run_id),
+        initargs=(link_status, run_id, True),
     ) as pool:
         pending: deque[tuple[PageRef, Future[T] | PageFailure]] = deque()
 
