@@ -103,16 +103,19 @@ def check_rdfxml(data: bytes) -> None:
             stack.append(["prop-collection", 0, name])
         elif (RDF_NS + _SEP + "resource") in attrs or (RDF_NS + _SEP + "nodeID") in attrs:
             stack.append(["prop-empty", 0, name])
+            # only text here can break the grammar: listen to text until this ends
+            parser.CharacterDataHandler = text
         elif (RDF_NS + _SEP + "datatype") in attrs:
             stack.append(["prop-literal", 0, name])
         else:
             stack.append(["prop", 0, name])
 
     def end(_name: str) -> None:
-        stack.pop()
+        if stack.pop()[0] == "prop-empty":
+            parser.CharacterDataHandler = None
 
     def text(data_text: str) -> None:
-        if stack and stack[-1][0] == "prop-empty" and data_text.strip():
+        if data_text.strip():
             fail(
                 f"property element <{_qname(str(stack[-1][2]))}> has rdf:resource or "
                 f"rdf:nodeID and must be empty, but contains text"
@@ -120,5 +123,4 @@ def check_rdfxml(data: bytes) -> None:
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
     parser.Parse(data, True)
