@@ -376,5 +376,5 @@ def _stable_focus(
         focus = node_ids.get(violation.focus)
         if focus is None:
             focus = violation.focus if is_iri(violation.focus) else f"{dataset_id}#blank-node"
-        out.append(replace(violation, focus=focus))
+        out.append(violation if focus == violation.focus else replace(violation, focus=focus))
     return tuple(sorted(out, key=lambda x: (x.focus, x.path, x.constraint, x.message)))
