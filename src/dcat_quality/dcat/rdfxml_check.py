@@ -123,4 +123,10 @@ def check_rdfxml(data: bytes) -> None:
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.Parse(data, True)
+    try:
+        parser.Parse(data, True)
+    finally:
+        # The handlers close over the parser: a cycle only the garbage collector would
+        # free, holding the parser's buffers (tens of MB over a few pages) until then.
+        parser.StartElementHandler = parser.EndElementHandler = None
+        parser.CharacterDataHandler = None
