@@ -11,6 +11,10 @@ from xml.parsers import expat
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _SEP = "\x1f"
+_PARSE_TYPE = RDF_NS + _SEP + "parseType"
+_RESOURCE = RDF_NS + _SEP + "resource"
+_NODE_ID = RDF_NS + _SEP + "nodeID"
+_DATATYPE = RDF_NS + _SEP + "datatype"
 #: Attributes that may not appear on a node element (RDF/XML grammar, 7.2.11).
 _FORBIDDEN_ON_NODE = frozenset(
     RDF_NS + name
@@ -55,6 +59,16 @@ def check_rdfxml(data: bytes) -> None:
         )
 
     def start(name: str, attrs: dict[str, str]) -> None:
+        if stack and stack[-1][0] == "node" and _PARSE_TYPE not in attrs:
+            # Most elements are properties of a node: plain, or a link (must stay empty).
+            # Decided here without the general walk below, which gives the same answer.
+            if _RESOURCE in attrs or _NODE_ID in attrs:
+                stack.append(["prop-empty", 0, name])
+                parser.CharacterDataHandler = text
+                return
+            if _DATATYPE not in attrs:
+                stack.append(["prop", 0, name])
+                return
         tag = name.replace(_SEP, "")
         if not stack:
             kind = "rdf" if tag == RDF_NS + "RDF" else "node"
@@ -94,18 +108,18 @@ def check_rdfxml(data: bytes) -> None:
         if kind == "rdf":
             stack.append([kind, 0, name])
             return
-        parse_type = attrs.get(RDF_NS + _SEP + "parseType")
+        parse_type = attrs.get(_PARSE_TYPE)
         if parse_type == "Literal":
             stack.append(["xml", 0])
         elif parse_type == "Resource":
             stack.append(["prop-resource", 0, name])
         elif parse_type == "Collection":
             stack.append(["prop-collection", 0, name])
-        elif (RDF_NS + _SEP + "resource") in attrs or (RDF_NS + _SEP + "nodeID") in attrs:
+        elif _RESOURCE in attrs or _NODE_ID in attrs:
             stack.append(["prop-empty", 0, name])
             # only text here can break the grammar: listen to text until this ends
             parser.CharacterDataHandler = text
-        elif (RDF_NS + _SEP + "datatype") in attrs:
+        elif _DATATYPE in attrs:
             stack.append(["prop-literal", 0, name])
         else:
             stack.append(["prop", 0, name])
