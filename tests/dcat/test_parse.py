@@ -196,3 +196,46 @@ def test_rdfxml_grammar_check_leaves_no_reference_cycle() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+_RDF_HEAD = (
+    b'<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+    b' xmlns:dct="http://purl.org/dc/terms/">\n<rdf:Description rdf:about="http://e/d">\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "position"),
+    [
+        (
+            b'<dct:license rdf:resource="http://e/l">CC-BY</dct:license>',
+            "has rdf:resource or rdf:nodeID and must be empty, but contains text",
+            "line 4, column",
+        ),
+        (
+            b'<dct:license rdf:nodeID="b1"><rdf:Description/></dct:license>',
+            "must be empty, but contains <{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+            "Description>",
+            "line 4, column 30",
+        ),
+        (
+            b'<dct:issued rdf:datatype="http://www.w3.org/2001/XMLSchema#date"><x/></dct:issued>',
+            "has rdf:datatype and cannot contain the element <x>",
+            "line 4, column 66",
+        ),
+        (
+            b'<dct:publisher><rdf:Description rdf:resource="http://e/p"/></dct:publisher>',
+            "rdf:resource is not allowed on the node element",
+            "line 4, column 16",
+        ),
+    ],
+)
+def test_rdfxml_grammar_errors_inside_a_node_give_the_position(
+    body: bytes, message: str, position: str
+) -> None:
+    page = _RDF_HEAD + body + b"\n</rdf:Description>\n</rdf:RDF>\n"
+    with pytest.raises(RdfSyntaxError) as raised:
+        parse_page(page, "page.rdf")
+    assert message in raised.value.reason
+    assert raised.value.position is not None
+    assert raised.value.position.startswith(position)
