@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+from dcat_quality.dcat import extract
 from dcat_quality.dcat.parse import parse_page
 from dcat_quality.errors import PageError, RdfSyntaxError, UnsupportedFormatError
 from dcat_quality.quality.ecospheres import compute
@@ -314,3 +316,15 @@ def test_ecospheres_page_statistics(ecospheres: dict[str, object]) -> None:
 def test_page_error_is_a_page_error() -> None:
     with pytest.raises(PageError):
         parse_page(b"<html><body>502 Bad Gateway</body></html>", "page-1.json")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_DATASETS))
+def test_blank_distribution_ids_are_the_dataclass_repr_digest(realdata: Path, name: str) -> None:
+    """The fast digest of a distribution is the digest of ``repr((dist,))``: blank
+    distributions keep the ids earlier versions stored."""
+    page = parse_page((realdata / name).read_bytes(), name)
+    for dataset in page.datasets:
+        for dist in dataset.distributions:
+            blank = replace(dist, distribution_id="")
+            assert extract._distribution_digest(blank) == extract._digest(blank)
+            assert extract._distribution_digest(dist) == extract._digest(dist)
