@@ -44,6 +44,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from dcat_quality.cpus import available_cpus
+
 DEFAULT_PREFIX = "DUMP_INTEGRATION_JSON"
 
 #: libpq variables that, when set, mean "a database is configured" (psycopg reads them).
@@ -173,10 +175,13 @@ class Settings(BaseSettings):
         description="Local data folder (embedded PostgreSQL lives in <home>/postgres).",
     )
     workers: int = Field(
-        default_factory=lambda: max(1, os.cpu_count() or 1),
+        default_factory=available_cpus,
         ge=1,
         validation_alias=AliasChoices("DCAT_QUALITY_WORKERS"),
-        description="Parser processes; 1 parses in the main process.",
+        description=(
+            "Parser processes (default: the CPUs this process may use, container CPU "
+            "quota included); 1 parses in the main process."
+        ),
     )
     metabase_database_url: SecretStr | None = Field(
         default=None,
