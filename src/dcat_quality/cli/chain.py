@@ -73,7 +73,8 @@ WorkersOption = Annotated[
         "--workers",
         "-w",
         min=1,
-        help="Parser processes (env: DCAT_QUALITY_WORKERS; default: the CPU count).",
+        help="Parser processes (env: DCAT_QUALITY_WORKERS; default: the CPUs this process "
+        "may use, a container's CPU quota included).",
         show_default=False,
     ),
 ]
