@@ -36,9 +36,7 @@ def test_parse_workers_do_not_import_the_clients() -> None:
         "heavy = {'boto3', 'botocore', 'psycopg', 'pydantic', 'typer', 'rich', 'httpx'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    out = _python(code)
     assert out.strip() == "[]"
 
 
@@ -66,9 +64,7 @@ def test_console_script_imports_the_cli_only_when_called() -> None:
         "heavy = {'boto3', 'psycopg', 'pydantic', 'typer', 'rich', 'dcat_quality.cli'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    out = _python(code)
     assert out.strip() == "[]"
 
 
@@ -84,7 +80,12 @@ def test_worker_processes_collect_cycles_rarely() -> None:
         "init_worker(None, 1, True)\n"
         "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"
     )
-    out = subprocess.run(
+    out = _python(code)
+    assert out.split() == ["50000", "True"]
+
+
+def _python(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (nothing imported before it)."""
+    return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.split() == ["50000", "True"]

@@ -671,14 +671,21 @@ class _Entry:
         passed = None if outcome is None else bool(outcome)
         if distribution_id is None:
             return self.unattached[passed]
-        return CheckRow(
-            self.indicator_id,
-            self.dimension,
-            distribution_id,
-            passed,
-            self.points if passed else 0,
-            0 if passed is None else self.points,
-        )
+        return _check_row(self.indicator_id, self.dimension, self.points, distribution_id, passed)
+
+
+def _check_row(
+    indicator_id: str, dimension: str, points: int, distribution_id: str | None, passed: bool | None
+) -> CheckRow:
+    """A check's row: the points won when passed, at stake unless not measured."""
+    return CheckRow(
+        indicator_id,
+        dimension,
+        distribution_id,
+        passed,
+        points if passed else 0,
+        0 if passed is None else points,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -710,14 +717,7 @@ def _plan(registry: Registry) -> _Plan:
         if ind.dimension not in MQA_DIMENSIONS:
             raise ValueError(f"MQA indicator {ind.id!r} has no MQA dimension: {ind.dimension!r}")
         unattached = {
-            passed: CheckRow(
-                ind.id,
-                ind.dimension,
-                None,
-                passed,
-                ind.points if passed else 0,
-                0 if passed is None else ind.points,
-            )
+            passed: _check_row(ind.id, ind.dimension, ind.points, None, passed)
             for passed in (False, True, None)
         }
         slot = MQA_DIMENSIONS.index(ind.dimension)
