@@ -61,7 +61,6 @@ class ScoredPage:
     """A page's datasets, parsed and scored by the worker that read it."""
 
     datasets: tuple[ScoredDataset, ...]
-    parser: str
 
 
 def check_positions(registry: Registry) -> dict[str, int]:
@@ -116,7 +115,7 @@ def score_page(
                 rows,
             )
         )
-    return ScoredPage(tuple(scored), page.parser)
+    return ScoredPage(tuple(scored))
 
 
 # Set once per worker process by the pool initializer: what scoring needs besides a page.
