@@ -13,11 +13,11 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from dcat_quality.config import Settings
+from dcat_quality.dcat.gzip_page import decode_page
 from dcat_quality.sources._base import (
     PAGE_EXTENSIONS,
     PageRef,
     Source,
-    decode_page,
     is_page_name,
     iter_pages,
     require_pages,

@@ -1,4 +1,4 @@
-"""What every source shares: page references, the page-name rule, gunzip, prefetching."""
+"""What every source shares: page references, the page-name rule, prefetching."""
 
 from __future__ import annotations
 
@@ -8,19 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from dcat_quality.dcat.gzip_page import GZIP_MAGIC, decode_page
 from dcat_quality.errors import EmptySourceError, PageError
-
-__all__ = [
-    "GZIP_MAGIC",
-    "PAGE_EXTENSIONS",
-    "PageRef",
-    "Source",
-    "decode_page",
-    "is_page_name",
-    "iter_pages",
-    "require_pages",
-]
 
 #: Extensions of the files read as dump pages, each optionally followed by ``.gz``.
 PAGE_EXTENSIONS = (".json", ".jsonld", ".ttl", ".rdf", ".owl", ".xml", ".nt")

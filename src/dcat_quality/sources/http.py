@@ -38,9 +38,10 @@ import httpx
 import orjson
 
 from dcat_quality._version import __version__
+from dcat_quality.dcat.gzip_page import decode_page
 from dcat_quality.dcat.parse import parse_page
 from dcat_quality.errors import PageError, SourceError, TransientSourceError
-from dcat_quality.sources._base import PageRef, decode_page
+from dcat_quality.sources._base import PageRef
 
 log = logging.getLogger(__name__)
 

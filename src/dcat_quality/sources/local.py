@@ -6,8 +6,9 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from dcat_quality.dcat.gzip_page import decode_page
 from dcat_quality.errors import PageError, SourceError
-from dcat_quality.sources._base import PageRef, decode_page, is_page_name
+from dcat_quality.sources._base import PageRef, is_page_name
 
 
 class LocalSource:

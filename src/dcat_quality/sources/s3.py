@@ -23,8 +23,9 @@ from botocore.exceptions import (
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from dcat_quality.dcat.gzip_page import decode_page
 from dcat_quality.errors import PageError, SourceError, TransientSourceError
-from dcat_quality.sources._base import PageRef, decode_page, is_page_name
+from dcat_quality.sources._base import PageRef, is_page_name
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
