@@ -97,12 +97,7 @@ class Graph:
 
     def objects(self, subject: Term, predicate: str) -> list[Term]:
         """Objects of (subject, predicate), in no meaningful order."""
-        if isinstance(subject, Literal):
-            return []
-        props = self._index.get(subject)
-        if props is None:
-            return []
-        return props.get(predicate, [])
+        return self.properties(subject).get(predicate, [])
 
     def properties(self, subject: Term) -> dict[str, list[Term]]:
         """Predicate → objects of a subject; empty for a literal or an unknown node.

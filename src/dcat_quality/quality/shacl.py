@@ -175,26 +175,17 @@ def shapes_path() -> Path:
 # -- the per-dataset subgraph ---------------------------------------------------------------
 
 
-def _properties(graph: Graph, node: str) -> dict[str, list[Term]]:
-    # Graph has no public "all properties of a subject" accessor; reading the index
-    # directly keeps this a single dict lookup per node.
-    return graph._index.get(node, {})
-
-
 def _closure(graph: Graph, dataset: str) -> list[str]:
     """The dataset, its distributions (IRI or blank) and every blank node reachable.
 
     Traversal stops at other datasets, catalogues and catalogue records, so a dataset's
     result never depends on its neighbours.
     """
-    index = graph._index  # see _properties; this loop is the hot path
+    properties = graph.properties
     nodes = [dataset]
     seen = {dataset}
     for node in nodes:  # grows while we walk it: a breadth-first traversal
-        props = index.get(node)
-        if props is None:
-            continue
-        for predicate, objects in props.items():
+        for predicate, objects in properties(node).items():
             follow_iris = predicate == _DCAT_DISTRIBUTION
             for obj in objects:
                 if not isinstance(obj, str) or obj in seen:
@@ -202,11 +193,9 @@ def _closure(graph: Graph, dataset: str) -> list[str]:
                 if not follow_iris and not obj.startswith("_:"):
                     continue
                 seen.add(obj)
-                linked = index.get(obj)
-                if linked is not None:
-                    types = linked.get(v.TYPE)
-                    if types and not _STOP_TYPES.isdisjoint(types):
-                        continue
+                types = properties(obj).get(v.TYPE)
+                if types and not _STOP_TYPES.isdisjoint(types):
+                    continue
                 nodes.append(obj)
     return nodes
 
@@ -216,7 +205,7 @@ def dataset_subgraph(graph: Graph, dataset: str) -> list[tuple[str, str, Term]]:
     return [
         (node, predicate, obj)
         for node in _closure(graph, dataset)
-        for predicate, objects in _properties(graph, node).items()
+        for predicate, objects in graph.properties(node).items()
         for obj in objects
     ]
 
@@ -369,8 +358,7 @@ def check_dataset(graph: Graph, dataset: str) -> list[Violation]:
     a node is a target when its own ``rdf:type`` says so.
     """
     closure = _closure(graph, dataset)
-    index = graph._index  # see _properties
-    props_of = [(node, index.get(node, {})) for node in closure]
+    props_of = [(node, graph.properties(node)) for node in closure]
     types_of = {node: props.get(v.TYPE, ()) for node, props in props_of}
     out: list[Violation] = []
     for node, props in props_of:
