@@ -59,19 +59,10 @@ def check_rdfxml(data: bytes) -> None:
         )
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        if stack and stack[-1][0] == "node" and _PARSE_TYPE not in attrs:
-            # Most elements are properties of a node: plain, or a link (must stay empty).
-            # Decided here without the general walk below, which gives the same answer.
-            if _RESOURCE in attrs or _NODE_ID in attrs:
-                stack.append(["prop-empty", 0, name])
-                parser.CharacterDataHandler = text
-                return
-            if _DATATYPE not in attrs:
-                stack.append(["prop", 0, name])
-                return
-        tag = name.replace(_SEP, "")
-        if not stack:
-            kind = "rdf" if tag == RDF_NS + "RDF" else "node"
+        if stack and stack[-1][0] == "node":
+            kind = "prop"  # the usual element, a node's property: no rule of its parent
+        elif not stack:
+            kind = "rdf" if name.replace(_SEP, "") == RDF_NS + "RDF" else "node"
         else:
             parent = stack[-1]
             parent_kind = parent[0]
