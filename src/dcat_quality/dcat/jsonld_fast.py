@@ -11,7 +11,7 @@ else â€” term definitions, ``@vocab``, ``@list``, relative IRIs, native floatsâ€
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from dcat_quality.dcat import vocab as v
 from dcat_quality.dcat.graph import Graph, Literal, Term
@@ -33,6 +33,15 @@ _GENERATED = "_:fastpath~"  # labels of blank nodes without @id
 _new_tuple = tuple.__new__
 _LITERAL_KEYS = frozenset({"@value", "@language", "@type"})
 _CACHE_LIMIT = 4096
+_V = TypeVar("_V")
+
+
+def _remember(memo: dict[str, _V], key: str, value: _V) -> _V:
+    """Store ``value`` in one of a walk's memos, unless it is full (a page of a million
+    distinct IRIs must not double its memory); return it."""
+    if len(memo) < _CACHE_LIMIT:
+        memo[key] = value
+    return value
 
 
 class _Walker:
@@ -65,10 +74,7 @@ class _Walker:
         found = self.expanded.get(text)
         if found is not None:
             return found
-        found = self._expand(text)
-        if len(self.expanded) < _CACHE_LIMIT:
-            self.expanded[text] = found
-        return found
+        return _remember(self.expanded, text, self._expand(text))
 
     def _expand(self, text: str) -> str:
         if text.startswith("_:"):
@@ -86,9 +92,7 @@ class _Walker:
             # when the whole IRI starts with one.
             is_scheme = self.schemes.get(prefix)
             if is_scheme is None:
-                is_scheme = _ABSOLUTE.match(text) is not None
-                if len(self.schemes) < _CACHE_LIMIT:
-                    self.schemes[prefix] = is_scheme
+                is_scheme = _remember(self.schemes, prefix, _ABSOLUTE.match(text) is not None)
             if is_scheme:
                 return text
         raise NotFastPath(f"relative IRI {text!r}")
@@ -193,9 +197,7 @@ class _Walker:
             if lowered is None:
                 if not _LANG.match(lang):
                     raise NotFastPath("unusual language tag")
-                lowered = lang.lower()
-                if len(self.langs) < _CACHE_LIMIT:
-                    self.langs[lang] = lowered
+                lowered = _remember(self.langs, lang, lang.lower())
             return _new_tuple(Literal, (text, lowered, None))
         if datatype is not None:
             if type(datatype) is not str:
@@ -205,9 +207,7 @@ class _Walker:
                 iri = self.iri(datatype)
                 if iri.startswith("_:"):
                     raise NotFastPath("blank-node datatype")
-                expanded = "" if iri == v.XSD_STRING else iri
-                if len(self.datatypes) < _CACHE_LIMIT:
-                    self.datatypes[datatype] = expanded
+                expanded = _remember(self.datatypes, datatype, "" if iri == v.XSD_STRING else iri)
             return _new_tuple(Literal, (text, None, expanded or None))
         return _new_tuple(Literal, (text, None, None))
 
