@@ -659,6 +659,7 @@ class _Entry:
 
     indicator_id: str
     dimension: str
+    level: Level
     slot: int  # index of the dimension in MQA_DIMENSIONS
     points: int
     position: int  # index of its row in the result (methodology order)
@@ -711,7 +712,6 @@ def _plan(registry: Registry) -> _Plan:
     if len(registered) != 23:
         raise ValueError(f"the registry holds {len(registered)} MQA indicators, not 23")
     entries: list[_Entry] = []
-    levels: list[Level] = []
     for position, entry in enumerate(registered):
         ind = entry.indicator
         if ind.dimension not in MQA_DIMENSIONS:
@@ -722,19 +722,23 @@ def _plan(registry: Registry) -> _Plan:
         }
         slot = MQA_DIMENSIONS.index(ind.dimension)
         entries.append(
-            _Entry(ind.id, ind.dimension, slot, ind.points, position, entry.check, unattached)
+            _Entry(
+                ind.id,
+                ind.dimension,
+                ind.level,
+                slot,
+                ind.points,
+                position,
+                entry.check,
+                unattached,
+            )
         )
-        levels.append(ind.level)
-    per_distribution = tuple(
-        e for e, level in zip(entries, levels, strict=True) if level == "distribution"
-    )
+    per_distribution = tuple(e for e in entries if e.level == "distribution")
     return _Plan(
         tuple(entries),
-        tuple(e for e, level in zip(entries, levels, strict=True) if level == "dataset"),
+        tuple(e for e in entries if e.level == "dataset"),
         per_distribution,
-        tuple(
-            e for e, level in zip(entries, levels, strict=True) if level == "dataset+distribution"
-        ),
+        tuple(e for e in entries if e.level == "dataset+distribution"),
         tuple(e.check for e in per_distribution),
         tuple(e.points for e in per_distribution),
         tuple(e.position for e in entries if e.indicator_id in _LINK_CHECKS),
