@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import boto3
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from typer.testing import CliRunner
 
 import _openbao
+from _s3 import s3_client
 from dcat_quality.cli import app
 from dcat_quality.doctor import (
     CONFIGURATION,
@@ -88,13 +88,7 @@ def healthy(
 ) -> str:
     """Every service configured and up; secrets in Vault. Returns the Vault token."""
     bucket = f"dump-{uuid.uuid4().hex[:10]}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name="us-east-1",
-    )
+    client = s3_client(s3_server, "test", "test")
     client.create_bucket(Bucket=bucket)
     client.put_object(Bucket=bucket, Key="DUMP_INTEGRATION_JSON/page-1.json", Body=b"{}")
     monkeypatch.setenv("BUCKET_NAME", bucket)

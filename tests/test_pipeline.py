@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import boto3
 import psycopg
 import pytest
 
+from _s3 import s3_client
 from dcat_quality.config import Settings
 from dcat_quality.errors import EmptySourceError, WarehouseError
 from dcat_quality.pipeline import run_chain
@@ -128,13 +128,7 @@ def test_reads_minio_style_s3(
     monkeypatch.setenv("ACCESS_KEY", "minio-access")
     monkeypatch.setenv("SECRET_KEY", "minio-secret-value")
     monkeypatch.setenv("BUCKET_NAME", "ecospheres")
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="minio-access",
-        aws_secret_access_key="minio-secret-value",
-        region_name="us-east-1",
-    )
+    client = s3_client(s3_server, "minio-access", "minio-secret-value")
     client.create_bucket(Bucket="ecospheres")
     for page in sorted(dump.iterdir()):
         client.put_object(

@@ -10,10 +10,10 @@ from __future__ import annotations
 import gzip
 from typing import Any
 
-import boto3
 import psycopg
 from badinput_cases import DCAT, DCT, dataset, iri, jsonld
 
+from _s3 import s3_client
 from dcat_quality.pipeline import PageOutcome, run_chain
 from dcat_quality.sources import S3Source
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
@@ -47,13 +47,7 @@ def _rows(url: str, query: str, params: Any = None) -> list[tuple[Any, ...]]:
 
 
 def test_unusual_s3_keys_are_read_and_named_exactly(s3_server: str, database_url: str) -> None:
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="test-access",
-        aws_secret_access_key="test-secret-value",
-        region_name="us-east-1",
-    )
+    client = s3_client(s3_server, "test-access", "test-secret-value")
     client.create_bucket(Bucket=BUCKET)
     for key, (body, _) in PAGES.items():
         client.put_object(Bucket=BUCKET, Key=PREFIX + key, Body=body)

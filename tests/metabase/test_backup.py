@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from _s3 import s3_client
 from dcat_quality.config import Settings
 from dcat_quality.errors import BackupError, ConfigError
 from dcat_quality.metabase.backup import (
@@ -415,25 +415,13 @@ def backup_bucket(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
     name = f"backups-{uuid.uuid4().hex[:10]}"
     monkeypatch.setenv("DCAT_QUALITY_BACKUP_BUCKET", name)
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="test-key",
-        aws_secret_access_key="test-secret",
-        region_name="us-east-1",
-    )
+    client = s3_client(s3_server, "test-key", "test-secret")
     client.create_bucket(Bucket=name)
     return name
 
 
 def _keys(s3_server: str, bucket: str) -> list[str]:
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="k",
-        aws_secret_access_key="s",
-        region_name="us-east-1",
-    )
+    client = s3_client(s3_server, "k", "s")
     return sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", []))
 
 

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 import psycopg
 import pytest
 import typer
 from psycopg.conninfo import conninfo_to_dict
 from reliability_helpers import CmdlineWatcher, dq
 
+from _s3 import s3_client
 from dcat_quality.cli import app
 from dcat_quality.cli.chain import demo_source
 from dcat_quality.warehouse.connection import MASK
@@ -180,13 +180,7 @@ def test_no_command_output_log_file_table_or_argument_holds_a_secret(
 ) -> None:
     endpoint_url, received = catalog_endpoint
     bucket = f"secrets-{uuid.uuid4().hex[:10]}"
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="AKIATESTSECRETS",
-        aws_secret_access_key=secrets.s3_secret_key,
-        region_name="us-east-1",
-    )
+    s3 = s3_client(s3_server, "AKIATESTSECRETS", secrets.s3_secret_key)
     s3.create_bucket(Bucket=bucket)
     for page in sorted(demo_source().glob("*.json.gz")):
         s3.put_object(

@@ -21,10 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-import boto3
 import pytest
-from botocore.config import Config
 
+from _s3 import s3_client
 from dcat_quality.config import Settings
 from dcat_quality.errors import TransientSourceError
 from dcat_quality.sources import open_source
@@ -159,14 +158,7 @@ class FaultProxy:
 
 @pytest.fixture
 def upstream(s3_server: str) -> S3Client:
-    return boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id=ACCESS,
-        aws_secret_access_key=SECRET,
-        region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}),
-    )
+    return s3_client(s3_server, ACCESS, SECRET)
 
 
 @pytest.fixture

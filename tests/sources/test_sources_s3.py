@@ -9,11 +9,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from _s3 import s3_client
 from dcat_quality.config import Settings
 from dcat_quality.errors import (
     EmptySourceError,
@@ -42,14 +41,7 @@ def minio_env(monkeypatch: pytest.MonkeyPatch, s3_server: str) -> str:
 
 @pytest.fixture
 def client(s3_server: str) -> S3Client:
-    return boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id=ACCESS,
-        aws_secret_access_key=SECRET,
-        region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}),
-    )
+    return s3_client(s3_server, ACCESS, SECRET)
 
 
 @pytest.fixture
