@@ -15,7 +15,6 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from typer.testing import CliRunner
 
 import _openbao
-from _s3 import s3_client
 from dcat_quality.cli import app
 from dcat_quality.doctor import (
     CONFIGURATION,
@@ -30,6 +29,7 @@ from dcat_quality.doctor import (
     Status,
     run_doctor,
 )
+from dcat_quality.sources.s3 import s3_client
 
 openbao = _openbao.openbao
 _no_vault_settings = _openbao._no_vault_settings
@@ -88,7 +88,7 @@ def healthy(
 ) -> str:
     """Every service configured and up; secrets in Vault. Returns the Vault token."""
     bucket = f"dump-{uuid.uuid4().hex[:10]}"
-    client = s3_client(s3_server, "test", "test")
+    client = s3_client(endpoint_url=s3_server, access_key="test", secret_key="test")
     client.create_bucket(Bucket=bucket)
     client.put_object(Bucket=bucket, Key="DUMP_INTEGRATION_JSON/page-1.json", Body=b"{}")
     monkeypatch.setenv("BUCKET_NAME", bucket)

@@ -9,12 +9,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from _s3 import s3_client
 from dcat_quality.config import Settings
 from dcat_quality.errors import EmptySourceError, WarehouseError
 from dcat_quality.pipeline import run_chain
 from dcat_quality.sample import write_sample
 from dcat_quality.sources import open_source
+from dcat_quality.sources.s3 import s3_client
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
 
 
@@ -128,7 +128,9 @@ def test_reads_minio_style_s3(
     monkeypatch.setenv("ACCESS_KEY", "minio-access")
     monkeypatch.setenv("SECRET_KEY", "minio-secret-value")
     monkeypatch.setenv("BUCKET_NAME", "ecospheres")
-    client = s3_client(s3_server, "minio-access", "minio-secret-value")
+    client = s3_client(
+        endpoint_url=s3_server, access_key="minio-access", secret_key="minio-secret-value"
+    )
     client.create_bucket(Bucket="ecospheres")
     for page in sorted(dump.iterdir()):
         client.put_object(

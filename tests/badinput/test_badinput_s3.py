@@ -13,9 +13,9 @@ from typing import Any
 import psycopg
 from badinput_cases import DCAT, DCT, dataset, iri, jsonld
 
-from _s3 import s3_client
 from dcat_quality.pipeline import PageOutcome, run_chain
 from dcat_quality.sources import S3Source
+from dcat_quality.sources.s3 import s3_client
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
 
 BUCKET = "bad-keys"
@@ -47,7 +47,9 @@ def _rows(url: str, query: str, params: Any = None) -> list[tuple[Any, ...]]:
 
 
 def test_unusual_s3_keys_are_read_and_named_exactly(s3_server: str, database_url: str) -> None:
-    client = s3_client(s3_server, "test-access", "test-secret-value")
+    client = s3_client(
+        endpoint_url=s3_server, access_key="test-access", secret_key="test-secret-value"
+    )
     client.create_bucket(Bucket=BUCKET)
     for key, (body, _) in PAGES.items():
         client.put_object(Bucket=BUCKET, Key=PREFIX + key, Body=body)

@@ -24,7 +24,6 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from _s3 import s3_client
 from dcat_quality.config import Settings
 from dcat_quality.errors import BackupError, ConfigError
 from dcat_quality.metabase.backup import (
@@ -38,6 +37,7 @@ from dcat_quality.metabase.backup import (
     restore,
     sha256_file,
 )
+from dcat_quality.sources.s3 import s3_client
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -415,13 +415,13 @@ def backup_bucket(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
     name = f"backups-{uuid.uuid4().hex[:10]}"
     monkeypatch.setenv("DCAT_QUALITY_BACKUP_BUCKET", name)
-    client = s3_client(s3_server, "test-key", "test-secret")
+    client = s3_client(endpoint_url=s3_server, access_key="test-key", secret_key="test-secret")
     client.create_bucket(Bucket=name)
     return name
 
 
 def _keys(s3_server: str, bucket: str) -> list[str]:
-    client = s3_client(s3_server, "k", "s")
+    client = s3_client(endpoint_url=s3_server, access_key="k", secret_key="s")
     return sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", []))
 
 

@@ -28,9 +28,9 @@ import typer
 from psycopg.conninfo import conninfo_to_dict
 from reliability_helpers import CmdlineWatcher, dq
 
-from _s3 import s3_client
 from dcat_quality.cli import app
 from dcat_quality.cli.chain import demo_source
+from dcat_quality.sources.s3 import s3_client
 from dcat_quality.warehouse.connection import MASK
 
 
@@ -180,7 +180,9 @@ def test_no_command_output_log_file_table_or_argument_holds_a_secret(
 ) -> None:
     endpoint_url, received = catalog_endpoint
     bucket = f"secrets-{uuid.uuid4().hex[:10]}"
-    s3 = s3_client(s3_server, "AKIATESTSECRETS", secrets.s3_secret_key)
+    s3 = s3_client(
+        endpoint_url=s3_server, access_key="AKIATESTSECRETS", secret_key=secrets.s3_secret_key
+    )
     s3.create_bucket(Bucket=bucket)
     for page in sorted(demo_source().glob("*.json.gz")):
         s3.put_object(

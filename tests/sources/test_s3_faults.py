@@ -23,10 +23,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from _s3 import s3_client
 from dcat_quality.config import Settings
 from dcat_quality.errors import TransientSourceError
 from dcat_quality.sources import open_source
+from dcat_quality.sources.s3 import s3_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -158,7 +158,7 @@ class FaultProxy:
 
 @pytest.fixture
 def upstream(s3_server: str) -> S3Client:
-    return s3_client(s3_server, ACCESS, SECRET)
+    return s3_client(endpoint_url=s3_server, access_key=ACCESS, secret_key=SECRET)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.exceptions import ClientError
 
-from _s3 import s3_client
 from dcat_quality.config import Settings
 from dcat_quality.errors import (
     EmptySourceError,
@@ -21,6 +20,7 @@ from dcat_quality.errors import (
     TransientSourceError,
 )
 from dcat_quality.sources import S3Source, iter_pages, open_source, require_pages
+from dcat_quality.sources.s3 import s3_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -41,7 +41,7 @@ def minio_env(monkeypatch: pytest.MonkeyPatch, s3_server: str) -> str:
 
 @pytest.fixture
 def client(s3_server: str) -> S3Client:
-    return s3_client(s3_server, ACCESS, SECRET)
+    return s3_client(endpoint_url=s3_server, access_key=ACCESS, secret_key=SECRET)
 
 
 @pytest.fixture
