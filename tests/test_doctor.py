@@ -4,10 +4,9 @@ and with each service broken: the right row fails, with its fix."""
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from typer.testing import CliRunner
 
 import _openbao
+from _loopback import serve
 from dcat_quality.cli import app
 from dcat_quality.doctor import (
     CONFIGURATION,
@@ -67,15 +67,8 @@ class _Metabase(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def metabase_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Metabase)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(_Metabase) as url:
+        yield url
 
 
 @pytest.fixture

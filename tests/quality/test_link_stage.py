@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -13,6 +12,7 @@ import orjson
 import psycopg
 import pytest
 
+from _loopback import serve
 from dcat_quality.config import Settings
 from dcat_quality.pipeline import run_chain
 from dcat_quality.quality.link_stage import refresh_link_cache
@@ -35,15 +35,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def files_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(_Handler) as url:
+        yield url
 
 
 def _page(folder: Path, base: str) -> Path:

@@ -13,7 +13,6 @@ import gzip
 import http.server
 import json
 import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +27,7 @@ import typer
 from psycopg.conninfo import conninfo_to_dict
 from reliability_helpers import CmdlineWatcher, dq
 
+from _loopback import serve
 from dcat_quality.cli import app
 from dcat_quality.cli.chain import demo_source
 from dcat_quality.sources.s3 import s3_client
@@ -147,14 +147,8 @@ def catalog_endpoint(secrets: Secrets) -> Iterator[tuple[str, list[str]]]:
         def log_message(self, *_args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/catalog.jsonld", received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(Handler) as url:
+        yield f"{url}/catalog.jsonld", received
 
 
 def _help_commands() -> list[list[str]]:
