@@ -43,3 +43,26 @@ def test_ids_cost_about_thirty_bytes_each() -> None:
     # 2^19 slots × 12 bytes = 6 MiB, plus the 2,000 page names
     assert current < 8 * 2**20, current
     assert len(seen) == 200_000
+
+
+def test_growing_holds_no_more_than_the_old_and_the_new_table() -> None:
+    """The peak while the table doubles is the old table plus the new one (12 + 24 bytes a
+    slot), not a third, temporary copy: it is the run's memory peak at a million ids."""
+    seen = SeenIds()
+    n = 0
+    while len(seen._digests) < 1 << 18:  # fill to the brink of a doubling
+        seen.first_page(f"https://example.org/dataset/{n}", "page")
+        n += 1
+    while (len(seen) + 1) * 2 <= len(seen._digests):
+        seen.first_page(f"https://example.org/dataset/{n}", "page")
+        n += 1
+    old_slots = len(seen._digests)
+    tracemalloc.start()
+    try:
+        seen.first_page("https://example.org/dataset/the-one-that-doubles", "page")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(seen._digests) == 2 * old_slots
+    new_table = 12 * 2 * old_slots
+    assert new_table <= peak < new_table + 2**20, (peak, new_table)
