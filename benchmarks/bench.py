@@ -33,6 +33,7 @@ import resource
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -946,6 +947,36 @@ def _git() -> dict[str, object]:
     }
 
 
+def python_speed_ns() -> float:
+    """Nanoseconds per iteration of a plain Python loop, the best of five.
+
+    Every stage but the decode floor runs Python code, so its figures move with the
+    interpreter's build and the CPU's speed, which on a shared VM drifts during a session:
+    measured at the start and at the end, it tells whether two results can be compared.
+    """
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter_ns()
+        total = 0
+        for n in range(1_000_000):
+            total += n
+        best = min(best, (time.perf_counter_ns() - started) / 1_000_000)
+    return round(best, 1)
+
+
+def _interpreter() -> dict[str, object]:
+    config = str(sysconfig.get_config_var("CONFIG_ARGS") or "")
+    return {
+        "executable": sys.executable,
+        "build": platform.python_build()[1],
+        "compiler": platform.python_compiler(),
+        "optimizations": [
+            flag for flag in ("--enable-optimizations", "--with-lto") if flag in config
+        ],
+        "loop_ns_per_iteration": python_speed_ns(),
+    }
+
+
 def _machine(database_url: str) -> dict[str, object]:
     meminfo = _read("/proc/meminfo") or ""
     total_kb = next(
@@ -956,6 +987,7 @@ def _machine(database_url: str) -> dict[str, object]:
         "memory_gb": round(total_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "interpreter": _interpreter(),
         "postgresql": str(_query(database_url, sql.SQL("SHOW server_version"))[0][0]),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
@@ -1078,12 +1110,23 @@ def main() -> None:
         )
     if args.workers != machine["cpus"]:
         print(f"note: {args.workers} workers on {machine['cpus']} CPUs")
+    interpreter = machine["interpreter"]
+    assert isinstance(interpreter, dict)
+    print(
+        f"note: Python {machine['python']} ({interpreter['executable']}) runs a plain loop at "
+        f"{interpreter['loop_ns_per_iteration']} ns an iteration; the figures above scale "
+        "with it (see benchmarks/README.md, 'Comparing machines')"
+    )
 
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{started}.json"
     document = {
         "started": started,
-        "machine": {**machine, "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "machine": {
+            **machine,
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            "loop_ns_per_iteration_at_end": python_speed_ns(),
+        },
         "git": _git(),
         "settings": {
             "sizes": args.sizes,
