@@ -312,13 +312,11 @@ class _Extractor:
             "has_spatial": _present(spatial_nodes),
             "has_temporal": _present(get(v.DCT + "temporal", ())),
         }
-        finished = _finish(fields, distributions)
+        finished, distribution_ids = _finish(fields, distributions)
         node_ids = {subject: finished.dataset_id}
-        for node, dist in zip(distribution_nodes, distributions, strict=True):
+        for node, distribution_id in zip(distribution_nodes, distribution_ids, strict=True):
             if isinstance(node, str):
-                node_ids[node] = dist.distribution_id or _blank_distribution_id(
-                    finished.dataset_id, dist
-                )
+                node_ids[node] = distribution_id
         return finished, node_ids
 
 
@@ -402,11 +400,14 @@ def _sort_by_id(
         items.sort(key=lambda item: (key(item), repr(content(item))))
 
 
-def _finish(fields: dict[str, object], distributions: list[DistributionRecord]) -> DatasetRecord:
+def _finish(
+    fields: dict[str, object], distributions: list[DistributionRecord]
+) -> tuple[DatasetRecord, list[str]]:
     """Give blank nodes stable ids derived from content, then attach the distributions.
 
     A blank-node dataset's id hashes its whole record, so it is the same on every run
     and on both parsing paths, whatever identifiers the page gave its blank nodes.
+    Also returns each distribution's id, in the order given (the record sorts them).
     """
     dataset_id = fields["dataset_id"]
     if fields["is_blank_node"]:
@@ -416,13 +417,18 @@ def _finish(fields: dict[str, object], distributions: list[DistributionRecord]) 
         dataset_id = BLANK_DATASET_PREFIX + _digest(content)
     assert isinstance(dataset_id, str)
     finished: list[DistributionRecord] = []
-    for dist in distributions:
-        if dist.distribution_id:
-            finished.append(dist)
-        else:
-            finished.append(_replace_id(dist, _blank_distribution_id(dataset_id, dist)))
+    ids: list[str] = []
+    for given in distributions:
+        dist = (
+            given
+            if given.distribution_id
+            else _replace_id(given, _blank_distribution_id(dataset_id, given))
+        )
+        finished.append(dist)
+        ids.append(dist.distribution_id)
     _sort_by_id(finished, _distribution_id)
-    return DatasetRecord(**{**fields, "dataset_id": dataset_id, "distributions": tuple(finished)})  # type: ignore[arg-type]
+    record = DatasetRecord(**{**fields, "dataset_id": dataset_id, "distributions": tuple(finished)})  # type: ignore[arg-type]
+    return record, ids
 
 
 def _distribution_id(dist: DistributionRecord) -> str:

@@ -21,6 +21,11 @@ class Literal(NamedTuple):
 
 Term: TypeAlias = str | Literal
 
+#: ``new_tuple(Literal, (value, lang, datatype))`` builds a literal the way ``tuple``
+#: does. The NamedTuple constructor is a Python call, and pages hold hundreds of thousands
+#: of literals: both parsing paths build theirs with this.
+new_tuple = tuple.__new__
+
 #: Up to this many objects per (subject, predicate), duplicates are found by a list scan;
 #: beyond it a set takes over, so 20,000 keywords cost linear, not quadratic, time.
 _LINEAR = 16

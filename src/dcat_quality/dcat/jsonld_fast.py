@@ -14,7 +14,7 @@ import re
 from typing import Any, TypeVar
 
 from dcat_quality.dcat import vocab as v
-from dcat_quality.dcat.graph import Graph, Literal, Term
+from dcat_quality.dcat.graph import Graph, Literal, Term, new_tuple
 
 
 class NotFastPath(Exception):
@@ -27,10 +27,6 @@ _GEN_DELIMS = tuple(":/?#[]@")
 _NODE_KEYS_OK = frozenset({"@id", "@type"})
 _GENERATED = "_:fastpath~"  # labels of blank nodes without @id
 
-
-# Building a ``Literal`` through its NamedTuple constructor is a Python call; pages hold
-# hundreds of thousands of literals, so the walker builds them the way tuple does.
-_new_tuple = tuple.__new__
 _LITERAL_KEYS = frozenset({"@value", "@language", "@type"})
 _CACHE_LIMIT = 4096
 _V = TypeVar("_V")
@@ -152,7 +148,7 @@ class _Walker:
         for item in value if type(value) is list else (value,):
             kind = type(item)
             if kind is str:
-                out.append(_new_tuple(Literal, (item, None, None)))
+                out.append(new_tuple(Literal, (item, None, None)))
             elif kind is dict:
                 if "@value" in item:
                     out.append(self.literal(item))
@@ -198,7 +194,7 @@ class _Walker:
                 if not _LANG.match(lang):
                     raise NotFastPath("unusual language tag")
                 lowered = _remember(self.langs, lang, lang.lower())
-            return _new_tuple(Literal, (text, lowered, None))
+            return new_tuple(Literal, (text, lowered, None))
         if datatype is not None:
             if type(datatype) is not str:
                 raise NotFastPath("non-string @type")
@@ -208,8 +204,8 @@ class _Walker:
                 if iri.startswith("_:"):
                     raise NotFastPath("blank-node datatype")
                 expanded = _remember(self.datatypes, datatype, "" if iri == v.XSD_STRING else iri)
-            return _new_tuple(Literal, (text, None, expanded or None))
-        return _new_tuple(Literal, (text, None, None))
+            return new_tuple(Literal, (text, None, expanded or None))
+        return new_tuple(Literal, (text, None, None))
 
 
 def _prefixes(context: Any) -> dict[str, str]:

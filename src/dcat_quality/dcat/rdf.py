@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from dcat_quality.dcat import vocab as v
-from dcat_quality.dcat.graph import Graph, Literal, Term
+from dcat_quality.dcat.graph import Graph, Literal, Term, new_tuple
 
 FORMATS = {
     "jsonld": ox.RdfFormat.JSON_LD,
@@ -23,11 +23,11 @@ def _term(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Term | 
     if isinstance(node, ox.Literal):
         lang = node.language
         if lang is not None:  # pyoxigraph's JSON-LD parser keeps the case, Turtle's does not
-            lang = lang.lower()
-        datatype: str | None = node.datatype.value
-        if lang is not None or datatype in (v.XSD_STRING,):
-            datatype = None
-        return Literal(node.value, lang, datatype)
+            return new_tuple(Literal, (node.value, lang.lower(), None))
+        datatype = node.datatype.value
+        return new_tuple(
+            Literal, (node.value, None, None if datatype == v.XSD_STRING else datatype)
+        )
     return None  # RDF-star quoted triples carry no DCAT field
 
 
