@@ -250,6 +250,46 @@ def test_duplicate_dataset_is_rejected_not_loaded(
     ]
 
 
+@pytest.mark.parametrize("batch_rows", [1, 2000], ids=["first-copy-flushed", "first-copy-buffered"])
+def test_duplicate_names_the_page_of_the_first_copy(
+    warehouse: Warehouse, db: psycopg.Connection[Any], batch_rows: int
+) -> None:
+    """The ids table keeps digests only: the first copy's page is found among the loaded
+    rows, whether still buffered or already copied into PostgreSQL."""
+    run_id = warehouse.begin_run("test", "test")
+    with warehouse.loader(run_id, batch_rows=batch_rows) as loader:
+        for n in range(1, 6):
+            assert loader.add(record(n), compute(record(n)), "page-1.json") is True
+        assert loader.add(record(2), compute(record(2)), "page-2.json") is False
+        assert loader.add(record(2), compute(record(2)), "page-3.json") is False
+    warehouse.publish(run_id, RunCounts(3, 0, 7, 5, 2))
+    assert query(db, "SELECT file, reason FROM {schema}.rejections ORDER BY file") == [
+        (
+            f"page-{n}.json",
+            f"duplicate dataset https://example.org/d/2 in page-{n}.json: already loaded "
+            "from page-1.json; the first copy is kept — remove the duplicate from one of "
+            "the pages",
+        )
+        for n in (2, 3)
+    ]
+
+
+def test_ids_sharing_a_digest_are_both_loaded(
+    warehouse: Warehouse, db: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A digest collision (3 × 10⁻⁸ at a million ids) must not reject a dataset: forced
+    here by giving every id the same digest."""
+    monkeypatch.setattr("dcat_quality.warehouse.seen._digest", lambda _id: 42)
+    run_id = warehouse.begin_run("test", "test")
+    with warehouse.loader(run_id, batch_rows=2) as loader:
+        for n in range(1, 6):
+            assert loader.add(record(n), compute(record(n)), "page-1.json") is True
+        assert loader.add(record(4), compute(record(4)), "page-2.json") is False
+    assert (loader.loaded, loader.duplicates) == (5, 1)
+    warehouse.publish(run_id, RunCounts(2, 0, 6, 5, 1))
+    assert _current_ids(db) == [f"https://example.org/d/{n}" for n in range(1, 6)]
+
+
 def test_publish_refuses_counts_that_do_not_match(
     warehouse: Warehouse, db: psycopg.Connection[Any]
 ) -> None:

@@ -1,4 +1,4 @@
-"""The loader's table of loaded dataset ids: duplicates found, first page named, growth."""
+"""The loader's table of loaded dataset ids: repeats found, growth, memory."""
 
 from __future__ import annotations
 
@@ -7,62 +7,57 @@ import tracemalloc
 from dcat_quality.warehouse.seen import SeenIds
 
 
-def test_first_copy_wins_and_its_page_is_named() -> None:
+def test_a_repeated_id_is_reported_seen() -> None:
     seen = SeenIds()
-    assert seen.first_page("http://e/d1", "page-1.json") is None
-    assert seen.first_page("http://e/d2", "page-1.json") is None
-    assert seen.first_page("http://e/d1", "page-2.json") == "page-1.json"
-    assert seen.first_page("http://e/d1", "page-3.json") == "page-1.json"  # still the first
+    assert seen.add("http://e/d1") is True
+    assert seen.add("http://e/d2") is True
+    assert seen.add("http://e/d1") is False
+    assert seen.add("http://e/d1") is False
     assert len(seen) == 2
 
 
-def test_growth_from_a_tiny_table_keeps_every_id_and_page() -> None:
+def test_growth_from_a_tiny_table_keeps_every_id() -> None:
     """Start at 16 slots: the table grows many times and probes past full slots."""
     seen = SeenIds(capacity=16)
     ids = [f"https://example.org/dataset/{n}" for n in range(50_000)]
-    for n, dataset_id in enumerate(ids):
-        assert seen.first_page(dataset_id, f"page-{n // 100}") is None
+    assert all(seen.add(dataset_id) for dataset_id in ids)
+    assert seen.slots == 1 << 17  # at most half full
+    assert not any(seen.add(dataset_id) for dataset_id in ids)
     assert len(seen) == len(ids)
-    for n, dataset_id in enumerate(ids):
-        assert seen.first_page(dataset_id, "later") == f"page-{n // 100}"
-    assert len(seen) == len(ids)
-    assert seen.first_page("https://example.org/dataset/new", "later") is None
+    assert seen.add("https://example.org/dataset/new") is True
 
 
-def test_ids_cost_about_thirty_bytes_each() -> None:
-    """About 12 bytes a slot, at most half full (a dict of digests took ~100 bytes an id):
-    tens of megabytes at a million datasets."""
+def test_ids_cost_about_sixteen_bytes_each() -> None:
+    """8 bytes a slot, at most half full (a dict of digests took ~100 bytes an id):
+    16 MB at a million datasets."""
     tracemalloc.start()
     try:
         seen = SeenIds()
         for n in range(200_000):
-            seen.first_page(f"https://example.org/dataset/{n}", f"page-{n // 100:05d}")
+            seen.add(f"https://example.org/dataset/{n}")
         current, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    # 2^19 slots × 12 bytes = 6 MiB, plus the 2,000 page names
-    assert current < 8 * 2**20, current
+    assert seen.slots == 1 << 19
+    assert current < 8 * seen.slots + 2**16, current  # 4 MiB
     assert len(seen) == 200_000
 
 
 def test_growing_holds_no_more_than_the_old_and_the_new_table() -> None:
-    """The peak while the table doubles is the old table plus the new one (12 + 24 bytes a
-    slot), not a third, temporary copy: it is the run's memory peak at a million ids."""
+    """The peak while the table doubles is the old table plus the new one, not a third,
+    temporary copy: it is the run's memory peak at a million ids."""
     seen = SeenIds()
     n = 0
-    while len(seen._digests) < 1 << 18:  # fill to the brink of a doubling
-        seen.first_page(f"https://example.org/dataset/{n}", "page")
+    while (len(seen) + 1) * 2 <= seen.slots or seen.slots < 1 << 18:
+        seen.add(f"https://example.org/dataset/{n}")
         n += 1
-    while (len(seen) + 1) * 2 <= len(seen._digests):
-        seen.first_page(f"https://example.org/dataset/{n}", "page")
-        n += 1
-    old_slots = len(seen._digests)
+    old_slots = seen.slots
     tracemalloc.start()
     try:
-        seen.first_page("https://example.org/dataset/the-one-that-doubles", "page")
+        seen.add("https://example.org/dataset/the-one-that-doubles")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert len(seen._digests) == 2 * old_slots
-    new_table = 12 * 2 * old_slots
+    assert seen.slots == 2 * old_slots
+    new_table = 8 * seen.slots
     assert new_table <= peak < new_table + 2**20, (peak, new_table)

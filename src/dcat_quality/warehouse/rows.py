@@ -138,6 +138,11 @@ def _text(value: str | None) -> str | None:
     return value
 
 
+def stored_id(dataset_id: str) -> str:
+    """A dataset id as its rows store it: the key to find them again."""
+    return _text(dataset_id) or ""
+
+
 def _date(text: str | None) -> date | None:
     return parse_date(text)
 

@@ -914,6 +914,10 @@ class Warehouse:
                     copy.write_row(row)
 
 
+_DATASET_ID = _rows.COLUMNS["hist_datasets"].index("dataset_id")
+_SOURCE_FILE = _rows.COLUMNS["hist_datasets"].index("source_file")
+
+
 class Loader:
     """Streams one run's rows into its partitions with COPY, in a single transaction.
 
@@ -1007,7 +1011,7 @@ class Loader:
         """Queue one dataset's rows (from ``rows.dataset_rows``); False for a duplicate."""
         if self._conn is None:
             raise WarehouseError("the loader is used outside its `with` block")
-        first_file = self._seen.first_page(dataset_id, source_file)
+        first_file = None if self._seen.add(dataset_id) else self._first_copy(dataset_id)
         if first_file is not None:
             self.reject(
                 source_file,
@@ -1027,6 +1031,26 @@ class Loader:
         if self._buffered >= self._batch_rows:
             self._flush()
         return True
+
+    def _first_copy(self, dataset_id: str) -> str | None:
+        """The page of the loaded copy of ``dataset_id``; None if there is none (the ids
+        table only said "maybe": two ids shared a digest)."""
+        key = _rows.stored_id(dataset_id)
+        for row in self._buffers["hist_datasets"]:
+            if row[_DATASET_ID] == key:
+                return str(row[_SOURCE_FILE])
+        assert self._conn is not None
+        with self._errors("could not look for a duplicate dataset"):
+            found = self._conn.execute(
+                sql.SQL(
+                    "SELECT source_file FROM {schema}.{partition} WHERE dataset_id = %s"
+                ).format(
+                    schema=sql.Identifier(self._warehouse.schema),
+                    partition=sql.Identifier(f"hist_datasets_r{self.run_id}"),
+                ),
+                (key,),
+            ).fetchone()
+        return None if found is None else str(found[0])
 
     def reject(
         self, file: str, reason: str, *, position: str | None = None, dataset_id: str | None = None
