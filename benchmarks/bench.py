@@ -1112,10 +1112,12 @@ def main() -> None:
         print(f"note: {args.workers} workers on {machine['cpus']} CPUs")
     interpreter = machine["interpreter"]
     assert isinstance(interpreter, dict)
+    loop_at_end = python_speed_ns()
     print(
-        f"note: Python {machine['python']} ({interpreter['executable']}) runs a plain loop at "
-        f"{interpreter['loop_ns_per_iteration']} ns an iteration; the figures above scale "
-        "with it (see benchmarks/README.md, 'Comparing machines')"
+        f"note: Python {machine['python']} ({interpreter['executable']}) ran a plain loop at "
+        f"{interpreter['loop_ns_per_iteration']} ns an iteration at the start, {loop_at_end} "
+        "at the end; the figures above scale with it (see benchmarks/README.md, "
+        "'Comparing machines')"
     )
 
     RESULTS.mkdir(exist_ok=True)
@@ -1125,7 +1127,7 @@ def main() -> None:
         "machine": {
             **machine,
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-            "loop_ns_per_iteration_at_end": python_speed_ns(),
+            "loop_ns_per_iteration_at_end": loop_at_end,
         },
         "git": _git(),
         "settings": {
