@@ -144,6 +144,18 @@ class RunMeasure:
     def rate(self) -> float:
         return self.datasets / self.seconds if self.seconds else 0.0
 
+    def chain_us_per_dataset(self) -> dict[str, float]:
+        """CPU µs per dataset of each part of the chain (the reader and others excluded)."""
+        parts = {
+            "workers": self.cpu_run_s - self.cpu_run_main_s,
+            "loading process": self.cpu_run_main_s,
+            "postgres": self.cpu_postgres_s,
+            "S3 server": self.cpu_harness_s,
+        }
+        return {
+            name: 1e6 * s / self.datasets if self.datasets else 0.0 for name, s in parts.items()
+        }
+
     @property
     def busy_elsewhere(self) -> bool:
         """Did other processes use more than 10 % of the machine during the run?"""
@@ -884,6 +896,19 @@ def stage_rows(result: CatalogResult) -> list[list[str]]:
 STAGE_HEADERS = ["format", "datasets", "stage", "time", "datasets/s", "÷ floor", "memory"]
 
 
+def _chain_line(run: RunMeasure, cores: int) -> str:
+    """What the chain costs per dataset in CPU, all processes together, and so the rate
+    these cores could reach at best: the ceiling of the end-to-end goal on this machine."""
+    parts = run.chain_us_per_dataset()
+    total = sum(parts.values())
+    ceiling = cores * 1e6 / total if total else 0.0
+    shown = ", ".join(f"{name} {us:,.0f}" for name, us in parts.items())
+    return (
+        f"  CPU µs per dataset, whole chain: {total:,.0f} ({shown}): at most "
+        f"{ceiling:,.0f} datasets/s on {cores} cores kept fully busy"
+    )
+
+
 def details(result: CatalogResult) -> str:
     run = result.run
     cores = os.cpu_count() or 1
@@ -897,6 +922,7 @@ def details(result: CatalogResult) -> str:
         f"postgres {run.cpu_postgres_s:.1f} s, moto S3 server {run.cpu_harness_s:.1f} s, "
         f"reader {run.cpu_reader_s:.1f} s; "
         f"machine busy {run.cpu_machine_busy_s:.1f} of {run.seconds * cores:.1f} core-s",
+        _chain_line(run, cores),
         "  quality share of the run: "
         + (
             f"{result.quality_share:.1%} (parse + score − parse = "
