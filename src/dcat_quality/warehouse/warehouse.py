@@ -1042,11 +1042,9 @@ class Loader:
         assert self._conn is not None
         with self._errors("could not look for a duplicate dataset"):
             found = self._conn.execute(
-                sql.SQL(
-                    "SELECT source_file FROM {schema}.{partition} WHERE dataset_id = %s"
-                ).format(
-                    schema=sql.Identifier(self._warehouse.schema),
-                    partition=sql.Identifier(f"hist_datasets_r{self.run_id}"),
+                self._warehouse._sql(
+                    "SELECT source_file FROM {schema}.{partition} WHERE dataset_id = %s",
+                    partition=f"hist_datasets_r{self.run_id}",
                 ),
                 (key,),
             ).fetchone()
