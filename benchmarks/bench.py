@@ -144,10 +144,15 @@ class RunMeasure:
     def rate(self) -> float:
         return self.datasets / self.seconds if self.seconds else 0.0
 
+    @property
+    def cpu_workers_s(self) -> float:
+        """CPU of the run's worker processes (and forkserver): its tree but the main one."""
+        return self.cpu_run_s - self.cpu_run_main_s
+
     def chain_us_per_dataset(self) -> dict[str, float]:
         """CPU µs per dataset of each part of the chain (the reader and others excluded)."""
         parts = {
-            "workers": self.cpu_run_s - self.cpu_run_main_s,
+            "workers": self.cpu_workers_s,
             "loading process": self.cpu_run_main_s,
             "postgres": self.cpu_postgres_s,
             "S3 server": self.cpu_harness_s,
@@ -918,7 +923,7 @@ def details(result: CatalogResult) -> str:
         f"  run: startup {run.startup_s:.1f} s, read+score+load {run.load_s:.1f} s, "
         f"publish+exit {run.publish_s:.1f} s",
         f"  CPU during the run: run's processes {run.cpu_run_s:.1f} s (main process "
-        f"{run.cpu_run_main_s:.1f} s, workers {run.cpu_run_s - run.cpu_run_main_s:.1f} s), "
+        f"{run.cpu_run_main_s:.1f} s, workers {run.cpu_workers_s:.1f} s), "
         f"postgres {run.cpu_postgres_s:.1f} s, moto S3 server {run.cpu_harness_s:.1f} s, "
         f"reader {run.cpu_reader_s:.1f} s; "
         f"machine busy {run.cpu_machine_busy_s:.1f} of {run.seconds * cores:.1f} core-s",
