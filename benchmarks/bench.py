@@ -53,7 +53,7 @@ import psycopg
 from psycopg import sql
 
 from dcat_quality.config import Settings
-from dcat_quality.dcat.parse import parse_page
+from dcat_quality.dcat.parse import read_page
 from dcat_quality.pipeline import parse_pages, score_page, score_pages
 from dcat_quality.sample import write_sample
 from dcat_quality.sources import open_source, require_pages
@@ -266,7 +266,7 @@ def cpu_per_dataset(folder: Path, fmt: str, pages: int) -> tuple[dict[str, float
     chosen = files[:: max(1, len(files) // max(pages, 1))][:pages]
     # Warm the caches (registry, SHACL shapes, …) on one page, untimed.
     warm = gzip.decompress(chosen[0].read_bytes())
-    score_page(parse_page(warm, chosen[0].name), None, 0, chosen[0].name)
+    score_page(read_page(warm, chosen[0].name), None, 0, chosen[0].name)
     steps = {"gunzip": 0.0, "parse": 0.0, "score": 0.0, "decode (within parse)": 0.0}
     datasets = 0
     for path in chosen:
@@ -277,7 +277,7 @@ def cpu_per_dataset(folder: Path, fmt: str, pages: int) -> tuple[dict[str, float
         if fmt == "jsonld":
             orjson.loads(data)
         t2 = time.thread_time()
-        parsed = parse_page(data, path.name)
+        parsed = read_page(data, path.name)
         t3 = time.thread_time()
         score_page(parsed, None, 0, path.name)
         t4 = time.thread_time()
@@ -285,7 +285,7 @@ def cpu_per_dataset(folder: Path, fmt: str, pages: int) -> tuple[dict[str, float
         steps["decode (within parse)"] += t2 - t1
         steps["parse"] += t3 - t2
         steps["score"] += t4 - t3
-        datasets += len(parsed.datasets)
+        datasets += len(parsed.page.datasets)
     if fmt != "jsonld":
         del steps["decode (within parse)"]
     return {k: round(v / datasets * 1e6, 1) for k, v in steps.items()}, datasets

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import NamedTuple
 
+from dcat_quality.dcat.graph import is_iri
 from dcat_quality.dcat.gzip_page import decode_page
-from dcat_quality.dcat.parse import parse_page
+from dcat_quality.dcat.parse import PageGraph, read_page
 from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import PageError
 from dcat_quality.quality import ecospheres, mqa
 from dcat_quality.quality.registry import Registry, default_registry
+from dcat_quality.quality.shacl import Violation, check_dataset
 from dcat_quality.warehouse.rows import Row, dataset_rows
 
 
@@ -78,21 +80,52 @@ def _default_positions() -> dict[str, int]:
     return check_positions(default_registry())
 
 
+def check_page(page: PageGraph) -> dict[str, tuple[Violation, ...]]:
+    """The DCAT-AP SHACL violations of every dataset of a page, keyed by dataset id.
+
+    Checked on the page graph, so in the process that parsed the page; blank-node focus
+    labels are replaced by the stable ids of the records.
+    """
+    return {
+        record.dataset_id: _stable_focus(
+            check_dataset(page.graph, subject), node_ids, record.dataset_id
+        )
+        for record, subject, node_ids in page.nodes
+    }
+
+
+def _stable_focus(
+    violations: list[Violation], node_ids: dict[str, str], dataset_id: str
+) -> tuple[Violation, ...]:
+    out = []
+    for violation in violations:
+        focus = node_ids.get(violation.focus)
+        if focus is None:
+            focus = violation.focus if is_iri(violation.focus) else f"{dataset_id}#blank-node"
+        out.append(violation if focus == violation.focus else replace(violation, focus=focus))
+    return tuple(sorted(out, key=lambda x: (x.focus, x.path, x.constraint, x.message)))
+
+
 def score_page(
-    page: ParsedPage, link_status: Mapping[str, int] | None, run_id: int, source_file: str
+    graph_page: PageGraph,
+    link_status: Mapping[str, int] | None,
+    run_id: int,
+    source_file: str,
+    *,
+    shacl: bool = True,
 ) -> ScoredPage:
     """The Ecosphères indicators, MQA score and SHACL findings of every dataset of a page,
-    as the rows of run ``run_id``."""
+    as the rows of run ``run_id``; ``shacl=False`` leaves DCAT-AP unchecked."""
     registry = default_registry()
     positions = _default_positions()
-    violations = page.violations or {}
+    violations = check_page(graph_page) if shacl else None
     scored = []
-    for record in page.datasets:
-        found = violations.get(record.dataset_id, ())
+    for record in graph_page.page.datasets:
+        found = violations.get(record.dataset_id, ()) if violations is not None else None
         summary = mqa.summarise(
             record,
             positions,
-            dcat_ap_compliant=not found if page.violations is not None else None,
+            dcat_ap_compliant=not found if found is not None else None,
             registry=registry,
             link_status=link_status,
         )
@@ -103,7 +136,7 @@ def score_page(
             indicators,
             source_file,
             score=summary,
-            violations=found if page.violations is not None else None,
+            violations=found,
         )
         scored.append(
             ScoredDataset(
@@ -140,18 +173,23 @@ def init_worker(
         gc.set_threshold(50_000, 20, 100)
 
 
-def parse_job(data: bytes, key: str) -> ParsedPage | PageFailure:
-    """Parse one page as stored (gzipped or not); a bad page comes back as its
-    ``PageFailure``."""
+def _read_job(data: bytes, key: str) -> PageGraph | PageFailure:
     try:
-        return parse_page(decode_page(key, data), key)
+        return read_page(decode_page(key, data), key)
     except PageError as exc:
         return PageFailure.of(exc)
 
 
+def parse_job(data: bytes, key: str) -> ParsedPage | PageFailure:
+    """Parse one page as stored (gzipped or not); a bad page comes back as its
+    ``PageFailure``."""
+    read = _read_job(data, key)
+    return read if isinstance(read, PageFailure) else read.page
+
+
 def score_job(data: bytes, key: str) -> ScoredPage | PageFailure:
     """Parse and score one page, as the rows of the run set by ``init_worker``."""
-    parsed = parse_job(data, key)
-    if isinstance(parsed, PageFailure):
-        return parsed
-    return score_page(parsed, _LINK_STATUS, _RUN_ID, key)
+    read = _read_job(data, key)
+    if isinstance(read, PageFailure):
+        return read
+    return score_page(read, _LINK_STATUS, _RUN_ID, key)

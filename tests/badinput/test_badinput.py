@@ -20,11 +20,12 @@ import pytest
 from badinput_cases import CASES, Case, Loaded, Rejected
 
 from dcat_quality.config import Settings
-from dcat_quality.dcat.parse import parse_page
+from dcat_quality.dcat.parse import read_page
 from dcat_quality.errors import PageError
 from dcat_quality.pipeline import PageOutcome, RunResult, run_chain
 from dcat_quality.sources import decode_page, open_source
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
+from dcat_quality.worker import check_page
 
 REJECTED = [c for c in CASES if isinstance(c.expect, Rejected)]
 LOADED = [c for c in CASES if isinstance(c.expect, Loaded)]
@@ -39,10 +40,10 @@ def test_the_corpus_is_big_enough_and_keys_are_unique() -> None:
 
 def _outcome(data: bytes, key: str, *, fast: bool) -> Any:
     try:
-        page = parse_page(decode_page(key, data), key, fast=fast)
+        page = read_page(decode_page(key, data), key, fast=fast)
     except PageError as exc:
         return ("rejected", str(exc))
-    return ("loaded", page.datasets, page.violations)
+    return ("loaded", page.page.datasets, check_page(page))
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.key)

@@ -185,7 +185,7 @@ def _realdata_records(realdata: Path) -> tuple[DatasetRecord, ...]:
         if not path.is_file() or path.suffix == ".md":
             continue
         try:
-            page = parse_page(path.read_bytes(), str(path.relative_to(realdata)), shacl=False)
+            page = parse_page(path.read_bytes(), str(path.relative_to(realdata)))
         except PageError:
             continue
         records.extend(page.datasets)

@@ -7,7 +7,7 @@ reason and what to do, so the run can quarantine the page and go on.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -18,16 +18,15 @@ import orjson
 from dcat_quality.dcat import jsonld_fast, rdf
 from dcat_quality.dcat.contexts import bundled_context
 from dcat_quality.dcat.extract import extract_datasets_with_nodes, extract_hydra
-from dcat_quality.dcat.graph import Graph, is_iri
+from dcat_quality.dcat.graph import Graph
 from dcat_quality.dcat.rdfxml_check import RdfXmlStructureError, check_rdfxml
-from dcat_quality.dcat.records import ParsedPage
+from dcat_quality.dcat.records import DatasetRecord, ParsedPage
 from dcat_quality.errors import (
     PageError,
     RdfSyntaxError,
     RemoteContextError,
     UnsupportedFormatError,
 )
-from dcat_quality.quality.shacl import Violation, check_dataset
 
 _EXTENSIONS = {
     ".json": "jsonld",
@@ -325,10 +324,23 @@ def _as_utf8_xml(data: bytes, name: str) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>' + text.encode("utf-8")
 
 
-def parse_page(data: bytes, name: str, *, fast: bool = True, shacl: bool = True) -> ParsedPage:
-    """Turn one page into records. ``fast=False`` forces the pyoxigraph path.
+@dataclass(frozen=True, slots=True)
+class PageGraph:
+    """A parsed page with the graph it came from, for the checks that need the graph.
 
-    ``shacl`` runs the DCAT-AP checks on the page graph (see ``quality.shacl``).
+    The graph-level checks (SHACL) run in the scoring stage, in the process that parsed
+    the page: a ``PageGraph`` is never sent to another process (``page`` is what crosses).
+    ``nodes`` gives, per dataset record, its subject in ``graph`` and the stable ids its
+    nodes got (dataset and distributions), so findings can name them by those ids.
+    """
+
+    page: ParsedPage
+    graph: Graph
+    nodes: tuple[tuple[DatasetRecord, str, dict[str, str]], ...]
+
+
+def read_page(data: bytes, name: str, *, fast: bool = True) -> PageGraph:
+    """Turn one page into records, keeping its graph. ``fast=False`` forces pyoxigraph.
 
     Raises ``PageError`` (with file, position, reason, hint) when the page is unusable.
     """
@@ -350,31 +362,15 @@ def parse_page(data: bytes, name: str, *, fast: bool = True, shacl: bool = True)
             "the page nests too deeply to read",
             hint="flatten the graph (one node object per subject)",
         ) from None
-    violations = None
-    if shacl:
-        violations = {
-            record.dataset_id: _stable_focus(
-                check_dataset(graph, subject), node_ids, record.dataset_id
-            )
-            for record, subject, node_ids in found
-        }
-    return ParsedPage(
+    page = ParsedPage(
         datasets=tuple(record for record, _, _ in found),
         hydra=extract_hydra(graph),
         parser=parser,
         triples=graph.triples,
-        violations=violations,
     )
+    return PageGraph(page, graph, tuple(found))
 
 
-def _stable_focus(
-    violations: list[Violation], node_ids: dict[str, str], dataset_id: str
-) -> tuple[Violation, ...]:
-    """Violations with blank-node labels replaced by the stable ids of the records."""
-    out = []
-    for violation in violations:
-        focus = node_ids.get(violation.focus)
-        if focus is None:
-            focus = violation.focus if is_iri(violation.focus) else f"{dataset_id}#blank-node"
-        out.append(violation if focus == violation.focus else replace(violation, focus=focus))
-    return tuple(sorted(out, key=lambda x: (x.focus, x.path, x.constraint, x.message)))
+def parse_page(data: bytes, name: str, *, fast: bool = True) -> ParsedPage:
+    """Turn one page into records (``read_page`` without the graph)."""
+    return read_page(data, name, fast=fast).page

@@ -8,12 +8,7 @@ fields are sorted tuples and single values are chosen by a fixed rule (see
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from dcat_quality.quality.shacl import Violation
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +89,9 @@ class HydraPage:
 
 @dataclass(frozen=True, slots=True)
 class ParsedPage:
-    """What one page yields: its datasets, its paging block, and which path parsed it.
-
-    ``violations`` maps each dataset id to its DCAT-AP SHACL violations (checked on the
-    page graph, which only the parser holds); None when the check was not run.
-    """
+    """What one page yields: its datasets, its paging block, and which path parsed it."""
 
     datasets: tuple[DatasetRecord, ...]
     hydra: HydraPage | None = None
     parser: str = "pyoxigraph"
     triples: int = 0
-    violations: Mapping[str, tuple[Violation, ...]] | None = None
