@@ -21,7 +21,8 @@ from dcat_quality.errors import SourceError, TransientSourceError
 from dcat_quality.pipeline import run_chain
 from dcat_quality.sample import HTML_502, HYDRA, build_page, serialize_page
 from dcat_quality.sources import HttpSource, iter_pages, open_source, require_pages
-from dcat_quality.sources.http import USER_AGENT, hydra_links
+from dcat_quality.sources.http import USER_AGENT
+from dcat_quality.sources.hydra import hydra_links
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
 
 TOKEN = "tok-Secret-9f8e7d"
