@@ -18,6 +18,7 @@ from stub import MetabaseStub
 
 from dcat_quality.cli.chain import demo_source
 from dcat_quality.config import Settings
+from dcat_quality.dashboard.spec import DashboardSpec, default_spec_path, load_spec
 from dcat_quality.errors import ConfigError, MetabaseError
 from dcat_quality.metabase.client import MetabaseClient, MetabaseVersion, native_query
 from dcat_quality.metabase.provision import (
@@ -27,7 +28,6 @@ from dcat_quality.metabase.provision import (
     provision,
     read_descriptions,
 )
-from dcat_quality.metabase.spec import DashboardSpec, default_spec_path, load_spec
 from dcat_quality.pipeline import run_chain
 from dcat_quality.sources import open_source
 from dcat_quality.warehouse import DatabaseTarget, Warehouse

@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from dcat_quality.cli._common import console, err_console, reported_errors, settings_from
+from dcat_quality.dashboard.spec import load_spec
 from dcat_quality.errors import ConfigError
 from dcat_quality.metabase.client import MetabaseClient
 from dcat_quality.metabase.provision import ProvisionResult, read_descriptions
 from dcat_quality.metabase.provision import provision as run_provision
-from dcat_quality.metabase.spec import load_spec
 from dcat_quality.warehouse import resolve_database
 
 

@@ -31,19 +31,22 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from dcat_quality.dashboard.spec import AXIS_DISPLAYS, Card, DashboardSpec, stable_id
 from dcat_quality.errors import MetabaseError
 from dcat_quality.metabase.client import MetabaseClient, native_query
-from dcat_quality.metabase.spec import (
-    CARD_PARAMETER_TYPE,
-    FILTER_SECTION,
-    FILTER_TYPE,
-    Card,
-    DashboardSpec,
-    stable_id,
-)
 from dcat_quality.warehouse.connection import DatabaseTarget, connect
 
 log = logging.getLogger(__name__)
+
+#: Dashboard filter type for each variable type (the pairs Metabase accepts for a
+#: plain template-tag variable, reference §6), and the card parameter type.
+FILTER_TYPE: dict[str, str] = {"text": "string/=", "number": "number/=", "date": "date/single"}
+FILTER_SECTION: dict[str, str] = {"text": "string", "number": "number", "date": "date"}
+CARD_PARAMETER_TYPE: dict[str, str] = {
+    "text": "category",
+    "number": "number/=",
+    "date": "date/single",
+}
 
 _MARKER = re.compile(r"\[dcat-quality:(card|dashboard):([a-z][a-z0-9_]*)\]\s*$")
 #: Seconds between two looks at Metabase's metadata while a sync runs (dbt-metabase: 5).
@@ -151,6 +154,24 @@ def _described(text: str, kind: Literal["card", "dashboard"], key: str) -> str:
 # -- desired state -----------------------------------------------------------------------
 
 
+def visualization_settings(card: Card) -> dict[str, Any]:
+    """The spec's neutral chart columns in Metabase's words, plus its own extras."""
+    settings: dict[str, Any] = {}
+    if card.x is not None and card.display in AXIS_DISPLAYS:
+        settings["graph.dimensions"] = [card.x]
+        settings["graph.metrics"] = list(card.y)
+    elif card.x is not None and card.display == "pie":
+        settings["pie.dimension"] = card.x
+        settings["pie.metric"] = card.y[0]
+    if card.value is not None:
+        settings["scalar.field"] = card.value
+    if card.stacked:
+        settings["stackable.stack_type"] = "stacked"
+    if card.colors:
+        settings["series_settings"] = {name: {"color": c} for name, c in card.colors.items()}
+    return {**settings, **card.metabase}
+
+
 def card_payload(
     card: Card, spec: DashboardSpec, *, database_id: int, collection_id: int | None, schema: str
 ) -> dict[str, Any]:
@@ -182,7 +203,7 @@ def card_payload(
         "display": card.display,
         "description": _described(card.description, "card", card.key),
         "collection_id": collection_id,
-        "visualization_settings": card.visualization_settings,
+        "visualization_settings": visualization_settings(card),
         "parameters": parameters,
         "dataset_query": {
             "type": "native",

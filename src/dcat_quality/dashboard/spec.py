@@ -1,11 +1,16 @@
-"""The dashboard spec: one collection, native-SQL questions and one dashboard, in YAML.
+"""The dashboard spec, written once for every BI tool: questions, filters and layout in YAML.
 
-The spec names no Metabase id: ids are resolved at provisioning time, so the same file
-applies to any instance. SQL reads the warehouse through ``{schema}`` (replaced by the
-quoted schema name) and declares its variables as ``{{name}}``; a variable's type and
-label come from the spec's ``variables`` section, so a new question over a new view is
-one more entry under ``cards`` and, to put it on the dashboard, one under
+A question is SQL over the warehouse views, a chart kind, French titles and the chart's
+columns (``x``, ``y``, ``value``); a filter sets one variable in every question that uses
+it; the layout is a 24-column grid. The spec names no tool and no id: ``metabase`` and
+``superset`` each turn it into their own objects at provisioning time, so adding a
+question is one more entry under ``cards`` and, to put it on the dashboard, one under
 ``dashboard.cards``.
+
+SQL reads the warehouse through ``{schema}`` (replaced by the quoted schema name) and
+uses the spec's small template language: ``{{name}}`` is a variable, ``[[ ... ]]`` an
+optional clause dropped when its variables have no value. Metabase speaks this language
+natively; the Superset side renders it into Jinja.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dcat_quality.errors import ConfigError
 
-#: Metabase's dashboard grid has 24 columns since 0.47.
+#: The spec's grid has 24 columns (Metabase's since 0.47; Superset's 12 are halved).
 GRID_COLUMNS = 24
 #: Namespace of the stable ids derived for template tags and dashboard filters.
 _ID_NAMESPACE = uuid.UUID("5b0e3c1e-6f53-4c1a-9d2e-0c4b7a9d51f0")
@@ -34,16 +39,8 @@ Display = Literal[
     "table", "bar", "row", "line", "area", "pie", "scalar", "progress", "combo", "funnel"
 ]
 VariableType = Literal["text", "number", "date"]
-
-#: Dashboard filter type for each variable type (the pairs Metabase accepts for a
-#: plain template-tag variable, reference §6), and the card parameter type.
-FILTER_TYPE: dict[str, str] = {"text": "string/=", "number": "number/=", "date": "date/single"}
-FILTER_SECTION: dict[str, str] = {"text": "string", "number": "number", "date": "date"}
-CARD_PARAMETER_TYPE: dict[str, str] = {
-    "text": "category",
-    "number": "number/=",
-    "date": "date/single",
-}
+#: Chart kinds drawn along an axis (``x`` against the ``y`` measures).
+AXIS_DISPLAYS = frozenset({"bar", "row", "line", "area", "combo"})
 
 
 def stable_id(*parts: str) -> str:
@@ -58,26 +55,61 @@ def quote_schema(schema: str) -> str:
     return '"' + schema.replace('"', '""') + '"'
 
 
+def render_schema(sql: str, schema: str) -> str:
+    """The SQL with ``{schema}`` replaced by the quoted schema name."""
+    return sql.replace("{schema}", quote_schema(schema)).strip()
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Variable(_Model):
-    """A template-tag variable that questions may use and dashboard filters may set."""
+    """A variable that questions may use and dashboard filters may set."""
 
     display_name: str = Field(min_length=1)
     type: VariableType = "text"
+    values: str | None = Field(
+        default=None,
+        description="SQL listing the values a filter offers, in one column named after "
+        "the variable (a tool that shows a list of choices reads it).",
+    )
+
+    def render_values(self, schema: str) -> str | None:
+        return None if self.values is None else render_schema(self.values, schema)
 
 
 class Card(_Model):
-    """A native-SQL question."""
+    """A question: SQL, chart kind and the columns the chart draws."""
 
     key: str = Field(pattern=_KEY, description="Stable identity, kept when the name changes.")
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
     display: Display = "table"
     sql: str = Field(min_length=1)
-    visualization_settings: dict[str, Any] = Field(default_factory=dict)
+    x: str | None = Field(default=None, description="The dimension of a chart or pie.")
+    y: list[str] = Field(default_factory=list, description="The measures drawn against x.")
+    value: str | None = Field(default=None, description="The column a scalar shows.")
+    stacked: bool = False
+    colors: dict[str, str] = Field(default_factory=dict, description="Colour per measure.")
+    metabase: dict[str, Any] = Field(
+        default_factory=dict, description="Extra Metabase visualization settings."
+    )
+
+    @model_validator(mode="after")
+    def _chart_columns(self) -> Card:
+        if (self.x is None) != (not self.y):
+            raise ValueError(f"card {self.key}: x and y go together")
+        if self.x is not None and self.display not in (*AXIS_DISPLAYS, "pie"):
+            raise ValueError(f"card {self.key}: x and y are for charts, not {self.display}")
+        if self.display == "pie" and len(self.y) > 1:
+            raise ValueError(f"card {self.key}: a pie shows one measure")
+        if self.value is not None and self.display != "scalar":
+            raise ValueError(f"card {self.key}: value is for a scalar")
+        unknown = sorted(set(self.colors) - set(self.y))
+        if unknown:
+            raise ValueError(f"card {self.key}: colors for unknown measures {unknown}")
+        return self
 
     @cached_property
     def variables(self) -> tuple[str, ...]:
@@ -90,7 +122,7 @@ class Card(_Model):
         return tuple(dict.fromkeys(re.findall(r"\{schema\}\.(\w+)", self.sql)))
 
     def render_sql(self, schema: str) -> str:
-        return self.sql.replace("{schema}", quote_schema(schema)).strip()
+        return render_schema(self.sql, schema)
 
 
 class Filter(_Model):
@@ -107,7 +139,7 @@ class Filter(_Model):
 
 
 class Placement(_Model):
-    """A card on the dashboard grid (24 columns wide)."""
+    """A card on the dashboard grid (24 columns wide, rows of the same height)."""
 
     card: str
     row: int = Field(ge=0)
@@ -221,7 +253,7 @@ class DashboardSpec(_Model):
 
 def default_spec_path() -> Path:
     """The spec shipped with the package."""
-    return Path(str(resources.files("dcat_quality.metabase").joinpath("dashboard.yaml")))
+    return Path(str(resources.files("dcat_quality.dashboard").joinpath("dashboard.yaml")))
 
 
 def load_spec(path: Path | None = None) -> DashboardSpec:
