@@ -152,6 +152,12 @@ _ISO = (
     b'<gmd:MD_Metadata xmlns:gmd="http://www.isotc211.org/2005/gmd">'
     b"<gmd:fileIdentifier/></gmd:MD_Metadata>\n"
 )
+_ISO_TRUNCATED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<gmd:MD_Metadata xmlns:gmd="http://www.isotc211.org/2005/gmd"\n'
+    b'  xmlns:gco="http://www.isotc211.org/2005/gco">\n'
+    b"<gmd:fileIdentifier><gco:CharacterString>abc</gco:CharacterString>\n"
+)
 _LATIN1_JSON = (
     '{"@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/"},\n'
     ' "@id": "http://example.org/latin1/d1", "@type": "dcat:Dataset",\n'
@@ -247,8 +253,14 @@ CASES: tuple[Case, ...] = (
     Case(
         "rdfxml/iso19139.xml",
         _ISO,
-        Rejected("ISO 19139 metadata, not DCAT", "root element", "GeoDCAT-AP"),
-        "geographic ISO metadata instead of DCAT",
+        Loaded(0),
+        "an ISO 19139 record without identification: read, no dataset in it",
+    ),
+    Case(
+        "rdfxml/iso19139-truncated.xml",
+        _ISO_TRUNCATED,
+        Rejected("malformed ISO 19139 XML", "line 5, column 1", "export the record again"),
+        "a truncated ISO 19139 record: rejected with its position",
     ),
     Case(
         "html/error-page.json",

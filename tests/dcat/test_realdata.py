@@ -10,7 +10,7 @@ import pytest
 
 from dcat_quality.dcat import extract
 from dcat_quality.dcat.parse import parse_page, read_page
-from dcat_quality.errors import PageError, RdfSyntaxError, UnsupportedFormatError
+from dcat_quality.errors import PageError, RdfSyntaxError
 from dcat_quality.quality.ecospheres import compute
 from dcat_quality.worker import check_page
 
@@ -97,12 +97,11 @@ def test_invalid_belgian_rdfxml_is_rejected_with_position(
 
 
 @pytest.mark.parametrize("name", ISO_19139)
-def test_iso19139_is_recognised_and_rejected(realdata: Path, name: str) -> None:
-    with pytest.raises(UnsupportedFormatError) as caught:
-        parse_page((realdata / name).read_bytes(), name)
-    assert "ISO 19139" in str(caught.value)
-    assert "not DCAT" in str(caught.value)
-    assert name in str(caught.value)
+def test_iso19139_is_read_as_one_dataset_per_record(realdata: Path, name: str) -> None:
+    """Each file holds one gmd:MD_Metadata: one dataset (values: test_iso19139.py)."""
+    page = parse_page((realdata / name).read_bytes(), name)
+    assert page.parser == "iso19139"
+    assert len(page.datasets) == 1
 
 
 JSONLD_FILES = sorted(n for n in EXPECTED_DATASETS if n.endswith((".json", ".jsonld")))

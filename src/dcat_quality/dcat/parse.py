@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
+from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
 import orjson
 
-from dcat_quality.dcat import jsonld_fast, rdf
+from dcat_quality.dcat import iso19139, jsonld_fast, rdf
 from dcat_quality.dcat.contexts import bundled_context
 from dcat_quality.dcat.extract import extract_datasets_with_nodes, extract_hydra
 from dcat_quality.dcat.graph import Graph
@@ -39,15 +40,10 @@ _EXTENSIONS = {
     ".xml": "xml",
 }
 _BOM = b"\xef\xbb\xbf"
-_ISO_MARKERS = (
-    b"http://www.isotc211.org/2005/gmd",
-    b"http://standards.iso.org/iso/19115/-3/mdb",
-    b"MD_Metadata",
-)
+_ISO_19115_3 = b"http://standards.iso.org/iso/19115/-3/mdb"
 _ISO_HINT = (
-    "this is ISO 19139/19115 geographic metadata, not DCAT: convert it to GeoDCAT-AP "
-    "first (for example with the SEMIC ISO-to-GeoDCAT-AP XSLT), or read the catalog's "
-    "DCAT endpoint instead"
+    "ISO 19115-3 (mdb) records are not mapped to DCAT here (ISO 19139 gmd records are): "
+    "ask the catalog for the ISO 19139 or DCAT output schema"
 )
 _JSONLD_KEYWORDS = (b'"@context"', b'"@graph"', b'"@id"', b'"@type"')
 _IRI_FIRST = re.compile(rb"<[^\s<>\"]*/[^\s<>\"]*>")
@@ -78,7 +74,8 @@ def _suffixes(name: str) -> list[str]:
 
 
 def detect_format(data: bytes, name: str) -> str:
-    """``jsonld``, ``turtle``, ``ntriples`` or ``rdfxml``; raise when it is none of them."""
+    """``jsonld``, ``turtle``, ``ntriples``, ``rdfxml`` or ``iso19139``; raise when it is
+    none of them."""
     suffixes = _suffixes(name)
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
@@ -100,9 +97,11 @@ def detect_format(data: bytes, name: str) -> str:
             return by_name
         if _IRI_FIRST.match(head):  # "<http://…> <…>": Turtle or N-Triples, not XML
             return by_name if by_name in ("turtle", "ntriples") else "turtle"
-        if any(marker in data[:65536] for marker in _ISO_MARKERS) and b"rdf:RDF" not in head:
+        if iso19139.is_iso19139(data) and b"rdf:RDF" not in head:
+            return "iso19139"
+        if _ISO_19115_3 in data[:65536] and b"rdf:RDF" not in head:
             raise UnsupportedFormatError(
-                name, "ISO 19139 metadata, not DCAT", position="root element", hint=_ISO_HINT
+                name, "ISO 19115-3 metadata, not DCAT", position="root element", hint=_ISO_HINT
             )
         return "rdfxml"
     if not head:
@@ -296,6 +295,20 @@ def _rdfxml_graph(data: bytes, name: str) -> Graph:
     return _pyoxigraph(_as_utf8_xml(data, name), "rdfxml", name)
 
 
+def _iso_graph(data: bytes, name: str) -> Graph:
+    """ISO 19139 records (alone or in a CSW response) mapped to DCAT (``dcat.iso19139``)."""
+    try:
+        return iso19139.convert(data).graph
+    except ET.ParseError as exc:
+        line, column = exc.position
+        raise RdfSyntaxError(
+            name,
+            f"malformed ISO 19139 XML: {exc.msg if hasattr(exc, 'msg') else exc}",
+            position=f"line {line}, column {column + 1}",
+            hint="the file is truncated or not well-formed XML; export the record again",
+        ) from None
+
+
 _XML_DECLARATION = re.compile(
     rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._\-]+)["'][^>]*\?>"""
 )
@@ -352,6 +365,8 @@ def read_page(data: bytes, name: str, *, fast: bool = True) -> PageGraph:
         graph, parser = _jsonld_graph(data, name, fast)
     elif fmt == "rdfxml":
         graph = _rdfxml_graph(data, name)
+    elif fmt == "iso19139":
+        graph, parser = _iso_graph(data, name), "iso19139"
     else:
         graph = _pyoxigraph(data, fmt, name)
     try:
