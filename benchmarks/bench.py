@@ -137,6 +137,8 @@ class RunMeasure:
     load_s: float  # run recorded → publish transaction begins (read, score, COPY)
     publish_s: float  # publish transaction begins → process exit (publish, retention)
     cpu_reader_s: float = 0.0  # the reader's client process (its backend: in postgres)
+    schema_mb: float = 0.0  # the bench schema's relations after the run (indexes, TOAST)
+    wal_mb: float = 0.0  # WAL the server wrote during the run (the whole cluster's)
     reader: ReaderStats | None = None
     stdout_tail: str = ""
 
@@ -561,6 +563,32 @@ def _query(database_url: str, query: sql.SQL | sql.Composed, *params: object) ->
         return cursor.fetchall() if cursor.description else []
 
 
+def schema_bytes(database_url: str, schema: str) -> int:
+    """Bytes on disk of the schema's tables, with their indexes and TOAST."""
+    row = _query(
+        database_url,
+        sql.SQL(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relkind IN ('r', 'm')"
+        ),
+        schema,
+    )
+    return int(row[0][0])
+
+
+def wal_position(database_url: str) -> str:
+    """The server's current WAL position (an LSN); the cluster's, not only the schema's."""
+    return str(_query(database_url, sql.SQL("SELECT pg_current_wal_lsn()::text"))[0][0])
+
+
+def wal_bytes_since(database_url: str, since: str) -> int:
+    row = _query(
+        database_url, sql.SQL("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)"), since
+    )
+    return int(row[0][0])
+
+
 # -- the end-to-end run -------------------------------------------------------------------
 
 
@@ -606,6 +634,7 @@ def run_cli(
 ) -> tuple[RunMeasure, float, float]:
     """One `dcat-quality run`; returns its measure, and its start and end (wall clock)."""
     monitor = ProcessMonitor()
+    wal_before = wal_position(target.database_url)
     harness_before = resource.getrusage(resource.RUSAGE_SELF)
     machine_before = machine_busy_s()
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
@@ -662,6 +691,8 @@ def run_cli(
         startup_s=round(recorded - started_wall, 2),
         load_s=round(published - recorded, 2),
         publish_s=round(ended_wall - published, 2),
+        schema_mb=round(schema_bytes(target.database_url, target.schema) / 2**20, 1),
+        wal_mb=round(wal_bytes_since(target.database_url, wal_before) / 2**20, 1),
         stdout_tail=out[-600:],
     )
     return measure, started_wall, published
@@ -922,6 +953,8 @@ def details(result: CatalogResult) -> str:
         f"  CPU µs per dataset, one core ({result.cpu_sample_datasets:,} datasets): {steps}",
         f"  run: startup {run.startup_s:.1f} s, read+score+load {run.load_s:.1f} s, "
         f"publish+exit {run.publish_s:.1f} s",
+        f"  storage: schema {run.schema_mb:,.1f} MB after the run, "
+        f"WAL written during it {run.wal_mb:,.1f} MB",
         f"  CPU during the run: run's processes {run.cpu_run_s:.1f} s (main process "
         f"{run.cpu_run_main_s:.1f} s, workers {run.cpu_workers_s:.1f} s), "
         f"postgres {run.cpu_postgres_s:.1f} s, moto S3 server {run.cpu_harness_s:.1f} s, "
