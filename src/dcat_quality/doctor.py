@@ -25,12 +25,8 @@ from pydantic import SecretStr, ValidationError
 
 from dcat_quality.config import Origin, Settings, TracedSettings, trace_settings
 from dcat_quality.errors import DcatQualityError
-from dcat_quality.warehouse.connection import (
-    APPLICATION_NAME,
-    DatabaseTarget,
-    resolve_database,
-    scrub,
-)
+from dcat_quality.warehouse.connection import APPLICATION_NAME, resolve_database
+from dcat_quality.warehouse.target import DatabaseTarget, scrub
 
 log = logging.getLogger(__name__)
 

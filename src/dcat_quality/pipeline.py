@@ -24,7 +24,7 @@ from dcat_quality.quality import mqa
 from dcat_quality.quality.registry import Registry, default_registry
 from dcat_quality.sources import PageRef, Source, iter_pages, require_pages
 from dcat_quality.warehouse import RunCounts, Shard, Warehouse
-from dcat_quality.warehouse.warehouse import IndicatorRow
+from dcat_quality.warehouse.indicators import IndicatorRow
 from dcat_quality.worker import (
     PageFailure,
     ScoredDataset,

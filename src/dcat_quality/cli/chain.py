@@ -32,9 +32,9 @@ from dcat_quality.cli._common import (
 from dcat_quality.config import Settings
 from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import ConfigError
+from dcat_quality.link_stage import refresh_link_cache
 from dcat_quality.pipeline import PageFailure, PageOutcome, RunResult, parse_pages, run_chain
 from dcat_quality.quality import ecospheres
-from dcat_quality.quality.link_stage import refresh_link_cache
 from dcat_quality.quality.links import LinkResult
 from dcat_quality.sources import PageRef, Source, open_source, require_pages
 from dcat_quality.tabular import (

@@ -13,7 +13,7 @@ from rich.table import Table
 from dcat_quality.cli._common import console, reported_errors
 from dcat_quality.config import Origin, Settings, TracedSettings, env_name, trace_settings
 from dcat_quality.errors import ConfigError
-from dcat_quality.warehouse.connection import MASK, redact
+from dcat_quality.warehouse.target import MASK, redact
 
 #: Settings holding a PostgreSQL URL: shown with only the password masked.
 _DATABASE_URLS = ("database_url", "metabase_database_url")

@@ -29,7 +29,7 @@ from dcat_quality.metabase.backup import (
 from dcat_quality.metabase.backup import backup as run_backup
 from dcat_quality.metabase.backup import restore as run_restore
 from dcat_quality.warehouse import resolve_database
-from dcat_quality.warehouse.connection import DatabaseTarget
+from dcat_quality.warehouse.target import DatabaseTarget
 
 app = typer.Typer(
     help="Metabase: provision the dashboards, back up and restore its application "

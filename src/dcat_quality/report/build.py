@@ -21,7 +21,8 @@ from psycopg.rows import TupleRow
 from dcat_quality.errors import WarehouseError
 from dcat_quality.quality.registry import MQA_DIMENSIONS, default_registry
 from dcat_quality.warehouse import Warehouse
-from dcat_quality.warehouse.connection import connect, scrub
+from dcat_quality.warehouse.connection import connect
+from dcat_quality.warehouse.target import scrub
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,11 @@
 """The PostgreSQL warehouse: schema, staged COPY loading, atomic publish, history.
 
+Where things live: ``target`` (a database and its redaction), ``embedded`` (the bundled
+server), ``connection`` (which database, connecting), ``schema`` (migrations), ``runs``
+(the run lifecycle), ``shards``, ``partitions`` (run partitions and retention), ``rows``
+(records → rows), ``loader`` (COPY), ``indicators``, ``link_cache``, ``queries`` (reading
+the published run), and ``warehouse`` (the ``Warehouse`` the chain uses).
+
 Names are imported on first use (see ``dcat_quality._lazy``): the parse workers need
 ``warehouse.rows`` but not psycopg.
 """
@@ -11,31 +17,35 @@ import typing
 from dcat_quality._lazy import lazy_getattr as _lazy_getattr
 
 if typing.TYPE_CHECKING:
-    from dcat_quality.warehouse.connection import DatabaseTarget, redact, resolve_database
+    from dcat_quality.warehouse.connection import resolve_database
     from dcat_quality.warehouse.embedded import (
         psql_executable,
         psql_uri,
         start_embedded,
         stop_embedded,
     )
-    from dcat_quality.warehouse.warehouse import Loader, RunCounts, RunInfo, Shard, Warehouse
+    from dcat_quality.warehouse.loader import Loader
+    from dcat_quality.warehouse.runs import RunCounts, RunInfo
+    from dcat_quality.warehouse.shards import Shard
+    from dcat_quality.warehouse.target import DatabaseTarget, redact
+    from dcat_quality.warehouse.warehouse import Warehouse
 
-_CONNECTION = "dcat_quality.warehouse.connection"
 _EMBEDDED = "dcat_quality.warehouse.embedded"
-_WAREHOUSE = "dcat_quality.warehouse.warehouse"
+_RUNS = "dcat_quality.warehouse.runs"
+_TARGET = "dcat_quality.warehouse.target"
 _MODULES = {
-    "DatabaseTarget": _CONNECTION,
-    "redact": _CONNECTION,
-    "resolve_database": _CONNECTION,
+    "DatabaseTarget": _TARGET,
+    "redact": _TARGET,
+    "resolve_database": "dcat_quality.warehouse.connection",
     "psql_executable": _EMBEDDED,
     "psql_uri": _EMBEDDED,
     "start_embedded": _EMBEDDED,
     "stop_embedded": _EMBEDDED,
-    "Loader": _WAREHOUSE,
-    "RunCounts": _WAREHOUSE,
-    "RunInfo": _WAREHOUSE,
-    "Shard": _WAREHOUSE,
-    "Warehouse": _WAREHOUSE,
+    "Loader": "dcat_quality.warehouse.loader",
+    "RunCounts": _RUNS,
+    "RunInfo": _RUNS,
+    "Shard": "dcat_quality.warehouse.shards",
+    "Warehouse": "dcat_quality.warehouse.warehouse",
 }
 
 __getattr__ = _lazy_getattr(__name__, _MODULES)

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import psycopg
 
 from dcat_quality.errors import EmbeddedDatabaseError
-from dcat_quality.warehouse.connection import DatabaseTarget, redact
+from dcat_quality.warehouse.target import DatabaseTarget, redact
 
 DATABASE = "dcat_quality"
 USER = "postgres"

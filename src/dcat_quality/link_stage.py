@@ -1,5 +1,8 @@
 """The opt-in link-check stage: refresh the cache of URL checks in the warehouse.
 
+A stage of the chain, beside ``pipeline``: it joins the warehouse (which URLs, where the
+results go) and ``quality.links`` (how a URL is checked), which know nothing of each other.
+
 It checks the URLs of the published run that were never checked or were checked longer
 ago than ``max_age``; a run with link checks then scores the accessibility indicators
 from the cache. URLs first seen in a run are therefore measured from the next run on

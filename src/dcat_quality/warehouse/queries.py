@@ -1,0 +1,37 @@
+"""Reading the published run back, for the commands that export it (DQV)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dcat_quality.warehouse._sql import SchemaSession
+
+
+def iter_check_results(db: SchemaSession) -> Iterator[tuple[str, str, bool]]:
+    """``(dataset, metric IRI, passed)`` of every measured MQA check, published run."""
+    with db.errors("could not read the check results"), db.conn.transaction():
+        cursor = db.conn.cursor(name="dcat_quality_checks")
+        cursor.execute(
+            db.sql(
+                "SELECT c.dataset_id, i.metric_iri, c.passed"
+                " FROM {schema}.dataset_checks c JOIN {schema}.indicators i"
+                " USING (indicator_id) WHERE c.passed IS NOT NULL"
+                " AND i.metric_iri IS NOT NULL ORDER BY c.dataset_id, i.check_position"
+            )
+        )
+        for dataset_id, metric, passed in cursor:
+            yield str(dataset_id), str(metric), bool(passed)
+
+
+def iter_scores(db: SchemaSession) -> Iterator[tuple[str, int, float]]:
+    """``(dataset, MQA total, fill rate)`` of the published run."""
+    with db.errors("could not read the scores"), db.conn.transaction():
+        cursor = db.conn.cursor(name="dcat_quality_scores")
+        cursor.execute(
+            db.sql(
+                "SELECT dataset_id, total, fill_rate FROM {schema}.dataset_scores"
+                " ORDER BY dataset_id"
+            )
+        )
+        for dataset_id, total, fill_rate in cursor:
+            yield str(dataset_id), int(total), float(fill_rate)
