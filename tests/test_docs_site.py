@@ -9,7 +9,7 @@ import pytest
 from pydantic import AliasChoices
 
 from dcat_quality.config import Settings
-from dcat_quality.quality.registry import default_registry
+from dcat_quality.quality.builtin import default_registry
 from dcat_quality.report import docs as generator
 
 ROOT = Path(__file__).resolve().parents[1]

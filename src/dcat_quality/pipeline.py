@@ -21,7 +21,8 @@ from dcat_quality._version import __version__
 from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import DcatQualityError, PageError
 from dcat_quality.quality import mqa
-from dcat_quality.quality.registry import Registry, default_registry
+from dcat_quality.quality.builtin import default_registry
+from dcat_quality.quality.registry import Registry
 from dcat_quality.sources import PageRef, Source, iter_pages, require_pages
 from dcat_quality.warehouse import RunCounts, Shard, Warehouse
 from dcat_quality.warehouse.indicators import IndicatorRow

@@ -19,7 +19,8 @@ from dcat_quality.dcat.parse import PageGraph, read_page
 from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import PageError
 from dcat_quality.quality import ecospheres, mqa
-from dcat_quality.quality.registry import Registry, default_registry
+from dcat_quality.quality.builtin import default_registry
+from dcat_quality.quality.registry import Registry
 from dcat_quality.quality.shacl import Violation, check_dataset
 from dcat_quality.warehouse.rows import Row, dataset_rows
 

@@ -9,14 +9,14 @@ import pytest
 
 from dcat_quality.dcat.parse import parse_page
 from dcat_quality.dcat.records import DatasetRecord
+from dcat_quality.quality.builtin import default_registry
 from dcat_quality.quality.ecospheres import compute
+from dcat_quality.quality.ecospheres_indicators import register_ecospheres
 from dcat_quality.quality.registry import (
     MQA_DIMENSIONS,
     CheckContext,
     Indicator,
     Registry,
-    default_registry,
-    register_ecospheres,
 )
 
 MQA_IDS = (

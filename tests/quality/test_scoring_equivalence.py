@@ -31,7 +31,8 @@ from dcat_quality.dcat.graph import Graph, Literal, Term, is_blank
 from dcat_quality.dcat.parse import base_iri_for, detect_format, parse_page
 from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
 from dcat_quality.errors import PageError
-from dcat_quality.quality import ecospheres, mqa, shacl
+from dcat_quality.quality import ecospheres, shacl, vocabularies
+from dcat_quality.quality.builtin import default_registry
 from dcat_quality.quality.geo import parse_insee
 from dcat_quality.quality.mqa import (
     FULL,
@@ -55,7 +56,6 @@ from dcat_quality.quality.registry import (
     Outcome,
     RegisteredIndicator,
     Registry,
-    default_registry,
 )
 from dcat_quality.quality.shacl import Violation
 from dcat_quality.quality.vocabularies import load_vocabularies
@@ -394,20 +394,28 @@ def test_memoised_vocabulary_checks_equal_the_plain_lookups(realdata: Path) -> N
 
 
 def test_vocabulary_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mqa, "_MEMO_SIZE", 3)
-    licences = load_vocabularies().licences
+    monkeypatch.setattr(vocabularies, "MEMO_SIZE", 3)
+    licences = replace(load_vocabularies().licences)  # a fresh memo
     values = [f"https://example.org/licence/{n}" for n in range(10)]
     values += [value for value in _VALUES if value is not None]
     for _ in range(3):
         for value in values:
-            assert mqa._member(licences, value) == (value in licences)
-    assert len(mqa._MEMOS[id(licences)][1]) <= 3
+            assert (value in licences) == licences._lookup(value)
+    assert 0 < len(licences._memo) <= 3
+
+
+def test_vocabulary_memo_belongs_to_its_vocabulary() -> None:
+    licences = load_vocabularies().licences
     etalab = "https://spdx.org/licenses/etalab-2.0"
-    for n in range(100):  # vocabularies made on the fly are not all kept
+    assert etalab in licences
+    for n in range(10):  # a changed copy answers from its own keys, not a shared memo
         keys = frozenset() if n % 2 else licences.keys
         vocabulary = replace(licences, name=f"copy {n}", keys=keys)
-        assert mqa._member(vocabulary, etalab) == (etalab in vocabulary) == (n % 2 == 0)
-    assert len(mqa._MEMOS) <= 64
+        assert (etalab in vocabulary) == (n % 2 == 0)
+        assert vocabulary == replace(licences, name=f"copy {n}", keys=keys)  # memo not compared
+    long_value = "https://spdx.org/licenses/" + "x" * 300
+    assert long_value not in licences
+    assert long_value not in licences._memo  # long values are never kept
 
 
 # -- Ecosphères ------------------------------------------------------------------------
@@ -476,7 +484,7 @@ def _reference_compute(record: DatasetRecord) -> ecospheres.EcospheresIndicators
         "status": code,
         "title": record.title,
     }
-    filled = sum(1 for name in ecospheres.FILL_RATE_FIELDS if ecospheres._filled(values[name]))
+    filled = sum(1 for name in ecospheres.FILL_RATE_FIELDS if ecospheres.is_filled(values[name]))
     text = _reference_strip_accents(f"{record.title or ''} {record.description or ''}").lower()
     return replace(
         ecospheres.compute(record),

@@ -64,8 +64,8 @@ def test_byte_size_beyond_bigint_is_dropped() -> None:
 
 def test_score_row_packs_checks_into_bit_masks() -> None:
     from dcat_quality.pipeline import check_positions
+    from dcat_quality.quality.builtin import default_registry
     from dcat_quality.quality.mqa import ScoreSummary, score_dataset
-    from dcat_quality.quality.registry import default_registry
     from dcat_quality.warehouse.rows import score_row
 
     positions = check_positions(default_registry())

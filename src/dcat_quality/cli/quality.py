@@ -11,8 +11,8 @@ from rich.table import Table
 
 from dcat_quality.cli._common import console, reported_errors, settings_from
 from dcat_quality.errors import ConfigError
+from dcat_quality.quality.builtin import default_registry
 from dcat_quality.quality.dqv import measurement_triples, write_dqv
-from dcat_quality.quality.registry import default_registry
 from dcat_quality.warehouse import Warehouse, resolve_database
 
 export_app = typer.Typer(help="Export the published measurements.", no_args_is_help=True)

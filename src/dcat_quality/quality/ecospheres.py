@@ -106,20 +106,51 @@ def is_open_access(labels: tuple[str, ...]) -> bool:
     return any(_OPEN_ACCESS.search(" ".join(label.lower().split())) for label in labels)
 
 
-def _filled(value: object) -> bool:
+def is_filled(value: object) -> bool:
+    """The fill-rate rule: a value counts when it holds something other than blanks.
+
+    ``None`` and a blank string are empty; a tuple counts when one of its items does
+    (the historical scripts counted the strings ``"[]"`` and ``"[None]"``).
+    """
     if value is None:
         return False
     if isinstance(value, str):
         return bool(value.strip())
     if isinstance(value, tuple):
-        return any(_filled(item) for item in value)
+        return any(is_filled(item) for item in value)
     return True
+
+
+def fill_rate_values(
+    record: DatasetRecord,
+    territories: tuple[Territory, ...] | None = None,
+    code: str | None = None,
+) -> tuple[object, ...]:
+    """The values of the nine ``FILL_RATE_FIELDS``, in their order.
+
+    ``territories`` and ``code`` (the INSEE territories and status code, which
+    ``compute`` has already worked out) are computed here when not given.
+    """
+    if territories is None:
+        territories = tuple(t for t in map(parse_insee, record.spatial) if t is not None)
+        code = status_code(record.status)
+    # a tuple in FILL_RATE_FIELDS' order, not a dict by name: hot path
+    return (
+        record.catalog,
+        record.contact_email,
+        record.licenses,
+        record.modified,
+        record.rights_holder,
+        record.access_rights,
+        tuple(t.iri for t in territories),
+        code,
+        record.title,
+    )
 
 
 def compute(record: DatasetRecord) -> EcospheresIndicators:
     """All historical indicators of one dataset."""
     territories = tuple(t for t in map(parse_insee, record.spatial) if t is not None)
-    insee_iris = tuple(t.iri for t in territories)
     communes = tuple(sorted({t.code for t in territories if t.kind == "commune"}))
     departements = tuple(sorted({t.departement for t in territories if t.departement}))
     if communes:
@@ -129,19 +160,7 @@ def compute(record: DatasetRecord) -> EcospheresIndicators:
     else:
         coverage = None
     code = status_code(record.status)
-    # the FILL_RATE_FIELDS, in their order (a tuple, not a dict by name: hot path)
-    values = (
-        record.catalog,
-        record.contact_email,
-        record.licenses,
-        record.modified,
-        record.rights_holder,
-        record.access_rights,
-        insee_iris,
-        code,
-        record.title,
-    )
-    filled = sum(map(_filled, values))
+    filled = sum(map(is_filled, fill_rate_values(record, territories, code)))
     return EcospheresIndicators(
         fill_rate=round(100.0 * filled / len(FILL_RATE_FIELDS), 2),
         filled_fields=filled,

@@ -1,10 +1,11 @@
 """The indicator registry: every indicator's id, dimension, points, labels and fix hint.
 
 One mechanism registers everything: ``Registry.register(Indicator(...), check=fn)`` (or the
-``@registry.indicator(Indicator(...))`` decorator). The built-in Ecosphères indicators
-(below) and the 23 MQA indicators (``quality.mqa``) go through it exactly as a custom
-indicator would, so the dictionary Metabase shows and ``dcat-quality indicators`` can
-never disagree with what is computed.
+``@registry.indicator(Indicator(...))`` decorator). The built-in families go through it
+exactly as a custom indicator would: ``quality.builtin`` builds the default registry by
+calling each family's ``register_*`` function (``ecospheres_indicators``,
+``mqa_indicators``), so the dictionary Metabase shows and ``dcat-quality indicators`` can
+never disagree with what is computed. This module is a leaf: it knows no family.
 
 A check receives the record of its level (``DatasetRecord`` or ``DistributionRecord``;
 both for ``dataset+distribution``) and a ``CheckContext``, and returns ``True``/``False``,
@@ -17,12 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, Literal, TypeVar, cast
 
 from dcat_quality.dcat.records import DatasetRecord
-from dcat_quality.quality.ecospheres import FILL_RATE_FIELDS, compute, is_open_access, status_code
-from dcat_quality.quality.geo import parse_insee
 from dcat_quality.quality.vocabularies import Vocabularies, load_vocabularies
 
 Level = Literal["dataset", "distribution", "dataset+distribution"]
@@ -189,172 +187,3 @@ class Registry:
                     for d in record.distributions
                 )
         return tuple(out)
-
-
-# -- built-in Ecosphères indicators ------------------------------------------------------
-
-
-def _filled(value: object) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, tuple):
-        return any(_filled(item) for item in value)
-    return True
-
-
-def _ecospheres_value(record: DatasetRecord, name: str) -> object:
-    """The value ``ecospheres.compute`` counts for one of its nine fill-rate fields."""
-    values: dict[str, object] = {
-        "catalog": record.catalog,
-        "contact_point": record.contact_email,
-        "licenses": record.licenses,
-        "modification": record.modified,
-        "rights_holder": record.rights_holder,
-        "right_statement": record.access_rights,
-        "spatial": tuple(t.iri for t in map(parse_insee, record.spatial) if t is not None),
-        "status": status_code(record.status),
-        "title": record.title,
-    }
-    return values[name]
-
-
-#: field → (French label, English label, DCAT property, French fix hint)
-_ECOSPHERES_FIELDS: dict[str, tuple[str, str, str, str]] = {
-    "catalog": (
-        "Catalogue renseigné",
-        "Catalog filled",
-        "dcat:inCatalog",
-        "Rattacher la fiche à son catalogue source (dcat:CatalogRecord → "
-        "dcat:inCatalog avec un dct:title).",
-    ),
-    "contact_point": (
-        "Adresse de contact renseignée",
-        "Contact e-mail filled",
-        "dcat:contactPoint",
-        "Ajouter un dcat:contactPoint (vcard:Kind) avec "
-        "vcard:hasEmail « mailto:adresse@exemple.fr ».",
-    ),
-    "licenses": (
-        "Licence renseignée",
-        "Licence filled",
-        "dct:license",
-        "Indiquer dct:license sur chaque distribution, par ex. "
-        "https://spdx.org/licenses/etalab-2.0 (Licence Ouverte 2.0).",
-    ),
-    "modification": (
-        "Date de modification renseignée",
-        "Modification date filled",
-        "dct:modified",
-        "Renseigner dct:modified du jeu de données (xsd:date, AAAA-MM-JJ) à chaque mise à jour.",
-    ),
-    "rights_holder": (
-        "Détenteur des droits renseigné",
-        "Rights holder filled",
-        "dct:rightsHolder",
-        "Indiquer dct:rightsHolder (foaf:Organization "
-        "avec foaf:name) ; attention, « dct:rights_holder » n'est pas une "
-        "propriété DCAT.",
-    ),
-    "right_statement": (
-        "Conditions d'accès renseignées",
-        "Access rights filled",
-        "dct:accessRights",
-        "Renseigner dct:accessRights, idéalement "
-        "http://publications.europa.eu/resource/authority/access-right/PUBLIC.",
-    ),
-    "spatial": (
-        "Territoire INSEE renseigné",
-        "INSEE territory filled",
-        "dct:spatial",
-        "Indiquer dct:spatial avec l'IRI INSEE du territoire, par ex. "
-        "http://id.insee.fr/geo/departement/74.",
-    ),
-    "status": (
-        "Statut renseigné",
-        "Status filled",
-        "adms:status",
-        "Indiquer adms:status, par ex. http://publications.europa.eu/resource/"
-        "authority/dataset-status/COMPLETED.",
-    ),
-    "title": (
-        "Titre renseigné",
-        "Title filled",
-        "dct:title",
-        "Donner un dct:title explicite en français (@fr).",
-    ),
-}
-
-
-def _field_check(name: str) -> Check:
-    def check(record: DatasetRecord, context: CheckContext) -> Outcome:
-        return _filled(_ecospheres_value(record, name))
-
-    return check
-
-
-def register_ecospheres(registry: Registry) -> None:
-    """Register the historical Ecosphères indicators (informational, 0 MQA points)."""
-    registry.register(
-        Indicator(
-            id="ecospheres.fill_rate",
-            family="ecospheres",
-            dimension="completeness",
-            points=0,
-            level="dataset",
-            kind="measure",
-            label_fr="Taux de remplissage",
-            label_en="Fill rate",
-            rationale="Share of the nine fields the historical Ecosphères dashboard tracks.",
-            fix_hint_fr="Compléter les champs signalés « non renseignés » ci-dessous.",
-            dcat_property="(9 propriétés)",
-        ),
-        check=lambda record, context: compute(record).fill_rate,
-    )
-    for name in FILL_RATE_FIELDS:
-        label_fr, label_en, prop, hint = _ECOSPHERES_FIELDS[name]
-        registry.register(
-            Indicator(
-                id=f"ecospheres.filled_{name}",
-                family="ecospheres",
-                dimension="completeness",
-                points=0,
-                level="dataset",
-                label_fr=label_fr,
-                label_en=label_en,
-                rationale=f"One of the nine fields of the Ecosphères fill rate ({name}).",
-                fix_hint_fr=hint,
-                dcat_property=prop,
-            ),
-            check=_field_check(name),
-        )
-    registry.register(
-        Indicator(
-            id="ecospheres.open_access",
-            family="ecospheres",
-            dimension="access",
-            points=0,
-            level="dataset",
-            label_fr="Accès public sans restriction",
-            label_en="Open public access",
-            rationale="The access-rights statement says public access is unrestricted.",
-            fix_hint_fr="Si l'accès est libre, l'indiquer dans dct:accessRights "
-            "(« Pas de restriction d'accès public selon INSPIRE » ou l'IRI "
-            "…/access-right/PUBLIC).",
-            dcat_property="dct:accessRights",
-        ),
-        check=lambda record, context: is_open_access(record.access_rights),
-    )
-
-
-@cache
-def default_registry() -> Registry:
-    """The built-in indicators: Ecosphères, then the 23 MQA ones."""
-    # mqa imports this module to register into it; import it only when needed
-    from dcat_quality.quality.mqa import register_mqa  # noqa: PLC0415
-
-    registry = Registry()
-    register_ecospheres(registry)
-    register_mqa(registry)
-    return registry

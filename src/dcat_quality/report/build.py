@@ -19,7 +19,8 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 
 from dcat_quality.errors import WarehouseError
-from dcat_quality.quality.registry import MQA_DIMENSIONS, default_registry
+from dcat_quality.quality.builtin import default_registry
+from dcat_quality.quality.registry import MQA_DIMENSIONS
 from dcat_quality.warehouse import Warehouse
 from dcat_quality.warehouse.connection import connect
 from dcat_quality.warehouse.target import scrub

@@ -21,7 +21,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from dcat_quality.config import Settings
-from dcat_quality.quality.registry import MQA_DIMENSIONS, Indicator, Registry, default_registry
+from dcat_quality.quality.builtin import default_registry
+from dcat_quality.quality.registry import MQA_DIMENSIONS, Indicator, Registry
 
 GENERATED = "<!-- Généré par `make docs` (python -m dcat_quality.report.docs) : ne pas modifier à la main. -->"  # noqa: E501
 INDICATORS_FILE = Path("reference/indicateurs.md")

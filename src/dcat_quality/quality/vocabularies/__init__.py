@@ -18,7 +18,7 @@ parameters (``text/csv; charset=utf-8``), not a ``.html`` or query-string varian
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -61,19 +61,46 @@ def media_type_key(value: str | None) -> str | None:
     return text.lower() if _MEDIA_TYPE.match(text) else None
 
 
+#: Lookups are memoised per vocabulary (hot path): catalogs repeat the same few format,
+#: media-type and licence values on every distribution, and turning an IRI into its
+#: comparison key costs a regex and several string copies. Longer values are looked up
+#: directly, so the memo never keeps a huge literal alive; a memo is emptied when it
+#: reaches MEMO_SIZE values.
+MEMO_MAX_LENGTH = 256
+MEMO_SIZE = 4096
+
+
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
-    """A set of accepted IRIs (or media types), with where it comes from."""
+    """A set of accepted IRIs (or media types), with where it comes from.
+
+    ``value in vocabulary`` matches as the module docstring says, memoised in the
+    vocabulary itself (``_memo``, not part of its identity).
+    """
 
     name: str
     source: str
     version: str
     keys: frozenset[str]
     media_types: bool = False
+    _memo: dict[str, bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __contains__(self, value: object) -> bool:
         if not isinstance(value, str):
             return False
+        if len(value) > MEMO_MAX_LENGTH:
+            return self._lookup(value)
+        memo = self._memo
+        found = memo.get(value)
+        if found is None:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            found = memo[value] = self._lookup(value)
+        return found
+
+    def _lookup(self, value: str) -> bool:
         key = media_type_key(value) if self.media_types else iri_key(value)
         return key is not None and key in self.keys
 
