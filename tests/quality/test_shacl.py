@@ -337,6 +337,8 @@ def _realdata_graphs(realdata: Path) -> list[tuple[str, Graph]]:
         except PageError:
             continue
         fmt = detect_format(data, name)
+        if fmt not in rdf.FORMATS:  # ISO 19139: mapped to DCAT by dcat.iso19139, not RDF
+            continue
         graphs.append((name, rdf.parse_graph(data, fmt, base_iri=base_iri_for(name))))
         if fmt == "jsonld":
             with contextlib.suppress(jsonld_fast.NotFastPath):
