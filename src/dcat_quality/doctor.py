@@ -255,7 +255,7 @@ def _warehouse(state: _State, timeout: float) -> Check:
 
 
 def _pg_dump(state: _State, name: str, server: str, why: str) -> Check:
-    from dcat_quality.metabase.backup import pick_pg_tool  # noqa: PLC0415
+    from dcat_quality.backup import pick_pg_tool  # noqa: PLC0415
 
     settings = state.settings
     assert settings is not None
@@ -311,7 +311,7 @@ def _metabase(state: _State, timeout: float) -> Check:
 
 
 def _metabase_db(state: _State, timeout: float) -> Check:
-    from dcat_quality.metabase.backup import database_target  # noqa: PLC0415
+    from dcat_quality.backup import database_target  # noqa: PLC0415
 
     settings = state.settings
     assert settings is not None

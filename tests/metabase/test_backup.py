@@ -24,9 +24,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from dcat_quality.config import Settings
-from dcat_quality.errors import BackupError, ConfigError
-from dcat_quality.metabase.backup import (
+from dcat_quality.backup import (
     KubeTarget,
     S3Destination,
     backup,
@@ -37,6 +35,8 @@ from dcat_quality.metabase.backup import (
     restore,
     sha256_file,
 )
+from dcat_quality.config import Settings
+from dcat_quality.errors import BackupError, ConfigError
 from dcat_quality.sources.s3 import s3_client
 
 REPO = Path(__file__).resolve().parents[2]

@@ -28,10 +28,10 @@ from test_backup import (  # the fixtures and helpers of the clear backups
     metabase_url,
 )
 
+from dcat_quality.backup import S3Destination, backup, restore, sha256_file
+from dcat_quality.backup import restoring as backup_module
 from dcat_quality.config import Settings
 from dcat_quality.errors import BackupError
-from dcat_quality.metabase import backup as backup_module
-from dcat_quality.metabase.backup import S3Destination, backup, restore, sha256_file
 
 pyrage = pytest.importorskip("pyrage")
 x25519 = pyrage.x25519

@@ -17,17 +17,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from dcat_quality.cli import metabase_provision
-from dcat_quality.cli._common import console, err_console, reported_errors, settings_from
-from dcat_quality.config import Settings
-from dcat_quality.metabase.backup import (
+from dcat_quality.backup import (
     BackupResult,
     S3Destination,
     backup_warehouse,
     metabase_location,
 )
-from dcat_quality.metabase.backup import backup as run_backup
-from dcat_quality.metabase.backup import restore as run_restore
+from dcat_quality.backup import backup as run_backup
+from dcat_quality.backup import restore as run_restore
+from dcat_quality.cli import metabase_provision
+from dcat_quality.cli._common import console, err_console, reported_errors, settings_from
+from dcat_quality.config import Settings
 from dcat_quality.warehouse import resolve_database
 from dcat_quality.warehouse.target import DatabaseTarget
 

@@ -1,5 +1,5 @@
-"""Metabase: dashboards provisioned as code, and its application database backed up.
+"""Metabase: the dashboard spec provisioned as code over its REST API.
 
-``backup`` holds the backup and restore of Metabase's application database (and of the
-warehouse), with pg_dump/pg_restore run here or inside the database pod via kubectl.
+The backup and restore of its application database (and of the warehouse) live in
+``dcat_quality.backup``, shared with Superset's.
 """
