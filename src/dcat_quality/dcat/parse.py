@@ -13,15 +13,16 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
+from xml.sax.saxutils import quoteattr
 
 import orjson
 
 from dcat_quality.dcat import iso19139, jsonld_fast, rdf
 from dcat_quality.dcat.contexts import bundled_context
 from dcat_quality.dcat.extract import extract_datasets_with_nodes, extract_hydra
-from dcat_quality.dcat.graph import Graph
-from dcat_quality.dcat.rdfxml_check import RdfXmlStructureError, check_rdfxml
-from dcat_quality.dcat.records import DatasetRecord, ParsedPage
+from dcat_quality.dcat.graph import Graph, Literal, Term
+from dcat_quality.dcat.rdfxml_check import RdfXmlReport, RdfXmlStructureError, check_rdfxml
+from dcat_quality.dcat.records import DatasetRecord, ParsedPage, RdfFinding
 from dcat_quality.errors import (
     PageError,
     RdfSyntaxError,
@@ -272,9 +273,10 @@ def _pyoxigraph(data: bytes, fmt: str, name: str) -> Graph:
         ) from None
 
 
-def _rdfxml_graph(data: bytes, name: str) -> Graph:
+def _rdfxml_graph(data: bytes, name: str) -> tuple[Graph, tuple[RdfFinding, ...]]:
+    base = base_iri_for(name)
     try:
-        check_rdfxml(data)
+        report = check_rdfxml(data, base)
     except RdfXmlStructureError as exc:
         raise RdfSyntaxError(
             name,
@@ -292,7 +294,60 @@ def _rdfxml_graph(data: bytes, name: str) -> Graph:
             position=f"line {exc.lineno}, column {exc.offset + 1}",
             hint=hint,
         ) from None
-    return _pyoxigraph(_as_utf8_xml(data, name), "rdfxml", name)
+    if not report.needs_rewrite:
+        return _pyoxigraph(_as_utf8_xml(data, name), "rdfxml", name), tuple(report.findings)
+    graph = Graph()
+    for index, fragment in enumerate(_repaired(data, report)):
+        part = _pyoxigraph(_as_utf8_xml(fragment, name), "rdfxml", name)
+        for subject, props in part.items():  # blank nodes of each record kept apart
+            for predicate, objects in props.items():
+                for obj in objects:
+                    graph.add(_apart_node(subject, index), predicate, _apart(obj, index))
+    for iri, label, lang in report.labels:
+        graph.add(iri, RDFS_LABEL, Literal(label, lang.lower() if lang else None, None))
+    return graph, tuple(report.findings)
+
+
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def _apart(term: Term, index: int) -> Term:
+    return _apart_node(term, index) if isinstance(term, str) else term
+
+
+def _apart_node(term: str, index: int) -> str:
+    return f"_:r{index}-{term[2:]}" if term.startswith("_:") else term
+
+
+def _repaired(data: bytes, report: RdfXmlReport) -> list[bytes]:
+    """The page's RDF/XML without the text of ``rdf:resource`` property elements, split
+    into the ``rdf:RDF`` records of a CSW envelope (each with the namespaces in scope)."""
+    strips = sorted(report.strip)
+
+    def cut(start: int, end: int) -> bytes:
+        out, at = [], start
+        for begin, stop in strips:
+            if begin >= start and stop <= end:
+                out.append(data[at:begin])
+                at = stop
+        out.append(data[at:end])
+        return b"".join(out)
+
+    if not report.envelope:
+        return [cut(0, len(data))]
+    match = _XML_DECLARATION.match(data)
+    declaration = match.group(0) if match else b'<?xml version="1.0" encoding="UTF-8"?>'
+    fragments = []
+    for start, end, in_scope in report.records:
+        body = cut(start, end)
+        name_end = re.match(rb"<[^\s/>]+", body)
+        at = name_end.end() if name_end else 0
+        extra = "".join(
+            f" xmlns={quoteattr(uri)}" if not prefix else f" xmlns:{prefix}={quoteattr(uri)}"
+            for prefix, uri in sorted(in_scope.items())
+        )
+        fragments.append(declaration + b"\n" + body[:at] + extra.encode() + body[at:])
+    return fragments
 
 
 def _iso_graph(data: bytes, name: str) -> Graph:
@@ -361,10 +416,11 @@ def read_page(data: bytes, name: str, *, fast: bool = True) -> PageGraph:
         data = data[len(_BOM) :]
     fmt = detect_format(data, name)
     parser = "pyoxigraph"
+    findings: tuple[RdfFinding, ...] = ()
     if fmt == "jsonld":
         graph, parser = _jsonld_graph(data, name, fast)
     elif fmt == "rdfxml":
-        graph = _rdfxml_graph(data, name)
+        graph, findings = _rdfxml_graph(data, name)
     elif fmt == "iso19139":
         graph, parser = _iso_graph(data, name), "iso19139"
     else:
@@ -382,8 +438,44 @@ def read_page(data: bytes, name: str, *, fast: bool = True) -> PageGraph:
         hydra=extract_hydra(graph),
         parser=parser,
         triples=graph.triples,
+        findings=findings,
+        dataset_findings=_touched(graph, found, findings) if findings else (),
     )
     return PageGraph(page, graph, tuple(found))
+
+
+def _touched(
+    graph: Graph,
+    found: list[tuple[DatasetRecord, str, dict[str, str]]],
+    findings: tuple[RdfFinding, ...],
+) -> tuple[tuple[str, tuple[RdfFinding, ...]], ...]:
+    """The findings each dataset is touched by: an IRI the dataset is, links to, or whose
+    distributions or catalogue record are or link to; a language tag its literals carry.
+    The CSW envelope concerns the page, not its datasets."""
+    out = []
+    for record, subject, node_ids in found:
+        nodes = {subject, *node_ids}
+        nodes.update(n for n in graph.objects(subject, _PRIMARY_TOPIC_OF) if isinstance(n, str))
+        iris: set[str] = set(nodes)
+        langs: set[str] = set()
+        for node in nodes:
+            for objects in graph.properties(node).values():
+                for obj in objects:
+                    if isinstance(obj, str):
+                        iris.add(obj)
+                    elif obj.lang:
+                        langs.add(obj.lang)
+        mine = tuple(
+            f
+            for f in findings
+            if (f.iri is not None and f.iri in iris) or (f.lang is not None and f.lang in langs)
+        )
+        if mine:
+            out.append((record.dataset_id, mine))
+    return tuple(out)
+
+
+_PRIMARY_TOPIC_OF = "http://xmlns.com/foaf/0.1/isPrimaryTopicOf"
 
 
 def parse_page(data: bytes, name: str, *, fast: bool = True) -> ParsedPage:

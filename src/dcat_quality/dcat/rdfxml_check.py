@@ -1,13 +1,36 @@
-"""Structural checks of RDF/XML that pyoxigraph does not make, with line and column.
+"""Structural checks of RDF/XML that pyoxigraph does not make, with line and column,
+and the few repairs the established harvesters make.
 
 Real published files break the RDF/XML grammar in ways a lenient parser silently turns
 into wrong triples (an ``rdf:resource`` attribute on a node element becomes a property)
 or rejects without a position. A single expat pass finds them and says where.
+
+What rdflib (and so ckanext-dcat and udata) reads is read here too, never silently: each
+case becomes an ``RdfFinding`` with its position (see ``docs/catalogues-geo.md``):
+
+* ``resource_with_text``: a property element with ``rdf:resource`` and text (GeoNetwork
+  writes ``<dcat:theme rdf:resource="…">Label</dcat:theme>``): the IRI is the value, as
+  rdflib reads it, and the text is kept as the IRI's ``rdfs:label``;
+* ``csw_envelope``: RDF/XML records inside a CSW ``GetRecords`` / ``GetRecordById``
+  response: each ``rdf:RDF`` element inside is read, as udata's CSW-DCAT harvester does;
+* ``relative_iri``: a relative ``rdf:about`` / ``rdf:resource`` (GeoNetwork without its
+  site URL), resolved against the page's address as RDF/XML says, but the dataset's
+  identity then depends on where the page was read;
+* ``iso639_2_language``: ``xml:lang="fre"``, an ISO 639-2 code where BCP 47 wants ``fr``
+  (the text rule already reads it as French).
+
+Everything else that breaks the grammar (a node element with ``rdf:resource``, two node
+elements in one property, ``rdf:datatype`` with child elements) is still refused with its
+line and column: rdflib refuses those too, and no reading of them is certain.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from xml.parsers import expat
+
+from dcat_quality.dcat.records import RdfFinding
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _SEP = "\x1f"
@@ -31,6 +54,66 @@ _FORBIDDEN_ON_NODE = frozenset(
 )
 
 
+CSW_NAMESPACES = frozenset(
+    {"http://www.opengis.net/cat/csw/2.0.2", "http://www.opengis.net/cat/csw/3.0"}
+)
+_XML_LANG = "http://www.w3.org/XML/1998/namespace" + _SEP + "lang"
+_ABOUT = RDF_NS + _SEP + "about"
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+#: ISO 639-2 codes written as language tags, and the BCP 47 tag they mean.
+ISO_639_2_TAGS = {
+    "fre": "fr",
+    "fra": "fr",
+    "eng": "en",
+    "ger": "de",
+    "deu": "de",
+    "dut": "nl",
+    "nld": "nl",
+    "ita": "it",
+    "spa": "es",
+    "por": "pt",
+    "swe": "sv",
+    "dan": "da",
+    "fin": "fi",
+    "pol": "pl",
+    "cze": "cs",
+    "ces": "cs",
+    "gre": "el",
+    "ell": "el",
+    "hun": "hu",
+    "rum": "ro",
+    "ron": "ro",
+    "bul": "bg",
+    "slo": "sk",
+    "slk": "sk",
+    "slv": "sl",
+    "est": "et",
+    "lav": "lv",
+    "lit": "lt",
+    "hrv": "hr",
+    "gle": "ga",
+    "mlt": "mt",
+    "ltz": "lb",
+    "roh": "rm",
+}
+
+
+@dataclass
+class RdfXmlReport:
+    """What the check found: repairs to make, findings to record, the RDF/XML records
+    of a CSW envelope (byte ranges), and the ``(IRI, text, lang)`` labels to add."""
+
+    findings: list[RdfFinding] = field(default_factory=list)
+    envelope: bool = False
+    records: list[tuple[int, int, dict[str, str]]] = field(default_factory=list)
+    strip: list[tuple[int, int]] = field(default_factory=list)
+    labels: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+    @property
+    def needs_rewrite(self) -> bool:
+        return self.envelope or bool(self.strip)
+
+
 class RdfXmlStructureError(Exception):
     """A grammar violation, with 1-based line and column."""
 
@@ -45,24 +128,90 @@ def _qname(name: str) -> str:
     return f"{{{namespace}}}{local}" if local else name
 
 
-def check_rdfxml(data: bytes) -> None:
-    """Raise ``RdfXmlStructureError`` on the first grammar violation found."""
+def _tag_end(data: bytes, start: int) -> int:
+    """The offset just after the tag starting at ``start`` (quotes may hold ``>``)."""
+    quote = 0
+    for index in range(start, len(data)):
+        byte = data[index]
+        if quote:
+            if byte == quote:
+                quote = 0
+        elif byte in (0x22, 0x27):
+            quote = byte
+        elif byte == 0x3E:
+            return index + 1
+    return len(data)
+
+
+def check_rdfxml(data: bytes, base: str | None = None) -> RdfXmlReport:
+    """The findings and repairs of an RDF/XML page; ``RdfXmlStructureError`` on the first
+    grammar violation no established harvester reads. ``base`` resolves relative IRIs."""
+    from urllib.parse import urljoin  # noqa: PLC0415 - only pages with relative IRIs
+
+    report = RdfXmlReport()
     parser = expat.ParserCreate(namespace_separator=_SEP)
     # Each open element: "rdf" (the rdf:RDF wrapper), "node", "prop", "prop-empty"
     # (must stay empty), "prop-literal" (text only), "prop-resource" (children are
-    # properties), "prop-collection" (children are nodes), "xml" (inside parseType=Literal).
+    # properties), "prop-collection" (children are nodes), "xml" (inside parseType=Literal),
+    # "env" (a CSW envelope element outside any rdf:RDF).
     stack: list[list[str | int]] = []
+    langs: list[str | None] = []
+    scopes: list[list[tuple[str, str]]] = []  # namespace declarations of each open element
+    pending: list[tuple[str, str]] = []
+    seen_langs: dict[str, list[int]] = {}
+    # the open prop-empty element: [start-tag end offset, text, line, column, iri, lang]
+    empty: list[object] = []
+
+    def where() -> tuple[int, int]:
+        return parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
 
     def fail(message: str) -> None:
-        raise RdfXmlStructureError(
-            message, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
+        raise RdfXmlStructureError(message, *where())
+
+    def finding(code: str, message: str, iri: str | None = None) -> None:
+        line, column = where()
+        report.findings.append(RdfFinding(code, line, column, message, iri))
+
+    def resolve(value: str, attribute: str) -> str:
+        if _SCHEME.match(value):
+            return value
+        absolute = urljoin(base or "", value)
+        finding(
+            "relative_iri",
+            f"relative IRI {value!r} in rdf:{attribute}, resolved against the page's "
+            f"address: {absolute}",
+            absolute,
         )
+        return absolute
+
+    def namespace(prefix: str | None, uri: str | None) -> None:
+        pending.append((prefix or "", uri or ""))
 
     def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal pending
+        scopes.append(pending)
+        pending = []
+        lang = attrs.get(_XML_LANG, langs[-1] if langs else None)
+        langs.append(lang)
+        if lang is not None and lang.lower() in ISO_639_2_TAGS:
+            seen = seen_langs.setdefault(lang, [0, *where()])
+            seen[0] += 1
+        is_rdf = name.replace(_SEP, "") == RDF_NS + "RDF"
+        if not stack and name.partition(_SEP)[0] in CSW_NAMESPACES:
+            report.envelope = True
+        if report.envelope and (not stack or stack[-1][0] == "env"):
+            if not is_rdf:
+                stack.append(["env", 0])
+                return
+            declared = {prefix for prefix, _ in scopes[-1]}
+            in_scope = {p: u for frame in scopes[:-1] for p, u in frame if p not in declared}
+            report.records.append((parser.CurrentByteIndex, -1, in_scope))
+            stack.append(["rdf", 0, name])
+            return
         if stack and stack[-1][0] == "node":
             kind = "prop"  # the usual element, a node's property: no rule of its parent
         elif not stack:
-            kind = "rdf" if name.replace(_SEP, "") == RDF_NS + "RDF" else "node"
+            kind = "rdf" if is_rdf else "node"
         else:
             parent = stack[-1]
             parent_kind = parent[0]
@@ -92,8 +241,12 @@ def check_rdfxml(data: bytes) -> None:
             if bad:
                 fail(
                     f"rdf:{bad[0].split(_SEP)[-1]} is not allowed on the node element "
-                    f"<{_qname(name)}>"
+                    f"<{_qname(name)}> (rdflib, ckanext-dcat and udata refuse it too: "
+                    "whether it means rdf:about or a link is not certain)"
                 )
+            about = attrs.get(_ABOUT)
+            if about is not None:
+                resolve(about, "about")
             stack.append([kind, 0, name])
             return
         if kind == "rdf":
@@ -108,6 +261,8 @@ def check_rdfxml(data: bytes) -> None:
             stack.append(["prop-collection", 0, name])
         elif _RESOURCE in attrs or _NODE_ID in attrs:
             stack.append(["prop-empty", 0, name])
+            iri = resolve(attrs[_RESOURCE], "resource") if _RESOURCE in attrs else None
+            empty[:] = [_tag_end(data, parser.CurrentByteIndex), "", 0, 0, iri, lang]
             # only text here can break the grammar: listen to text until this ends
             parser.CharacterDataHandler = text
         elif _DATATYPE in attrs:
@@ -115,17 +270,47 @@ def check_rdfxml(data: bytes) -> None:
         else:
             stack.append(["prop", 0, name])
 
-    def end(_name: str) -> None:
-        if stack.pop()[0] == "prop-empty":
-            parser.CharacterDataHandler = None
+    def end(name: str) -> None:
+        scopes.pop()
+        langs.pop()
+        kind = stack.pop()
+        if kind[0] == "rdf" and report.envelope:
+            begin, _, in_scope = report.records[-1]
+            report.records[-1] = (begin, _tag_end(data, parser.CurrentByteIndex), in_scope)
+        if kind[0] != "prop-empty":
+            return
+        parser.CharacterDataHandler = None
+        content_start, content, line, column, iri, lang = empty
+        label = " ".join(str(content).split())
+        if not label:
+            return
+        if iri is None:  # rdf:nodeID with text: no IRI to label
+            raise RdfXmlStructureError(
+                f"property element <{_qname(name)}> has rdf:nodeID and must be empty, "
+                "but contains text",
+                int(line),  # type: ignore[call-overload]
+                int(column),  # type: ignore[call-overload]
+            )
+        report.strip.append((int(content_start), parser.CurrentByteIndex))  # type: ignore[call-overload]
+        report.labels.append((str(iri), label, str(lang) if lang else None))
+        report.findings.append(
+            RdfFinding(
+                "resource_with_text",
+                int(line),  # type: ignore[call-overload]
+                int(column),  # type: ignore[call-overload]
+                f"property element <{_qname(name)}> has rdf:resource and the text "
+                f"{label[:80]!r}: read the IRI (as rdflib does) and kept the text as its "
+                "rdfs:label",
+                str(iri),
+            )
+        )
 
     def text(data_text: str) -> None:
-        if data_text.strip():
-            fail(
-                f"property element <{_qname(str(stack[-1][2]))}> has rdf:resource or "
-                f"rdf:nodeID and must be empty, but contains text"
-            )
+        if data_text.strip() and not str(empty[1]).strip():
+            empty[2], empty[3] = where()
+        empty[1] = str(empty[1]) + data_text
 
+    parser.StartNamespaceDeclHandler = namespace
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     try:
@@ -134,4 +319,29 @@ def check_rdfxml(data: bytes) -> None:
         # The handlers close over the parser: a cycle only the garbage collector would
         # free, holding the parser's buffers (tens of MB over a few pages) until then.
         parser.StartElementHandler = parser.EndElementHandler = None
-        parser.CharacterDataHandler = None
+        parser.CharacterDataHandler = parser.StartNamespaceDeclHandler = None
+    for lang, (count, line, column) in seen_langs.items():
+        report.findings.append(
+            RdfFinding(
+                "iso639_2_language",
+                line,
+                column,
+                f"xml:lang={lang!r} is an ISO 639-2 code, not a BCP 47 tag "
+                f"({count} element(s)); read as {ISO_639_2_TAGS[lang.lower()]!r}",
+                None,
+                lang.lower(),
+            )
+        )
+    if report.envelope:
+        line = 1
+        report.findings.append(
+            RdfFinding(
+                "csw_envelope",
+                line,
+                1,
+                f"RDF/XML inside a CSW response: read the {len(report.records)} rdf:RDF "
+                "record(s) inside it",
+                None,
+            )
+        )
+    return report

@@ -88,10 +88,32 @@ class HydraPage:
 
 
 @dataclass(frozen=True, slots=True)
+class RdfFinding:
+    """Something read leniently in a page, with where it is (``dcat.rdfxml_check``).
+
+    ``iri`` is the (resolved) IRI the finding concerns and ``lang`` the language tag, so
+    the finding can be attached to the datasets it touches.
+    """
+
+    code: str
+    line: int
+    column: int
+    message: str
+    iri: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedPage:
-    """What one page yields: its datasets, its paging block, and which path parsed it."""
+    """What one page yields: its datasets, its paging block, and which path parsed it.
+
+    ``findings`` are the page's lenient readings (repairs); ``dataset_findings`` gives,
+    for each dataset a repair touched, the codes of those repairs.
+    """
 
     datasets: tuple[DatasetRecord, ...]
     hydra: HydraPage | None = None
     parser: str = "pyoxigraph"
     triples: int = 0
+    findings: tuple[RdfFinding, ...] = ()
+    dataset_findings: tuple[tuple[str, tuple[RdfFinding, ...]], ...] = ()
