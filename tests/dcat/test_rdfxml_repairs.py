@@ -131,3 +131,16 @@ def test_element_content_beside_rdf_resource_stays_rejected() -> None:
         read_page(page, "p.rdf")
     assert raised.value.position is not None
     assert raised.value.position.startswith("line 3, column")
+
+
+def test_the_well_formed_rdf_indicator_reads_the_repairs() -> None:
+    from dcat_quality.quality.builtin import default_registry
+    from dcat_quality.quality.registry import CheckContext
+
+    page = read_page(GET_RECORDS, CSW_URL)
+    check = default_registry().entry("ecospheres.well_formed_rdf").check
+    record = page.page.datasets[0]
+    codes = tuple(f.code for f in dict(page.page.dataset_findings)[record.dataset_id])
+    assert check(record, CheckContext(rdf_repairs=codes)) is False
+    assert check(record, CheckContext(rdf_repairs=())) is True
+    assert check(record, CheckContext(rdf_repairs=None)) is None  # an ISO record

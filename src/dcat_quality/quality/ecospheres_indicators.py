@@ -146,3 +146,28 @@ def register_ecospheres(registry: Registry) -> None:
         ),
         check=lambda record, context: is_open_access(record.access_rights),
     )
+    registry.register(
+        Indicator(
+            id="ecospheres.well_formed_rdf",
+            family="ecospheres",
+            dimension="syntax",
+            points=0,
+            level="dataset",
+            label_fr="RDF bien formé",
+            label_en="Well-formed RDF",
+            rationale="The dataset's RDF was read without any lenient repair (text beside "
+            "rdf:resource, relative IRI, ISO 639-2 language tag); fix: publish the IRI alone "
+            "and its label on the concept, absolute IRIs, BCP 47 tags (fr, not fre).",
+            fix_hint_fr="Corriger l'export RDF du catalogue : une propriété avec rdf:resource "
+            "reste vide (le libellé va sur le concept), les IRI sont absolues (renseigner "
+            "l'URL du site dans GeoNetwork), les langues sont en BCP 47 (xml:lang=\"fr\", "
+            "pas \"fre\"). Voir les constats « RDF réparé » de la fiche.",
+            dcat_property="(syntaxe RDF/XML)",
+        ),
+        check=_well_formed,
+    )
+
+
+def _well_formed(record: DatasetRecord, context: CheckContext) -> Outcome:
+    """No repair touched the dataset; not measured for a page that was not RDF."""
+    return None if context.rdf_repairs is None else not context.rdf_repairs

@@ -38,7 +38,7 @@ MQA_DIMENSIONS: tuple[str, ...] = (
     "contextuality",
 )
 #: Dimensions of the informational (0-point) Ecosphères indicators.
-ECOSPHERES_DIMENSIONS: tuple[str, ...] = ("completeness", "access")
+ECOSPHERES_DIMENSIONS: tuple[str, ...] = ("completeness", "access", "syntax")
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
@@ -68,11 +68,14 @@ class CheckContext:
     ``link_status`` maps a URL to the HTTP status the link checker got (or a pseudo-code
     such as 1100 for an unreachable host); a URL absent from it is not measured.
     ``dcat_ap_compliant`` is the SHACL verdict, ``None`` when SHACL did not run.
+    ``rdf_repairs`` are the codes of the lenient readings that touched the dataset
+    (``dcat.rdfxml_check``), ``None`` when the page was not published as RDF (ISO 19139).
     """
 
     link_status: Mapping[str, int] | None = None
     dcat_ap_compliant: bool | None = None
     vocabularies: Vocabularies = field(default_factory=load_vocabularies)
+    rdf_repairs: tuple[str, ...] | None = ()
 
 
 @dataclass(frozen=True, slots=True)
