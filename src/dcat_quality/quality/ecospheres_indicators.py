@@ -160,8 +160,8 @@ def register_ecospheres(registry: Registry) -> None:
             "and its label on the concept, absolute IRIs, BCP 47 tags (fr, not fre).",
             fix_hint_fr="Corriger l'export RDF du catalogue : une propriété avec rdf:resource "
             "reste vide (le libellé va sur le concept), les IRI sont absolues (renseigner "
-            "l'URL du site dans GeoNetwork), les langues sont en BCP 47 (xml:lang=\"fr\", "
-            "pas \"fre\"). Voir les constats « RDF réparé » de la fiche.",
+            'l\'URL du site dans GeoNetwork), les langues sont en BCP 47 (xml:lang="fr", '
+            'pas "fre"). Voir les constats « RDF réparé » de la fiche.',
             dcat_property="(syntaxe RDF/XML)",
         ),
         check=_well_formed,
