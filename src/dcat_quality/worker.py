@@ -18,7 +18,7 @@ from dcat_quality.dcat.gzip_page import decode_page
 from dcat_quality.dcat.parse import PageGraph, read_page
 from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import PageError
-from dcat_quality.quality import ecospheres, mqa
+from dcat_quality.quality import ecospheres, hvd_indicators, mqa
 from dcat_quality.quality.builtin import default_registry
 from dcat_quality.quality.registry import Registry
 from dcat_quality.quality.shacl import Violation, check_dataset
@@ -66,12 +66,21 @@ class ScoredPage:
     datasets: tuple[ScoredDataset, ...]
 
 
+#: Families whose checks get a bit in the score masks: MQA first, then the HVD checks
+#: (appended, so the MQA bits of earlier runs keep their meaning).
+MASKED_FAMILIES = ("mqa", "hvd")
+
+
 def check_positions(registry: Registry) -> dict[str, int]:
-    """Bit of each scored MQA check in the score masks (registry order)."""
+    """Bit of each MQA and HVD check in the score masks (registry order, MQA first)."""
     positions: dict[str, int] = {}
-    for indicator in registry:
-        if indicator.family == "mqa" and indicator.kind == "check":
+    for family in MASKED_FAMILIES:
+        for indicator in registry:
+            if indicator.family != family or indicator.kind != "check":
+                continue
             positions[indicator.id] = len(positions)
+    if len(positions) > 31:  # the masks are PostgreSQL integers
+        raise ValueError(f"{len(positions)} checks do not fit in the 31-bit score masks")
     return positions
 
 
@@ -130,6 +139,13 @@ def score_page(
             registry=registry,
             link_status=link_status,
         )
+        if record.hvd is not None:
+            measured, passed = hvd_indicators.masks(record, positions, registry)
+            summary = replace(
+                summary,
+                measured_mask=summary.measured_mask | measured,
+                passed_mask=summary.passed_mask | passed,
+            )
         indicators = ecospheres.compute(record)
         rows = dataset_rows(
             run_id,

@@ -83,7 +83,8 @@ def test_every_dataset_has_one_row_per_mqa_check(three_runs: str) -> None:
     rows = _rows(
         three_runs,
         "select dataset_id, count(*), sum(points_won), sum(points_at_stake)"
-        " from dcat_quality.dataset_checks group by 1 order by 1",
+        " from dcat_quality.dataset_checks where indicator_id like 'mqa.%%'"
+        " group by 1 order by 1",
     )
     scores = _rows(
         three_runs,
@@ -100,9 +101,16 @@ def test_every_dataset_has_one_row_per_mqa_check(three_runs: str) -> None:
     not_measured = _rows(
         three_runs,
         "select distinct indicator_id from dcat_quality.dataset_checks"
-        " where passed is null order by 1",
+        " where passed is null and indicator_id like 'mqa.%%' order by 1",
     )
     assert not_measured == [("mqa.access_url_status_code",)]
+    # No dataset here is high-value: the seven HVD checks are listed, not measured.
+    hvd = _rows(
+        three_runs,
+        "select count(*), count(passed), sum(points_at_stake) from dcat_quality.dataset_checks"
+        " where indicator_id like 'hvd.%%'",
+    )
+    assert hvd == [(2 * 7, 0, 0)]
 
 
 def test_history_keeps_every_run_and_the_change_views_show_what_changed(three_runs: str) -> None:
@@ -144,7 +152,7 @@ def test_pass_rates_and_dictionary(three_runs: str) -> None:
     (count,) = _rows(
         three_runs, "select count(*) from dcat_quality.indicators where check_position is not null"
     )[0]
-    assert count == 23
+    assert count == 23 + 7  # the MQA checks, then the HVD ones
     (points,) = _rows(
         three_runs, "select sum(points) from dcat_quality.indicators where family = 'mqa'"
     )[0]

@@ -69,7 +69,8 @@ def test_score_row_packs_checks_into_bit_masks() -> None:
     from dcat_quality.warehouse.rows import score_row
 
     positions = check_positions(default_registry())
-    assert sorted(positions.values()) == list(range(23))
+    assert sorted(positions.values()) == list(range(23 + 7))  # MQA, then HVD
+    assert max(positions[i] for i in positions if i.startswith("mqa.")) == 22
     score = score_dataset(RICH, dcat_ap_compliant=True)
     summary = ScoreSummary.of(score, positions)
     row = dict(

@@ -19,7 +19,9 @@ export_app = typer.Typer(help="Export the published measurements.", no_args_is_h
 
 
 def indicators(
-    family: Annotated[str | None, typer.Option(help="Only this family: mqa or ecospheres.")] = None,
+    family: Annotated[
+        str | None, typer.Option(help="Only this family: mqa, ecospheres or hvd.")
+    ] = None,
     output_format: Annotated[
         Literal["table", "json"], typer.Option("--format", help="table or json.")
     ] = "table",
@@ -28,7 +30,7 @@ def indicators(
     with reported_errors():
         items = [i for i in default_registry() if family is None or i.family == family]
         if not items:
-            raise ConfigError(f"no indicator in the family {family!r}: use mqa or ecospheres")
+            raise ConfigError(f"no indicator in the family {family!r}: use mqa, ecospheres or hvd")
         if output_format == "json":
             console.print_json(
                 json.dumps(

@@ -18,12 +18,18 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from dcat_quality.dcat import vocab as v
 from dcat_quality.dcat.graph import Graph, Literal, Term, is_blank, is_iri
-from dcat_quality.dcat.records import DatasetRecord, DistributionRecord, HydraPage
+from dcat_quality.dcat.records import (
+    DataServiceRecord,
+    DatasetRecord,
+    DistributionRecord,
+    HvdFacts,
+    HydraPage,
+)
 
 BLANK_DATASET_PREFIX = "urn:dcat-quality:blank-dataset:"
 
@@ -83,12 +89,18 @@ def _iri_or_text(values: Sequence[Term]) -> str | None:
     return iri if iri is not None else _text(values)[0]
 
 
+#: Licence mapping properties of DCAT-AP HVD 3.0.0 ("Assessment support for licences"):
+#: ``L p X`` says L is the same as X, or more permissive (X is narrower).
+_LICENCE_SAME_OR_BROADER = (v.SKOS + "exactMatch", v.OWL + "sameAs", v.SKOS + "narrowMatch")
+
+
 class _Extractor:
     """Reads records out of one page graph."""
 
     def __init__(self, graph: Graph) -> None:
         self.g = graph
         self._catalog_of: dict[str, list[str]] = {}
+        self._served_by: dict[str, list[str]] | None = None  # built on first HVD use
         for subject, props in graph.items():
             if v.CATALOG in props.get(v.TYPE, ()):
                 for dataset in props.get(v.DCAT + "dataset", ()):
@@ -230,6 +242,97 @@ class _Extractor:
                 ends.append(end)
         return (min(starts) if starts else None, max(ends) if ends else None)
 
+    # -- high-value datasets ------------------------------------------------------------
+
+    def services_serving(self, dataset: str) -> list[str]:
+        """Data-service nodes declaring ``dcat:servesDataset`` this dataset."""
+        if self._served_by is None:
+            self._served_by = {}
+            for subject, props in self.g.items():
+                for served in props.get(v.DCAT + "servesDataset", ()):
+                    if isinstance(served, str):
+                        self._served_by.setdefault(served, []).append(subject)
+        return self._served_by.get(dataset, [])
+
+    def service(self, node: Term) -> DataServiceRecord:
+        get = self.g.properties(node).get
+
+        def iris_or_texts(predicate: str) -> tuple[str, ...]:
+            return tuple(
+                sorted(
+                    {
+                        t if isinstance(t, str) else t.value.strip()
+                        for t in get(predicate, ())
+                        if not is_blank(t) and (isinstance(t, str) or t.value.strip())
+                    }
+                )
+            )
+
+        return DataServiceRecord(
+            service_id=node if is_iri(node) else "",  # type: ignore[arg-type]
+            endpoint_urls=iris_or_texts(v.DCAT + "endpointURL"),
+            endpoint_descriptions=iris_or_texts(v.DCAT + "endpointDescription"),
+            documentation=iris_or_texts(v.FOAF + "page"),
+            has_contact_point=_present(get(v.DCAT + "contactPoint", ())),
+        )
+
+    def hvd(self, subject: str, distribution_nodes: Sequence[Term]) -> HvdFacts:
+        """The HVD facts of a dataset node, whether or not it is a high-value dataset."""
+        get = self.g.properties(subject).get
+        nodes: list[Term] = list(self.services_serving(subject))
+        for dist in distribution_nodes:
+            nodes.extend(self.g.properties(dist).get(v.DCAT + "accessService", ()))
+        seen: set[Term] = set()
+        services = []
+        for node in nodes:
+            if node not in seen and not isinstance(node, Literal):
+                seen.add(node)
+                services.append(self.service(node))
+        services.sort(key=lambda s: (s.service_id, repr(s)))
+        licences = {
+            lic
+            for dist in distribution_nodes
+            for lic in self.g.properties(dist).get(v.DCT + "license", ())
+            if isinstance(lic, str) and not lic.startswith("_:")
+        }
+        equivalents: set[tuple[str, str]] = set()
+        for lic in licences:
+            for predicate in _LICENCE_SAME_OR_BROADER:
+                equivalents.update(
+                    (lic, other)
+                    for other in self.g.objects(lic, predicate)
+                    if isinstance(other, str) and not other.startswith("_:")
+                )
+            equivalents.update(
+                (lic, other)
+                for other in self.g.subjects_with(v.SKOS + "broadMatch", lic)
+                if is_iri(other)
+            )
+            equivalents.update(
+                (lic, other)
+                for predicate in (v.SKOS + "exactMatch", v.OWL + "sameAs")
+                for other in self.g.subjects_with(predicate, lic)
+                if is_iri(other)
+            )
+
+        def values(predicate: str) -> tuple[str, ...]:
+            return tuple(
+                sorted(
+                    {
+                        t if isinstance(t, str) else t.value.strip()
+                        for t in get(predicate, ())
+                        if not is_blank(t) and (isinstance(t, str) or t.value.strip())
+                    }
+                )
+            )
+
+        return HvdFacts(
+            categories=values(v.DCATAP + "hvdCategory"),
+            legislation=values(v.DCATAP + "applicableLegislation"),
+            services=tuple(services),
+            licence_equivalents=tuple(sorted(equivalents)),
+        )
+
     def dataset(self, subject: str) -> tuple[DatasetRecord, dict[str, str]]:
         """The record of one dataset node, and its distribution nodes → distribution ids."""
         get = self.g.properties(subject).get
@@ -257,6 +360,11 @@ class _Extractor:
             licenses.add(dataset_license)
         contact_name, contact_email = self.contact(subject)
         temporal_start, temporal_end = self.temporal(subject)
+        hvd = (
+            self.hvd(subject, distribution_nodes)
+            if _may_be_hvd(self.g.properties(subject))
+            else None
+        )
         # In DatasetRecord's field order: ``_finish`` hashes it as is for blank nodes.
         fields: dict[str, object] = {
             "dataset_id": subject,
@@ -311,6 +419,7 @@ class _Extractor:
             "has_publisher": _present(get(v.DCT + "publisher", ())),
             "has_spatial": _present(spatial_nodes),
             "has_temporal": _present(get(v.DCT + "temporal", ())),
+            "hvd": hvd if hvd is not None and is_hvd(hvd) else None,
         }
         finished, distribution_ids = _finish(fields, distributions)
         node_ids = {subject: finished.dataset_id}
@@ -318,6 +427,24 @@ class _Extractor:
             if isinstance(node, str):
                 node_ids[node] = distribution_id
         return finished, node_ids
+
+
+def _may_be_hvd(props: Mapping[str, Sequence[Term]]) -> bool:
+    """Cheap pre-test (hot path): the dataset states an HVD category or a legislation."""
+    return v.DCATAP + "hvdCategory" in props or v.DCATAP + "applicableLegislation" in props
+
+
+def is_hvd(facts: HvdFacts) -> bool:
+    """A high-value dataset: it carries an HVD category, or the HVD regulation's ELI as
+    applicable legislation (DCAT-AP HVD 3.0.0, "Denoting a HVD Dataset")."""
+    return bool(facts.categories) or v.HVD_ELI in facts.legislation
+
+
+def extract_hvd_facts(graph: Graph, dataset: str) -> HvdFacts:
+    """The HVD facts of one dataset node as if it were HVD (for comparisons with the
+    official shapes, which assume every dataset is)."""
+    extractor = _Extractor(graph)
+    return extractor.hvd(dataset, graph.properties(dataset).get(v.DCAT + "distribution", ()))
 
 
 def _byte_size(text: str | None) -> int | None:
@@ -412,6 +539,8 @@ def _finish(
     dataset_id = fields["dataset_id"]
     if fields["is_blank_node"]:
         content = {name: fields[name] for name in DatasetRecord.__slots__}
+        if content["hvd"] is None:  # added later: ids of records without it unchanged
+            del content["hvd"]
         content["dataset_id"] = ""
         content["distributions"] = tuple(sorted(distributions, key=repr))
         dataset_id = BLANK_DATASET_PREFIX + _digest(content)

@@ -29,6 +29,38 @@ class DistributionRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class DataServiceRecord:
+    """A ``dcat:DataService`` giving access to a dataset: the API of the HVD rules.
+
+    Reached from the dataset through ``dcat:distribution``/``dcat:accessService`` or
+    pointing at it with ``dcat:servesDataset`` (DCAT-AP HVD 3.0.0, "Connecting Data
+    Services with Datasets": both routes count).
+    """
+
+    service_id: str  # the IRI, or "" for a blank node
+    endpoint_urls: tuple[str, ...] = ()
+    endpoint_descriptions: tuple[str, ...] = ()
+    documentation: tuple[str, ...] = ()  # foaf:page
+    has_contact_point: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HvdFacts:
+    """What the high-value-dataset checks read, kept only for datasets that are HVD.
+
+    ``licence_equivalents`` pairs a distribution's licence with a licence the page says
+    it equals or is more permissive than (``skos:exactMatch``, ``owl:sameAs``,
+    ``skos:narrowMatch``, or the other's ``skos:broadMatch``), the "assessment support
+    for licences" of DCAT-AP HVD 3.0.0.
+    """
+
+    categories: tuple[str, ...] = ()
+    legislation: tuple[str, ...] = ()
+    services: tuple[DataServiceRecord, ...] = ()
+    licence_equivalents: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DatasetRecord:
     """One ``dcat:Dataset`` with the fields of the historical extract and more.
 
@@ -74,6 +106,8 @@ class DatasetRecord:
     has_publisher: bool = False
     has_spatial: bool = False
     has_temporal: bool = False
+    # Last, and left out of a blank node's id when None: ids stay those of before it.
+    hvd: HvdFacts | None = None
 
 
 @dataclass(frozen=True, slots=True)

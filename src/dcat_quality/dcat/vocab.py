@@ -15,6 +15,9 @@ LOCN = "http://www.w3.org/ns/locn#"
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 SCHEMA_HTTP = "http://schema.org/"
 SCHEMA_HTTPS = "https://schema.org/"
+OWL = "http://www.w3.org/2002/07/owl#"
+#: DCAT-AP's own namespace (``dcatap:hvdCategory``, ``dcatap:applicableLegislation``).
+DCATAP = "http://data.europa.eu/r5r/"
 
 TYPE = RDF + "type"
 XSD_STRING = XSD + "string"
@@ -23,6 +26,11 @@ RDF_LANGSTRING = RDF + "langString"
 DATASET = DCAT + "Dataset"
 DATASET_SERIES = DCAT + "DatasetSeries"
 CATALOG = DCAT + "Catalog"
+DATA_SERVICE = DCAT + "DataService"
+
+#: ELI of Commission Implementing Regulation (EU) 2023/138 (high-value datasets), the
+#: value DCAT-AP HVD 3.0.0 requires in ``dcatap:applicableLegislation``.
+HVD_ELI = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
 
 #: Properties whose value names a thing (organisation, contact): read its name from these.
 NAME_PROPERTIES = (

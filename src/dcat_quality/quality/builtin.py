@@ -16,16 +16,21 @@ from collections.abc import Callable
 from functools import cache
 
 from dcat_quality.quality.ecospheres_indicators import register_ecospheres
+from dcat_quality.quality.hvd_indicators import register_hvd
 from dcat_quality.quality.mqa_indicators import register_mqa
 from dcat_quality.quality.registry import Registry
 
 #: Each built-in family's registration, in the order the dictionary lists them.
-FAMILIES: tuple[Callable[[Registry], None], ...] = (register_ecospheres, register_mqa)
+FAMILIES: tuple[Callable[[Registry], None], ...] = (
+    register_ecospheres,
+    register_mqa,
+    register_hvd,
+)
 
 
 @cache
 def default_registry() -> Registry:
-    """The built-in indicators: Ecosphères, then the 23 MQA ones (built once)."""
+    """The built-in indicators: Ecosphères, the 23 MQA ones, the HVD ones (built once)."""
     registry = Registry()
     for register in FAMILIES:
         register(registry)

@@ -82,7 +82,8 @@ def indicators_markdown(registry: Registry | None = None) -> str:
     """The indicator reference, in French, from the registry."""
     registry = registry or default_registry()
     mqa = [i for i in registry if i.family == "mqa"]
-    others = [i for i in registry if i.family != "mqa"]
+    hvd = [i for i in registry if i.family == "hvd"]
+    others = [i for i in registry if i.family not in ("mqa", "hvd")]
     header = ["indicateur", "libellé", "points", "mesuré sur", "propriété", "comment corriger"]
     lines = [
         "# Référence des indicateurs",
@@ -90,8 +91,9 @@ def indicators_markdown(registry: Registry | None = None) -> str:
         GENERATED,
         "",
         f"{len(list(registry))} indicateurs : les {len(mqa)} critères MQA de data.europa.eu "
-        f"({sum(i.points for i in mqa)} points) et {len(others)} indicateurs historiques "
-        "Ecosphères (informatifs, 0 point). La même liste est dans la table `indicators` de "
+        f"({sum(i.points for i in mqa)} points), {len(others)} indicateurs historiques "
+        f"Ecosphères et {len(hvd)} contrôles des données de forte valeur (informatifs, "
+        "0 point). La même liste est dans la table `indicators` de "
         "l'entrepôt et dans `dcat-quality indicators`. Le modèle est expliqué dans "
         "[le modèle de qualité](../modele-qualite.md).",
         "",
@@ -116,6 +118,17 @@ def indicators_markdown(registry: Registry | None = None) -> str:
         lines += _table(header, _indicator_rows(items))
     lines += ["", "## Indicateurs historiques Ecosphères", ""]
     lines += _table(header, _indicator_rows(others))
+    if hvd:
+        lines += [
+            "",
+            "## Données de forte valeur (HVD)",
+            "",
+            "Mesurés sur les seuls jeux de données HVD (catégorie HVD ou règlement "
+            "d'exécution (UE) 2023/138 cité) ; voir [les données de forte valeur]"
+            "(../donnees-forte-valeur.md).",
+            "",
+        ]
+        lines += _table(header, _indicator_rows(hvd))
     return "\n".join(lines) + "\n"
 
 
