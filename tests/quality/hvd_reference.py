@@ -29,6 +29,7 @@ class Result:
     path: str
     constraint: str
     shape: str
+    blank_value: bool = False  # the value node (sh:value) is a blank node
 
 
 def shapes_file(reference: Path) -> Path:
@@ -115,6 +116,7 @@ def validate(graph: Graph, datasets: list[str], shapes: Path) -> list[Result]:
                 "" if path is None or isinstance(path, rdflib.BNode) else str(path),
                 name[:1].lower() + name[1:],
                 str(report.value(result, sh.sourceShape)),
+                isinstance(report.value(result, sh.value), rdflib.BNode),
             )
         )
     return out
@@ -129,7 +131,16 @@ def official_outcomes(graph: Graph, dataset: str, results: list[Result]) -> dict
         )
 
     services = reached_services(graph, dataset)
-    api_missing = any(r.focus == dataset and r.shape == API_SHAPE for r in results)
+    # pyshacl 0.40 reports sh:nodeKind sh:BlankNodeOrIRI as broken by a blank-node
+    # service reached through the API shape's sh:alternativePath, which SHACL says it
+    # satisfies (a blank node is a BlankNodeOrIRI): those results are its defect, not the
+    # shape's verdict (test_pyshacl_defect_on_blank_services pins it).
+    api_missing = any(
+        r.focus == dataset
+        and r.shape == API_SHAPE
+        and not (r.constraint == "nodeKind" and r.blank_value)
+        for r in results
+    )
     no_endpoint = all(on(s, v.DCAT + "endpointURL", {"minCount"}) for s in services)
     no_page = all(on(s, v.FOAF + "page", {"minCount"}) for s in services)
     return {
