@@ -31,7 +31,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -321,6 +321,25 @@ class Settings(BaseSettings):
         description=(
             "Most pages harvested from a DCAT HTTP endpoint; a catalog with more fails "
             "the run instead of looping forever."
+        ),
+    )
+
+    csw_page_size: int = Field(
+        default=50,
+        ge=1,
+        le=10_000,
+        validation_alias=AliasChoices("DCAT_QUALITY_CSW_PAGE_SIZE"),
+        description=(
+            "Records asked per CSW GetRecords request (maxRecords) when the source is a "
+            "CSW catalogue (csw+https://…)."
+        ),
+    )
+    csw_output_schema: Literal["auto", "geodcat-ap", "dcat", "iso19139"] = Field(
+        default="auto",
+        validation_alias=AliasChoices("DCAT_QUALITY_CSW_OUTPUT_SCHEMA"),
+        description=(
+            "Output schema asked of a CSW catalogue: auto takes the first GetCapabilities "
+            "offers among GeoDCAT-AP, DCAT and ISO 19139 (mapped to DCAT here)."
         ),
     )
 

@@ -60,8 +60,8 @@ SourceOption = Annotated[
     typer.Option(
         "--source",
         "-s",
-        help="Folder, file, s3://bucket/prefix or https:// DCAT endpoint (Hydra-paged) to read "
-        "(env: DCAT_QUALITY_SOURCE; "
+        help="Folder, file, s3://bucket/prefix, https:// DCAT endpoint (Hydra-paged) or "
+        "csw+https:// CSW catalogue to read (env: DCAT_QUALITY_SOURCE; "
         "default: s3://$BUCKET_NAME/DUMP_INTEGRATION_JSON/ when BUCKET_NAME is set, "
         "else the demo sample shipped with the package).",
         show_default=False,

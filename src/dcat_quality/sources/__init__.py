@@ -22,6 +22,7 @@ from dcat_quality.sources._base import (
     iter_pages,
     require_pages,
 )
+from dcat_quality.sources.csw import CswSource, is_csw_location
 from dcat_quality.sources.http import HttpSource
 from dcat_quality.sources.local import LocalSource
 from dcat_quality.sources.s3 import (
@@ -34,6 +35,7 @@ from dcat_quality.sources.s3 import (
 
 __all__ = [
     "PAGE_EXTENSIONS",
+    "CswSource",
     "HttpSource",
     "LocalSource",
     "PageRef",
@@ -55,8 +57,9 @@ def open_source(
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
 ) -> Source:
-    """The source at ``location``: a local folder or file, ``s3://bucket/prefix``, or the
-    ``http(s)://`` URL of a DCAT endpoint's first page (harvested along its Hydra links).
+    """The source at ``location``: a local folder or file, ``s3://bucket/prefix``, a CSW
+    catalogue (``csw+https://…``, or an ``https://…/csw`` address), or the ``http(s)://``
+    URL of a DCAT endpoint's first page (harvested along its Hydra links).
 
     S3 endpoint, credentials and region, and the HTTP token and page limit, come from
     ``settings``; the retry and timeout options apply to S3 and HTTP.
@@ -71,6 +74,19 @@ def open_source(
             secret_key=_secret(settings.s3_secret_key),
             session_token=_secret(settings.s3_session_token),
             region=settings.s3_region,
+            max_attempts=max_attempts,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+    if is_csw_location(location):
+        return CswSource(
+            location,
+            page_size=settings.csw_page_size,
+            output_schema=None
+            if settings.csw_output_schema == "auto"
+            else settings.csw_output_schema,
+            token=_secret(settings.http_token),
+            max_pages=settings.http_max_pages,
             max_attempts=max_attempts,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
