@@ -29,8 +29,35 @@ def test_long_rows_of_every_table_match_their_columns() -> None:
         assert len(row) == len(COLUMNS[table])
         assert row[:2] == (1, RICH.dataset_id)
         tables.add(table)
-    assert tables == set(COLUMNS) - {"hist_datasets", "score_history", "hist_shacl_violations"}
+    assert tables == set(COLUMNS) - {
+        "hist_datasets",
+        "score_history",
+        "hist_shacl_violations",
+        "hist_dataset_hvd_categories",  # RICH is no high-value dataset: see the next test
+    }
     assert list(long_rows(1, BLANK, compute(BLANK))) == []
+
+
+def test_hvd_categories_are_stored_with_their_labels_and_top_category() -> None:
+    from dataclasses import replace
+
+    from dcat_quality.dcat.records import HvdFacts
+
+    addresses = "http://data.europa.eu/bna/c_c3de25e4"
+    unknown = "http://example.org/not-a-category"
+    record = replace(RICH, hvd=HvdFacts(categories=(addresses, unknown)))
+    rows = [row for table, row in long_rows(1, record, compute(record)) if "hvd" in table]
+    assert rows == [
+        (
+            1,
+            RICH.dataset_id,
+            addresses,
+            "Addresses",  # no French label restated for sub-categories: English
+            "http://data.europa.eu/bna/c_ac64a52d",
+            "Géospatiales",
+        ),
+        (1, RICH.dataset_id, unknown, None, None, None),
+    ]
 
 
 def test_access_rights_give_label_rows_and_iri_rows() -> None:

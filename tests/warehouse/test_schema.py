@@ -19,6 +19,8 @@ TABLES = {
     "hist_distributions",
     "hist_dataset_keywords",
     "hist_dataset_themes",
+    "hist_dataset_hvd_categories",
+    "digests_sent",
     "hist_dataset_territories",
     "hist_dataset_spatial",
     "hist_dataset_licenses",
@@ -58,6 +60,10 @@ VIEWS = {
     "quality_by_theme",
     "quality_by_departement",
     "quality_by_rating",
+    "dataset_hvd_categories",
+    "hvd_datasets",
+    "hvd_by_publisher",
+    "hvd_gaps",
     "link_status",
 }
 HOSTILE = 'we"ird sch;ema'
@@ -112,6 +118,7 @@ def test_migrate_creates_every_table_and_view(
         (2,),
         (3,),
         (4,),
+        (5,),
     ]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from dcat_quality.dcat.dates import parse_date
 from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
 from dcat_quality.quality.ecospheres import EcospheresIndicators
+from dcat_quality.quality.hvd_vocabulary import load_hvd_vocabulary
 from dcat_quality.quality.mqa import ScoreSummary
 from dcat_quality.quality.shacl import Violation
 
@@ -77,6 +78,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "hist_dataset_keywords": ("run_id", "dataset_id", "keyword"),
     "hist_dataset_themes": ("run_id", "dataset_id", "theme"),
+    "hist_dataset_hvd_categories": (
+        "run_id",
+        "dataset_id",
+        "category_iri",
+        "category_label",
+        "top_category_iri",
+        "top_category_label",
+    ),
     "hist_dataset_territories": (
         "run_id",
         "dataset_id",
@@ -262,6 +271,26 @@ def _values(run_id: int, dataset_id: str | None, values: tuple[str, ...]) -> Ite
             yield (run_id, dataset_id, clean)
 
 
+def _hvd_category_rows(
+    run_id: int, dataset_id: str | None, categories: tuple[str, ...]
+) -> Iterator[tuple[str, Row]]:
+    vocabulary = load_hvd_vocabulary()
+    for _, _, iri in _values(run_id, dataset_id, categories):
+        category = vocabulary.categories.get(iri)
+        top = vocabulary.top(iri)
+        yield (
+            "hist_dataset_hvd_categories",
+            (
+                run_id,
+                dataset_id,
+                iri,
+                category.label("fr") if category else None,
+                top.iri if top else None,
+                top.label("fr") if top else None,
+            ),
+        )
+
+
 def long_rows(
     run_id: int, record: DatasetRecord, indicators: EcospheresIndicators
 ) -> Iterator[tuple[str, Row]]:
@@ -273,6 +302,8 @@ def long_rows(
         yield "hist_dataset_keywords", row
     for row in _values(run_id, dataset_id, record.themes):
         yield "hist_dataset_themes", row
+    if record.hvd is not None:
+        yield from _hvd_category_rows(run_id, dataset_id, record.hvd.categories)
     for territory in indicators.territories:
         yield (
             "hist_dataset_territories",
