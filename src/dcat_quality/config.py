@@ -368,6 +368,55 @@ class Settings(BaseSettings):
         description="Seconds to wait for an answer to one link check.",
     )
 
+    smtp_host: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_SMTP_HOST", "SMTP_HOST"),
+        description="Mail server the publisher digests are sent through (digest --send).",
+    )
+    smtp_port: int = Field(
+        default=587,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("DCAT_QUALITY_SMTP_PORT", "SMTP_PORT"),
+        description="Its port (587: submission, switched to TLS by STARTTLS).",
+    )
+    smtp_username: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_SMTP_USERNAME", "SMTP_USERNAME"),
+        description="Login on the mail server (with DCAT_QUALITY_SMTP_PASSWORD); unset: no login.",
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_SMTP_PASSWORD", "SMTP_PASSWORD"),
+        description="Password of that login (a Secret or Vault key; never printed).",
+    )
+    smtp_from: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_SMTP_FROM", "SMTP_FROM"),
+        description="Sender address of the digests (default: the login).",
+    )
+    smtp_starttls: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("DCAT_QUALITY_SMTP_STARTTLS"),
+        description=(
+            "Switch the connection to TLS with STARTTLS before logging in (default); false "
+            "only for a relay on a trusted network, and then no login is sent."
+        ),
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_SMTP_CA_FILE"),
+        description="CA certificate(s) to trust for the mail server, besides the system ones.",
+    )
+    digest_recipients: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DCAT_QUALITY_DIGEST_RECIPIENTS"),
+        description=(
+            "YAML file mapping each publisher (as the dashboard names it) to the address or "
+            "addresses its digest goes to."
+        ),
+    )
+
     vault_addr: str | None = Field(
         default=None,
         validation_alias=AliasChoices("VAULT_ADDR"),

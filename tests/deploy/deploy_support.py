@@ -81,18 +81,20 @@ def strategic_merge(base: Any, patch: Any, key: str | None = None) -> Any:
         return merged
     if isinstance(base, list) and isinstance(patch, list) and key in MERGE_KEYS:
         merge_key = MERGE_KEYS[key]
-        merged_list = copy.deepcopy(base)
-        added: list[Any] = []  # kustomize puts the patch's new items first
+        # kubectl's order: the patch's items in the patch's order (merged into the base's
+        # item of the same key, or new), then the items only the base has, in its order.
+        rest = copy.deepcopy(base)
+        ordered: list[Any] = []
         for item in patch:
             found = next(
-                (i for i, old in enumerate(merged_list) if old.get(merge_key) == item[merge_key]),
+                (i for i, old in enumerate(rest) if old.get(merge_key) == item[merge_key]),
                 None,
             )
             if found is None:
-                added.append(copy.deepcopy(item))
+                ordered.append(copy.deepcopy(item))
             else:
-                merged_list[found] = strategic_merge(merged_list[found], item)
-        return added + merged_list
+                ordered.append(strategic_merge(rest.pop(found), item))
+        return ordered + rest
     return copy.deepcopy(patch)
 
 

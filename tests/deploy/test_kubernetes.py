@@ -123,6 +123,16 @@ def test_strategic_merge_merges_named_lists_and_replaces_others() -> None:
     ]
     assert merged["containers"][0]["args"] == ["y"]
     assert base["containers"][0]["args"] == ["x"]
+    # kubectl's order for named lists: the patch's items as the patch orders them, then
+    # the base's other items (checked against kubectl kustomize on our overlays).
+    base = {"initContainers": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}
+    patch = {"initContainers": [{"name": "b", "image": "y"}, {"name": "n"}]}
+    assert [c["name"] for c in strategic_merge(base, patch)["initContainers"]] == [
+        "b",
+        "n",
+        "a",
+        "c",
+    ]
 
 
 def test_render_refuses_what_it_does_not_implement(tmp_path: Path) -> None:
@@ -323,7 +333,14 @@ def test_the_pod_runs_the_chain_then_the_metabase_backup(rendered: dict[str, lis
         assert cronjob["spec"]["schedule"] == "0 0 * * *"
         assert cronjob["spec"]["timeZone"] == "Europe/Paris"
         pod = _pod(docs)
-        assert [c["args"] for c in pod["initContainers"]] == [["run", "--allow-rejections"]]
+        steps = [c["args"] for c in pod["initContainers"]]
+        if docs is rendered.get("overlay sspcloud-digest"):  # the digests, opted in
+            assert steps == [
+                ["run", "--allow-rejections"],
+                ["digest", "--send", "--to-contact-points", "--output", "/tmp/digests"],
+            ]
+        else:  # off by default
+            assert steps == [["run", "--allow-rejections"]]
         assert [c["args"][:3] for c in pod["containers"]] == [["metabase", "backup", "--s3"]]
         for container in [*pod["initContainers"], *pod["containers"]]:
             assert "command" not in container  # the image's ENTRYPOINT, dcat-quality

@@ -15,6 +15,7 @@ from dcat_quality.cli import (
     chain,
     config_cmd,
     db,
+    digest_cmd,
     doctor_cmd,
     metabase,
     quality,
@@ -65,6 +66,7 @@ app.command()(sample.sample)
 app.command()(chain.links)
 app.command()(quality.indicators)
 app.command()(report_cmd.report)
+app.command()(digest_cmd.digest)
 app.command()(config_cmd.config)
 app.command()(doctor_cmd.doctor)
 app.add_typer(quality.export_app, name="export")
