@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo demo-data bench test check lint typecheck unit format clean chromium docs
+.PHONY: demo demo-data bench test check lint typecheck unit format clean chromium docs superset
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.demo-installed
 	$(BIN)/dcat-quality run --allow-rejections
 	$(BIN)/dcat-quality report --output report.html
+
+## superset: a local Superset on the demo warehouse, provisioned; prints its URL and login
+superset: $(VENV)/.demo-installed
+	$(BIN)/dcat-quality run --allow-rejections
+	$(BIN)/python -m dcat_quality.superset.local
 
 ## demo-data: regenerate the demo dump shipped in the package
 demo-data: $(VENV)/.demo-installed

@@ -306,6 +306,55 @@ class Settings(BaseSettings):
         ),
     )
 
+    superset_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPERSET_URL"),
+        description="Superset base URL (https://superset.example.org), for superset provision.",
+    )
+    superset_username: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPERSET_USERNAME"),
+        description=(
+            "Superset user (database login; it must be allowed to add the database, "
+            "datasets, charts and the dashboard, e.g. Admin)."
+        ),
+    )
+    superset_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPERSET_PASSWORD"),
+        description="Password of SUPERSET_USERNAME.",
+    )
+    superset_database_name: str = Field(
+        default="dcat-quality",
+        validation_alias=AliasChoices("SUPERSET_DATABASE_NAME"),
+        description=(
+            "Name of the warehouse connection in Superset: used when it exists, created "
+            "(from SUPERSET_WAREHOUSE_URL) when it does not."
+        ),
+    )
+    superset_warehouse_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPERSET_WAREHOUSE_URL"),
+        description=(
+            "How Superset reaches the warehouse when provision creates the connection "
+            "(postgresql://reader:password@host:5432/db; a read-only role is recommended); "
+            "default: the warehouse URL dcat-quality uses."
+        ),
+    )
+    superset_metadata_database_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPERSET_METADATA_DATABASE_URL"),
+        description=(
+            "Superset's own metadata database, for superset backup/restore "
+            "(postgresql://user:password@host:port/db; SSPCloud: the superset-db service)."
+        ),
+    )
+    superset_backup_prefix: str = Field(
+        default="backups/superset",
+        validation_alias=AliasChoices("DCAT_QUALITY_SUPERSET_BACKUP_PREFIX"),
+        description="Key prefix of Superset metadata-DB backups in the backup bucket.",
+    )
+
     http_token: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("DCAT_QUALITY_HTTP_TOKEN"),

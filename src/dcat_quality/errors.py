@@ -15,7 +15,8 @@ Every error carries the context an operator needs to act: which step, which unit
     ├── WarehouseError              PostgreSQL refused or lost the load
     │   └── RunLockedError          another run holds the warehouse lock
     ├── EmbeddedDatabaseError       the embedded PostgreSQL could not start
-    └── MetabaseError               the Metabase API refused a request or is unusable
+    ├── MetabaseError               the Metabase API refused a request or is unusable
+    └── SupersetError               the Superset API refused a request or is unusable
 """
 
 from __future__ import annotations
@@ -91,6 +92,18 @@ class MetabaseError(DcatQualityError):
 
     ``status`` is the HTTP status when there was a response. Messages never hold the API
     key or the password.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class SupersetError(DcatQualityError):
+    """The Superset API refused a request, or the instance cannot be provisioned.
+
+    ``status`` is the HTTP status when there was a response. Messages never hold the
+    password, the access token or the warehouse connection's password.
     """
 
     def __init__(self, message: str, *, status: int | None = None) -> None:

@@ -96,10 +96,12 @@ class S3Destination:
         return sorted(keys)
 
     def prune(self, kind: str, keep: int) -> list[str]:
-        """Delete all but the ``keep`` newest dated dumps of ``kind`` and their sidecars."""
+        """Delete all but the ``keep`` newest dated dumps of ``kind`` and their sidecars
+        (``.sha256``, ``.json``, and the dashboard bundle a Superset backup keeps)."""
         old = self.backups(kind)[:-keep] if keep > 0 else []
         for key in old:
-            for name in (key, key + ".sha256", key + ".json"):
+            bundle = key.removesuffix(".age") + ".bundle.zip"
+            for name in (key, key + ".sha256", key + ".json", bundle):
                 try:
                     self.client.delete_object(Bucket=self.bucket, Key=name)
                 except (BotoCoreError, ClientError) as exc:

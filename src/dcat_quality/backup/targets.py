@@ -27,7 +27,13 @@ from dcat_quality.warehouse.target import DatabaseTarget, redact, scrub
 
 log = logging.getLogger(__name__)
 
-KEY_TABLES = ("report_card", "report_dashboard", "collection", "core_user", "setting")
+#: Tables whose row counts are reported, when present (the BI tools' main content).
+KEY_TABLES = (
+    # Metabase
+    "report_card", "report_dashboard", "collection", "core_user", "setting",
+    # Superset
+    "slices", "dashboards", "tables", "ab_user",
+)  # fmt: skip
 # The password is the first line of stdin; an empty line means "no password".
 _FIRST_LINE_TO_PGPASS = (
     "IFS= read -r PGPASSWORD || exit 97; "

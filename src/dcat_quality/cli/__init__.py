@@ -21,6 +21,7 @@ from dcat_quality.cli import (
     quality,
     report_cmd,
     sample,
+    superset,
 )
 from dcat_quality.cli._common import console, setup_logging
 
@@ -72,6 +73,7 @@ app.command()(doctor_cmd.doctor)
 app.add_typer(quality.export_app, name="export")
 app.add_typer(db.app, name="db")
 app.add_typer(metabase.app, name="metabase")
+app.add_typer(superset.app, name="superset")
 
 
 def main() -> None:

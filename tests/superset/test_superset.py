@@ -1,0 +1,289 @@
+"""The dashboard spec provisioned into a real Superset, then looked at in a real browser.
+
+One Superset for the session (conftest.py); the tests run in file order and each leaves
+the dashboard as provisioned.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from _browser import SCREENSHOTS, browser, charts_state, choose_filter_value
+from psycopg.conninfo import conninfo_to_dict
+
+from dcat_quality.backup import database_target, restore
+from dcat_quality.dashboard.spec import DashboardSpec, load_spec
+from dcat_quality.superset import local
+from dcat_quality.superset.build import filter_id, marker, metric
+from dcat_quality.superset.client import SupersetClient
+from dcat_quality.superset.local import LocalSuperset
+from dcat_quality.superset.provision import ProvisionResult, provision, sqlalchemy_url
+
+pytestmark = pytest.mark.slow
+SCHEMA = "dcat_quality"
+DATABASE = "dcat-quality"
+
+
+@pytest.fixture(scope="module")
+def client(superset_server: LocalSuperset) -> Iterator[SupersetClient]:
+    with SupersetClient(
+        superset_server.url,
+        username=superset_server.username,
+        password=superset_server.password,
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def spec() -> DashboardSpec:
+    return load_spec()
+
+
+@pytest.fixture(scope="module")
+def runs(
+    client: SupersetClient, spec: DashboardSpec, superset_warehouse: str
+) -> tuple[ProvisionResult, ProvisionResult, ProvisionResult]:
+    """A dry run on the empty Superset, the first provisioning, and a second one."""
+    url = sqlalchemy_url(superset_warehouse)
+    options: dict[str, Any] = {"database_name": DATABASE, "schema": SCHEMA, "warehouse_url": url}
+    dry = provision(client, spec, dry_run=True, **options)
+    first = provision(client, spec, **options)
+    second = provision(client, spec, **options)
+    return dry, first, second
+
+
+def _again(client: SupersetClient, spec: DashboardSpec) -> ProvisionResult:
+    return provision(client, spec, database_name=DATABASE, schema=SCHEMA)
+
+
+def test_provision_creates_everything_then_writes_nothing(
+    client: SupersetClient,
+    spec: DashboardSpec,
+    runs: tuple[ProvisionResult, ProvisionResult, ProvisionResult],
+) -> None:
+    dry, first, second = runs
+    filters = len(spec.dashboard.filters)
+    expected = 1 + len(spec.cards) + filters + len(spec.cards) + 1  # db, datasets, charts, dash
+    assert dry.writes == expected
+    assert dry.dashboard_id is None
+    assert first.writes == expected
+    assert [str(a) for a in first.changes] == [str(a) for a in dry.changes]
+    assert second.writes == 0, [str(a) for a in second.changes]
+    assert second.dashboard_id == first.dashboard_id
+    assert second.chart_ids == first.chart_ids
+    charts = client.find_charts("[dcat-quality:card:")
+    assert len(charts) == len(spec.cards)
+    assert all(c["is_managed_externally"] for c in charts)
+
+
+def test_the_warehouse_connection_uses_the_read_only_role_and_hides_its_password(
+    client: SupersetClient, runs: tuple[ProvisionResult, ...], superset_warehouse: str
+) -> None:
+    (database,) = client.find_databases(DATABASE)
+    path = f"/api/v1/database/{database['id']}/connection"
+    shown = client._request("GET", path)["result"]
+    assert "reader-secret-1" not in json.dumps(shown)
+    assert re.match(r"postgresql://reader_[0-9a-f]{8}:X+@", shown["sqlalchemy_uri"]), shown
+
+
+def test_every_chart_answers_with_data(
+    client: SupersetClient, spec: DashboardSpec, runs: tuple[ProvisionResult, ...]
+) -> None:
+    first = runs[1]
+    for card in spec.cards:
+        chart = client.get_chart(first.chart_ids[card.key])
+        params = json.loads(chart["params"])
+        columns = params.get("all_columns") or ([params["x_axis"]] if "x_axis" in params else [])
+        metrics = params.get("metrics") or ([params["metric"]] if "metric" in params else [])
+        answer = client.chart_data(
+            {
+                "datasource": {"id": first.dataset_ids[card.key], "type": "table"},
+                "queries": [{"columns": columns, "metrics": metrics, "row_limit": 10}],
+                "result_format": "json",
+                "result_type": "full",
+            }
+        )["result"][0]
+        assert not answer.get("error"), (card.key, answer.get("error"))
+        assert answer["data"], card.key
+
+
+def test_the_filters_are_wired_to_the_charts_using_their_variable(
+    client: SupersetClient, spec: DashboardSpec, runs: tuple[ProvisionResult, ...]
+) -> None:
+    first = runs[1]
+    metadata = json.loads(client.get_dashboard(first.dashboard_id or 0)["json_metadata"])
+    configured = {f["id"]: f for f in metadata["native_filter_configuration"]}
+    ids = {v: k for k, v in first.chart_ids.items()}
+    for flt in spec.dashboard.filters:
+        native = configured[filter_id(flt)]
+        assert native["name"] == flt.name
+        (target,) = native["targets"]
+        assert target["column"]["name"] == flt.variable
+        assert target["datasetId"] == first.dataset_ids[f"filter_{flt.variable}"]
+        in_scope = {ids[i] for i in native["chartsInScope"]}
+        assert in_scope == {
+            p.card for p in spec.dashboard.cards if flt.variable in spec.card(p.card).variables
+        }
+        assert set(native["scope"]["excluded"]).isdisjoint(native["chartsInScope"])
+    # A filter value reaches the inside of a question's SQL (Jinja filter_values).
+    count = metric("Jeux de données")
+
+    def datasets(filters: list[dict[str, Any]]) -> int:
+        answer = client.chart_data(
+            {
+                "datasource": {"id": first.dataset_ids["datasets_count"], "type": "table"},
+                "queries": [{"columns": [], "metrics": [count], "filters": filters}],
+                "result_format": "json",
+                "result_type": "full",
+            }
+        )["result"][0]
+        return int(answer["data"][0]["Jeux de données"])
+
+    everything = datasets([])
+    one = datasets([{"col": "organisation", "op": "IN", "val": ["DEAL de La Réunion"]}])
+    quoted = datasets([{"col": "organisation", "op": "IN", "val": ["DDT de l'Aube"]}])
+    assert 0 < one < everything
+    assert 0 < quoted < everything  # a quote in a value is a literal, not SQL
+
+
+def test_a_hand_edited_managed_chart_is_put_back(
+    client: SupersetClient, spec: DashboardSpec, runs: tuple[ProvisionResult, ...]
+) -> None:
+    chart_id = runs[1].chart_ids["themes"]
+    before = client.get_chart(chart_id)
+    params = json.loads(before["params"])
+    client.update_chart(
+        chart_id,
+        {"slice_name": "Renamed by hand", "params": json.dumps({**params, "row_limit": 3})},
+    )
+    repaired = _again(client, spec)
+    assert [str(a) for a in repaired.changes] == [
+        "update chart Jeux de données par thème (slice_name, params)"
+    ]
+    after = client.get_chart(chart_id)
+    assert after["slice_name"] == before["slice_name"]
+    assert json.loads(after["params"])["row_limit"] == params["row_limit"]
+    assert _again(client, spec).writes == 0
+
+
+def test_a_users_own_chart_is_left_alone(
+    client: SupersetClient, spec: DashboardSpec, runs: tuple[ProvisionResult, ...]
+) -> None:
+    first = runs[1]
+    dataset_id = first.dataset_ids["datasets_count"]
+    own = client.create_chart(
+        {
+            "slice_name": "Jeux de données",  # the same name as one of ours
+            "viz_type": "big_number_total",
+            "datasource_id": dataset_id,
+            "datasource_type": "table",
+            "description": "Mon graphique à moi",
+            "params": json.dumps(
+                {"viz_type": "big_number_total", "datasource": f"{dataset_id}__table"}
+            ),
+        }
+    )
+    again = _again(client, spec)
+    assert again.writes == 0, [str(a) for a in again.changes]
+    kept = client.get_chart(int(own["id"]))
+    assert kept["slice_name"] == "Jeux de données"
+    assert kept["description"] == "Mon graphique à moi"
+    assert marker("card", "datasets_count") not in (kept["description"] or "")
+    client.delete_chart(int(own["id"]))
+
+
+def _number(text: str) -> float:
+    """The last number a chart shows (a big number; the badge counting filters is before)."""
+    found = re.findall(r"\d+(?:[.,]\d+)?", text.split("\n", 1)[-1])
+    assert found, text
+    return float(found[-1].replace(",", "."))
+
+
+def test_the_dashboard_renders_in_a_browser_and_the_producteur_filter_works(
+    superset_server: LocalSuperset,
+    spec: DashboardSpec,
+    runs: tuple[ProvisionResult, ...],
+    superset_timings: dict[str, float],
+) -> None:
+    first = runs[1]
+    placed = len(spec.dashboard.cards)
+    names = {spec.card(p.card).name for p in spec.dashboard.cards}
+    with browser(superset_server.url) as page:
+        page.login(superset_server.username, superset_server.password)
+        page.navigate(f"/superset/dashboard/{first.dashboard_id}/?standalone=1")
+        before = charts_state(page, placed)
+        page.screenshot(SCREENSHOTS / "dashboard.png")
+        assert {c["title"].strip() for c in before} == names
+        for chart in before:
+            assert not chart["error"], chart
+            assert chart["canvas"] > 3000 or chart["rows"] > 0 or _number(chart["text"]), chart
+        choose_filter_value(page, "Producteur", "DEAL de La Réunion")
+        page.tools.drain(2.0)
+        after = charts_state(page, placed)
+        page.screenshot(SCREENSHOTS / "dashboard-producteur.png")
+    by_title = {c["title"].strip(): c for c in after}
+    for chart in after:
+        assert not chart["error"], chart
+    was = {c["title"].strip(): c for c in before}
+    assert _number(by_title["Jeux de données"]["text"]) < _number(was["Jeux de données"]["text"])
+    # Charts out of the filter's scope (they do not use the producer) are unchanged.
+    assert (
+        by_title["Historique des chargements"]["text"] == was["Historique des chargements"]["text"]
+    )
+    (SCREENSHOTS / "timings.json").write_text(json.dumps(superset_timings, indent=2))
+
+
+def test_the_cli_provisions_and_backs_up_with_the_bundle(
+    superset_server: LocalSuperset,
+    superset_metadata: str,
+    superset_warehouse: str,
+    spec: DashboardSpec,
+    runs: tuple[ProvisionResult, ...],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    postgres_server_url: str,
+) -> None:
+    from typer.testing import CliRunner
+
+    from dcat_quality.cli import app
+
+    monkeypatch.setenv("SUPERSET_URL", superset_server.url)
+    monkeypatch.setenv("SUPERSET_USERNAME", superset_server.username)
+    monkeypatch.setenv("SUPERSET_PASSWORD", superset_server.password)
+    monkeypatch.setenv("SUPERSET_WAREHOUSE_URL", superset_warehouse)
+    monkeypatch.setenv("SUPERSET_METADATA_DATABASE_URL", superset_metadata)
+    runner = CliRunner()
+    provisioned = runner.invoke(app, ["superset", "provision"])
+    assert provisioned.exit_code == 0, provisioned.output
+    assert "0 change(s)" in provisioned.output
+    assert "reader-secret-1" not in provisioned.output
+
+    dump = tmp_path / "superset.dump"
+    backed_up = runner.invoke(app, ["superset", "backup", "--output", str(dump)])
+    assert backed_up.exit_code == 0, backed_up.output
+    assert (tmp_path / "superset.dump.sha256").is_file()
+    bundle = tmp_path / "superset.dump.bundle.zip"
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+    assert any("/dashboards/" in n for n in names)
+    assert sum("/charts/" in n for n in names) == len(spec.dashboard.cards)
+    assert not any("reader-secret-1" in zipfile.ZipFile(bundle).read(n).decode() for n in names)
+
+    # The dump restores (into a fresh database: the live one has Superset connected).
+    fresh = local.create_database(postgres_server_url, f"t_superset_restored_{tmp_path.name[-8:]}")
+    try:
+        restored = restore(dump, database_url=database_target(fresh), yes=True)
+        assert restored.rows["slices"] == len(spec.cards)
+        assert restored.rows["dashboards"] == 1
+        assert restored.checksum_verified
+    finally:
+        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+            name = conninfo_to_dict(fresh)["dbname"]
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
