@@ -1,62 +1,30 @@
-"""Shared fixtures: real PostgreSQL, moto's S3 server over HTTP, the real-data folder.
+"""Shared fixtures: an isolated environment, real PostgreSQL, moto's S3 server over HTTP,
+a real OpenBao, the real-data folder.
 
-PostgreSQL comes from ``TEST_DATABASE_URL`` when set, else from a pgserver instance in a
-temporary folder; each test that asks for ``database_url`` gets a fresh database.
+The code behind each fixture lives in the ``support`` package (``tests/support/``, its
+docstring lists the modules); the fixtures here only give it a scope.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
-import uuid
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
-if not REALDATA.is_dir():  # CI lays shared/ beside the clone
-    REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+from support import environment, postgres, s3
+from support import openbao as bao
+from support.paths import REALDATA
 
-#: Environment variables that would leak the developer's configuration into tests.
-_ISOLATED = (
-    "DATABASE_URL",
-    "POSTGRES_URL",
-    "POSTGRES_HOST",
-    "POSTGRES_PORT",
-    "POSTGRES_DB",
-    "POSTGRES_USER",
-    "POSTGRES_PASSWORD",
-    "PGHOST",
-    "PGHOSTADDR",
-    "PGDATABASE",
-    "PGSERVICE",
-    "PGUSER",
-    "PGPASSWORD",
-    "PGPORT",
-    "BUCKET_NAME",
-    "S3_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL",
-    "AWS_S3_ENDPOINT",
-    "ACCESS_KEY",
-    "SECRET_KEY",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "DCAT_QUALITY_SOURCE",
-    "DCAT_QUALITY_SCHEMA",
-    "DCAT_QUALITY_HOME",
-    "DCAT_QUALITY_WORKERS",
-    "DCAT_QUALITY_KEEP_RUNS",
-    "VAULT_ADDR",
-    "VAULT_TOKEN",
-    "VAULT_MOUNT",
-    "VAULT_TOP_DIR",
-)
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Clear the developer's settings for the whole session: session and module fixtures
+    (a server, a demo warehouse) run isolated too, not only the tests."""
+    for name in environment.present(os.environ):
+        del os.environ[name]
 
 
 @pytest.fixture
@@ -75,8 +43,7 @@ def home() -> Iterator[Path]:
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, home: Path) -> None:
-    for name in _ISOLATED:
-        monkeypatch.delenv(name, raising=False)
+    environment.clear(monkeypatch, os.environ)
     monkeypatch.setenv("DCAT_QUALITY_HOME", str(home))
     monkeypatch.chdir(tmp_path)  # no stray .env is read
 
@@ -91,65 +58,41 @@ def realdata() -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
-    """URL of a real PostgreSQL server's maintenance database.
-
-    The pgserver data folder is not under pytest's basetemp: pytest prunes old basetemp
-    folders, which would pull the data folder from under a server still in use by a
-    concurrent session.
-    """
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
+    """URL of a real PostgreSQL server's maintenance database (see ``support.postgres``)."""
+    with postgres.server() as url:
         yield url
-        return
-    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        warnings.simplefilter("ignore")
-        import pgserver
-
-    folder = Path(tempfile.mkdtemp(prefix="dcat-quality-test-pg-"))
-    server = pgserver.get_server(folder, cleanup_mode="stop")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _with_database(url: str, name: str) -> str:
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    params = conninfo_to_dict(url)
-    params["dbname"] = name
-    return make_conninfo(**params)
 
 
 @pytest.fixture
 def database_url(postgres_server_url: str) -> Iterator[str]:
     """A fresh, empty database on the test server, dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield _with_database(postgres_server_url, name)
-    finally:
-        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres.fresh_database(postgres_server_url) as url:
+        yield url
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@pytest.fixture(scope="session")
+def migrated_template(postgres_server_url: str) -> str:
+    """Name of the template database whose default warehouse schema is migrated."""
+    return postgres.migrated_template(postgres_server_url)
+
+
+@pytest.fixture
+def migrated_database_url(postgres_server_url: str, migrated_template: str) -> Iterator[str]:
+    """A fresh database whose default schema (``dcat_quality``) is already migrated: a
+    clone of the template, dropped afterwards."""
+    with postgres.fresh_database(postgres_server_url, template=migrated_template) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[str]:
     """Endpoint URL of moto's S3 server, over HTTP on loopback (stands in for MinIO)."""
-    from moto.server import ThreadedMotoServer
+    with s3.server() as url:
+        yield url
 
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+
+@pytest.fixture(scope="session")
+def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bao.OpenBao]:
+    """A real OpenBao dev server: KV v2 at ``onyxia-kv``, AppRole, JWT auth."""
+    with bao.server(tmp_path_factory.mktemp("bao")) as server:
+        yield server

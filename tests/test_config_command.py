@@ -10,12 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import _openbao
 from dcat_quality.cli import app
-
-openbao = _openbao.openbao
-_no_vault_settings = _openbao._no_vault_settings
-OpenBao = _openbao.OpenBao
+from support.openbao import OpenBao
 
 PG_PASSWORD = "pg-pass-3f9e"
 S3_SECRET = "s3-secret-7b2a"

@@ -13,8 +13,6 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from typer.testing import CliRunner
 
-import _openbao
-from _loopback import serve
 from dcat_quality.cli import app
 from dcat_quality.doctor import (
     CONFIGURATION,
@@ -30,10 +28,8 @@ from dcat_quality.doctor import (
     run_doctor,
 )
 from dcat_quality.sources.s3 import s3_client
-
-openbao = _openbao.openbao
-_no_vault_settings = _openbao._no_vault_settings
-OpenBao = _openbao.OpenBao
+from support.loopback import free_port, serve
+from support.openbao import OpenBao
 
 API_KEY = "mb_doctor_key_5e1f"
 TIMEOUT = 3.0
@@ -163,7 +159,7 @@ def test_postgres_on_a_wrong_port(
     healthy: str, openbao: OpenBao, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     params = conninfo_to_dict(database_url)
-    params["port"] = _openbao._free_port()
+    params["port"] = free_port()
     monkeypatch.setenv("DATABASE_URL", make_conninfo(**params))  # env wins over Vault
     report = run_doctor(timeout=TIMEOUT)
     text = _failed(report, WAREHOUSE)
@@ -197,7 +193,7 @@ def test_bad_vault_token(healthy: str, openbao: OpenBao) -> None:
 
 
 def test_metabase_down_or_key_refused(healthy: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("METABASE_URL", f"http://127.0.0.1:{_openbao._free_port()}")
+    monkeypatch.setenv("METABASE_URL", f"http://127.0.0.1:{free_port()}")
     text = _failed(run_doctor(timeout=TIMEOUT), METABASE)
     assert "unreachable" in text
     assert "METABASE_URL" in text

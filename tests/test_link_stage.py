@@ -12,12 +12,12 @@ import orjson
 import psycopg
 import pytest
 
-from _loopback import serve
 from dcat_quality.config import Settings
 from dcat_quality.link_stage import refresh_link_cache
 from dcat_quality.pipeline import run_chain
 from dcat_quality.sources import open_source
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
+from support.loopback import serve
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -10,15 +10,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-import _openbao
 from dcat_quality.config import Origin, Settings, load_settings, trace_settings
 from dcat_quality.errors import ConfigError
 from dcat_quality.vault import VaultConfig, read_secret
-
-openbao = _openbao.openbao
-_no_vault_settings = _openbao._no_vault_settings
-OpenBao = _openbao.OpenBao
-TOP_DIR = _openbao.TOP_DIR
+from support import openbao as bao
+from support.loopback import free_port
+from support.openbao import OpenBao
 
 DB_PASSWORD = "pw-from-vault-7d1c"
 S3_SECRET = "s3-secret-from-vault-91ab"
@@ -48,7 +45,7 @@ def token_env(openbao: OpenBao, secret: str, monkeypatch: pytest.MonkeyPatch) ->
     token = openbao.token(secret)
     monkeypatch.setenv("VAULT_ADDR", openbao.addr)
     monkeypatch.setenv("VAULT_TOKEN", token)
-    monkeypatch.setenv("VAULT_MOUNT", _openbao.MOUNT)
+    monkeypatch.setenv("VAULT_MOUNT", bao.MOUNT)
     monkeypatch.setenv("VAULT_TOP_DIR", secret)
     return token
 
@@ -70,7 +67,7 @@ def test_secret_path_overrides_the_top_dir(
     openbao: OpenBao, token_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     openbao.put_secret("shared/nightly", {"DCAT_QUALITY_SCHEMA": "other"})
-    monkeypatch.setenv("VAULT_TOKEN", _openbao.ROOT_TOKEN)
+    monkeypatch.setenv("VAULT_TOKEN", bao.ROOT_TOKEN)
     monkeypatch.setenv("VAULT_SECRET_PATH", "/shared/nightly/")
     assert Settings().schema_name == "other"
 
@@ -141,7 +138,7 @@ def test_token_without_the_policy_and_missing_secret(
     monkeypatch.setenv("VAULT_TOKEN", openbao.token("default"))
     with pytest.raises(ConfigError, match=r"permission denied.*allow read on onyxia-kv/data/"):
         Settings()
-    monkeypatch.setenv("VAULT_TOKEN", _openbao.ROOT_TOKEN)
+    monkeypatch.setenv("VAULT_TOKEN", bao.ROOT_TOKEN)
     monkeypatch.setenv("VAULT_SECRET_PATH", "nothing/here")
     with pytest.raises(
         ConfigError, match=r"no Vault secret onyxia-kv/nothing/here.*VAULT_SECRET_PATH"
@@ -150,7 +147,7 @@ def test_token_without_the_policy_and_missing_secret(
 
 
 def test_unreachable_vault_and_missing_login(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VAULT_ADDR", f"http://127.0.0.1:{_openbao._free_port()}")
+    monkeypatch.setenv("VAULT_ADDR", f"http://127.0.0.1:{free_port()}")
     with pytest.raises(ConfigError, match="no way to log in"):
         Settings()
     monkeypatch.setenv("VAULT_TOKEN", "s.some-token-value")
@@ -223,7 +220,7 @@ def test_secret_keys_map_to_settings_by_their_names(
             "FAVOURITE_COLOUR": "value-of-an-unknown-key",
         },
     )
-    monkeypatch.setenv("VAULT_TOKEN", _openbao.ROOT_TOKEN)
+    monkeypatch.setenv("VAULT_TOKEN", bao.ROOT_TOKEN)
     monkeypatch.setenv("VAULT_TOP_DIR", "mapping")
     with caplog.at_level(logging.WARNING):
         traced = trace_settings()
@@ -231,7 +228,7 @@ def test_secret_keys_map_to_settings_by_their_names(
     assert _value(settings, "s3_secret_key") == "historical-secret"
     assert _value(settings, "s3_access_key") == "standard-id"  # the standard name wins
     assert _value(settings, "postgres_password") == "lower-case-key"
-    assert _value(settings, "vault_token") == _openbao.ROOT_TOKEN  # not from the secret
+    assert _value(settings, "vault_token") == bao.ROOT_TOKEN  # not from the secret
     assert traced.names["s3_secret_key"] == "SECRET_KEY"
     assert "FAVOURITE_COLOUR" in caplog.text
     assert "value-of-an-unknown-key" not in caplog.text

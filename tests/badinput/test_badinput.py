@@ -1,6 +1,6 @@
 """The bad-input corpus through the whole chain, into real PostgreSQL.
 
-One run reads every case of ``badinput_cases.CASES`` from a local folder (two worker
+One run reads every case of ``support.badinput.CASES`` from a local folder (two worker
 processes, as in production) and checks, case by case, what the table declares: the
 rejected page quarantined with a message naming file, position, reason and what to do;
 the loaded page with its datasets and field values; counts that reconcile; and the good
@@ -17,7 +17,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from badinput_cases import CASES, Case, Loaded, Rejected
 
 from dcat_quality.config import Settings
 from dcat_quality.dcat.parse import read_page
@@ -26,6 +25,8 @@ from dcat_quality.pipeline import PageOutcome, RunResult, run_chain
 from dcat_quality.sources import decode_page, open_source
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
 from dcat_quality.worker import check_page
+from support import postgres
+from support.badinput import CASES, Case, Loaded, Rejected
 
 REJECTED = [c for c in CASES if isinstance(c.expect, Rejected)]
 LOADED = [c for c in CASES if isinstance(c.expect, Loaded)]
@@ -70,32 +71,21 @@ def corpus_run(
     tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str
 ) -> Iterator[tuple[RunResult, dict[str, PageOutcome], str]]:
     """Every case in one local folder, one run on a fresh database."""
-    import uuid
-
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
     folder = tmp_path_factory.mktemp("badinput") / "dump"
     for case in CASES:
         path = folder / case.key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(case.data)
-    name = f"t_badinput_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    params = conninfo_to_dict(postgres_server_url)
-    params["dbname"] = name
-    url = make_conninfo(**params)
     outcomes: dict[str, PageOutcome] = {}
-    with Warehouse.open(DatabaseTarget(url, "test")) as warehouse:
-        result = run_chain(
-            open_source(str(folder), Settings()),
-            warehouse,
-            workers=2,
-            on_page=lambda outcome: outcomes.__setitem__(outcome.ref.key, outcome),
-        )
-    yield result, outcomes, url
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres.fresh_database(postgres_server_url, prefix="t_badinput") as url:
+        with Warehouse.open(DatabaseTarget(url, "test")) as warehouse:
+            result = run_chain(
+                open_source(str(folder), Settings()),
+                warehouse,
+                workers=2,
+                on_page=lambda outcome: outcomes.__setitem__(outcome.ref.key, outcome),
+            )
+        yield result, outcomes, url
 
 
 def test_counts_reconcile(corpus_run: tuple[RunResult, dict[str, PageOutcome], str]) -> None:

@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 import psycopg
-from badinput_cases import CONTEXT, EX, jsonld
+
+from support.badinput import CONTEXT, EX, jsonld
 
 MB = 1024 * 1024
 LITERAL_MB = 100

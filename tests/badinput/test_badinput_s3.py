@@ -11,12 +11,12 @@ import gzip
 from typing import Any
 
 import psycopg
-from badinput_cases import DCAT, DCT, dataset, iri, jsonld
 
 from dcat_quality.pipeline import PageOutcome, run_chain
 from dcat_quality.sources import S3Source
 from dcat_quality.sources.s3 import s3_client
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
+from support.badinput import DCAT, DCT, dataset, iri, jsonld
 
 BUCKET = "bad-keys"
 PREFIX = "DUMP_INTEGRATION_JSON/"

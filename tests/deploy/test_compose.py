@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import yaml
-from deploy_support import COMPOSE, DEPLOY, ROOT, SECRET_NAME, URL_WITH_PASSWORD, Doc
-from test_kubernetes import known_variables
+
+from support import environment
+from support.deploy import COMPOSE, DEPLOY, ROOT, SECRET_NAME, URL_WITH_PASSWORD, Doc
 
 STACK: Doc = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
 SERVICES: dict[str, Doc] = STACK["services"]
@@ -79,7 +80,7 @@ def test_the_one_shot_job_runs_the_chain_like_the_cronjob() -> None:
 
 
 def test_our_services_set_only_variables_dcat_quality_reads() -> None:
-    known = known_variables()
+    known = environment.read_names()
     for name, service in SERVICES.items():
         if "build" in service:
             assert set(_environment(service)) <= known, name

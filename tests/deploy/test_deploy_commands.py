@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import typer
 import yaml
-from deploy_support import BASE as BASE_FOLDER
-from deploy_support import COMPOSE, OVERLAYS, Doc, compose_command, render, subcommand_and_options
 
 from dcat_quality.cli import app
+from support.deploy import BASE as BASE_FOLDER
+from support.deploy import COMPOSE, OVERLAYS, Doc, compose_command, render, subcommand_and_options
 
 
 def _command_lines() -> dict[str, list[str]]:

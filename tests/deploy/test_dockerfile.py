@@ -6,7 +6,8 @@ import re
 import tomllib
 
 import pytest
-from deploy_support import (
+
+from support.deploy import (
     DOCKERFILE,
     ROOT,
     Stage,

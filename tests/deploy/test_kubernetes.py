@@ -14,7 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
-from deploy_support import (
+from kubernetes_validate import ValidationError, validate
+from kubernetes_validate.utils import all_versions
+
+from support import environment
+from support.deploy import (
     BASE,
     OVERLAYS,
     Doc,
@@ -28,11 +32,6 @@ from deploy_support import (
     split_image,
     strategic_merge,
 )
-from kubernetes_validate import ValidationError, validate
-from kubernetes_validate.utils import all_versions
-from pydantic import AliasChoices
-
-from dcat_quality.config import Settings
 
 #: The version the README names for SSPCloud; 1.27 is the oldest where CronJob.timeZone
 #: is GA; the newest is whatever kubernetes-validate bundles.
@@ -317,9 +316,9 @@ def test_each_policy_rule_fails_on_a_bad_manifest(
 
 
 def test_every_rule_has_a_failing_example() -> None:
-    import deploy_support
+    from support import deploy
 
-    source = Path(deploy_support.__file__).read_text()
+    source = Path(deploy.__file__).read_text()
     declared = set(re.findall(r'(?:Violation\(|fail\()\s*"([a-z-]+)"', source))
     assert declared == {rule for _, rule in MUTATIONS.values()}
 
@@ -390,42 +389,11 @@ def test_sspcloud_maps_the_platform_secrets(rendered: dict[str, list[Doc]]) -> N
 _S3_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S3_ENDPOINT", "AWS_DEFAULT_REGION")
 
 
-def _cli_envvars() -> set[str]:
-    """Environment variables the command-line options read (``envvar=``)."""
-    import typer.main
-
-    from dcat_quality.cli import app
-
-    found: set[str] = set()
-    stack: list[Any] = [typer.main.get_command(app)]
-    while stack:
-        command = stack.pop()
-        for param in command.params:
-            envvar = getattr(param, "envvar", None)
-            if isinstance(envvar, str):
-                found.add(envvar)
-            elif envvar:
-                found.update(envvar)
-        stack.extend(getattr(command, "commands", {}).values())  # groups
-    return found
-
-
-def known_variables() -> set[str]:
-    """Every environment variable dcat-quality (or libpq under it) reads."""
-    names = {"PGPASSWORD", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER"}
-    names |= _cli_envvars()
-    for field in Settings.model_fields.values():
-        alias = field.validation_alias
-        assert isinstance(alias, AliasChoices)
-        names |= {str(choice) for choice in alias.choices}
-    return names
-
-
 @pytest.mark.parametrize("label", RENDERS)
 def test_every_variable_set_is_one_dcat_quality_reads(
     rendered: dict[str, list[Doc]], label: str
 ) -> None:
-    known = known_variables()
+    known = environment.read_names()
     docs = rendered[label]
     assert set(_configmap(docs)) <= known
     for container in containers_of(docs):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from fuzz_support import EXECUTIONS, PROFILE
+
+from support.fuzz import EXECUTIONS, PROFILE
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fuzz_support import FUZZ, ODD_STRINGS, count
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +17,7 @@ from dcat_quality.quality.mqa import (
     rating_for,
     score_dataset,
 )
+from support.fuzz import FUZZ, ODD_STRINGS, count
 
 #: Values the checks look for, so that passing checks are drawn too.
 _REAL = (

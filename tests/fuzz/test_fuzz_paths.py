@@ -14,7 +14,6 @@ from typing import Any
 import orjson
 import pyoxigraph as ox
 import pytest
-from fuzz_support import FUZZ, ckan_pages, count
 from hypothesis import currently_in_test_context, example, given
 from hypothesis import event as hypothesis_event
 
@@ -22,6 +21,7 @@ from dcat_quality.dcat import jsonld_fast
 from dcat_quality.dcat.parse import PageGraph, base_iri_for, read_page
 from dcat_quality.errors import PageError
 from dcat_quality.worker import check_page
+from support.fuzz import FUZZ, ckan_pages, count
 
 NAME = "fuzz/page-1.json"
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fuzz_support import FUZZ, ckan_pages, count
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dcat_quality.dcat.parse import parse_page
 from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import PageError
+from support.fuzz import FUZZ, ckan_pages, count
 
 NAMES = st.sampled_from(
     [

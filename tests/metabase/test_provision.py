@@ -4,7 +4,6 @@ executed on real PostgreSQL over a loaded warehouse."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -14,7 +13,6 @@ from typing import Any
 import psycopg
 import pytest
 import yaml
-from stub import MetabaseStub
 
 from dcat_quality.cli.chain import demo_source
 from dcat_quality.config import Settings
@@ -31,6 +29,8 @@ from dcat_quality.metabase.provision import (
 from dcat_quality.pipeline import run_chain
 from dcat_quality.sources import open_source
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
+from support import postgres
+from support.metabase_stub import MetabaseStub
 
 VERSIONS = {"0.50": "v0.50.15", "current": "v0.62.4"}
 SCHEMA = "dcat_quality"
@@ -55,20 +55,11 @@ def _no_metabase_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def warehouse_url(postgres_server_url: str) -> Iterator[str]:
     """A warehouse holding two runs of the shipped demo sample (one page rejected)."""
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    name = f"t_mb_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_conninfo(**{**conninfo_to_dict(postgres_server_url), "dbname": name})
-    try:
+    with postgres.fresh_database(postgres_server_url, prefix="t_mb") as url:
         with Warehouse.open(DatabaseTarget(url, "test")) as warehouse:
             for _ in range(2):
                 run_chain(open_source(str(demo_source()), Settings()), warehouse)
         yield url
-    finally:
-        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from reliability_helpers import published_digest, run_statuses
 
 from dcat_quality.config import Settings
 from dcat_quality.errors import WarehouseError
@@ -30,6 +29,7 @@ from dcat_quality.sample import write_sample
 from dcat_quality.sources import open_source
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
 from dcat_quality.warehouse.warehouse import STALE_ERROR, Loader
+from support.warehouse import published_digest, run_statuses
 
 SEED = 20_261_127
 COPY_POINTS = 13

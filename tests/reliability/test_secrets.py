@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import http.server
 import json
-import socket
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,13 +24,14 @@ import psycopg
 import pytest
 import typer
 from psycopg.conninfo import conninfo_to_dict
-from reliability_helpers import CmdlineWatcher, dq
 
-from _loopback import serve
 from dcat_quality.cli import app
 from dcat_quality.cli.chain import demo_source
 from dcat_quality.sources.s3 import s3_client
 from dcat_quality.warehouse.connection import MASK
+from support.cli import dq
+from support.loopback import free_port, serve
+from support.processes import CmdlineWatcher
 
 
 def _secret(kind: str) -> str:
@@ -116,12 +116,6 @@ def secrets() -> Secrets:
     return Secrets()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def catalog_endpoint(secrets: Secrets) -> Iterator[tuple[str, list[str]]]:
     """A DCAT endpoint that demands the bearer token; returns its URL and the auth headers
@@ -196,7 +190,7 @@ def test_no_command_output_log_file_table_or_argument_holds_a_secret(
         "AWS_SESSION_TOKEN": secrets.s3_session_token,
         "AWS_DEFAULT_REGION": "us-east-1",
         "BUCKET_NAME": bucket,
-        "METABASE_URL": f"http://127.0.0.1:{_free_port()}",  # nobody there
+        "METABASE_URL": f"http://127.0.0.1:{free_port()}",  # nobody there
         "METABASE_API_KEY": secrets.metabase_api_key,
         "METABASE_USERNAME": "admin@example.org",
         "METABASE_PASSWORD": secrets.metabase_password,
@@ -222,7 +216,7 @@ def test_no_command_output_log_file_table_or_argument_holds_a_secret(
         historical["POSTGRES_PORT"] = str(params["port"])
     unreachable = {
         **common,
-        "DATABASE_URL": f"postgresql://{role.user}:{secrets.db_password}@127.0.0.1:{_free_port()}"
+        "DATABASE_URL": f"postgresql://{role.user}:{secrets.db_password}@127.0.0.1:{free_port()}"
         f"/{role.database}?connect_timeout=2",
     }
     debug = ("--log-level", "debug")

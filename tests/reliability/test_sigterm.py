@@ -18,9 +18,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from reliability_helpers import base_env, dq, dq_command, published_digest
 
 from dcat_quality.sample import write_sample
+from support.cli import base_env, dq, dq_command
+from support.warehouse import published_digest
 
 pytestmark = pytest.mark.slow
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from dcat_quality.cli.chain import demo_source
 from dcat_quality.config import Settings
@@ -15,27 +12,19 @@ from dcat_quality.pipeline import run_chain
 from dcat_quality.report import Report, build_report
 from dcat_quality.sources import open_source
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
+from support import postgres
 
 
 @pytest.fixture(scope="module")
 def demo_warehouse_url(postgres_server_url: str) -> Iterator[str]:
     """A database holding two succeeded runs of the demo sample (shared by a module)."""
-    name = f"t_report_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    params = conninfo_to_dict(postgres_server_url)
-    params["dbname"] = name
-    url = make_conninfo(**params)
-    try:
+    with postgres.fresh_database(postgres_server_url, prefix="t_report") as url:
         with Warehouse.open(DatabaseTarget(url, "test")) as warehouse:
             for _ in range(2):
                 # defaults only: no environment, no .env (module scope: not isolated)
                 source = open_source(str(demo_source()), Settings.model_construct())
                 run_chain(source, warehouse, workers=1)
         yield url
-    finally:
-        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _chromium import CHROMIUM, INSTALL_HINT, open_page
 
 from dcat_quality.report import Report, write_report
+from support.chromium import CHROMIUM, INSTALL_HINT, open_page
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PNG = b"\x89PNG\r\n\x1a\n"

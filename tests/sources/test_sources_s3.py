@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import socket
 import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from dcat_quality.errors import (
 )
 from dcat_quality.sources import S3Source, iter_pages, open_source, require_pages
 from dcat_quality.sources.s3 import s3_client
+from support.loopback import free_port
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -49,12 +49,6 @@ def bucket(client: S3Client) -> str:
     name = f"dump-{uuid.uuid4().hex[:10]}"
     client.create_bucket(Bucket=name)
     return name
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_lists_and_reads_pages_with_awkward_keys(
@@ -146,7 +140,7 @@ def test_object_deleted_after_listing_is_a_page_error(
 
 
 def test_connection_refused_is_transient_and_hides_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    endpoint = f"http://127.0.0.1:{_free_port()}"
+    endpoint = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("S3_ENDPOINT_URL", endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
@@ -167,7 +161,7 @@ def test_connection_refused_is_transient_and_hides_secrets(monkeypatch: pytest.M
 
 def test_host_only_endpoint_gets_https(monkeypatch: pytest.MonkeyPatch) -> None:
     """SSPCloud's AWS_S3_ENDPOINT is a bare host; TLS is then assumed."""
-    port = _free_port()
+    port = free_port()
     monkeypatch.setenv("AWS_S3_ENDPOINT", f"127.0.0.1:{port}")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from warehouse_helpers import load_and_publish, record
 
 from dcat_quality.config import Settings
 from dcat_quality.errors import EmbeddedDatabaseError
@@ -24,6 +23,7 @@ from dcat_quality.warehouse import (
     start_embedded,
     stop_embedded,
 )
+from support.warehouse import load_and_publish, record
 
 
 @pytest.fixture

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from warehouse_helpers import BLANK, RICH
-
 from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
 from dcat_quality.quality.ecospheres import compute
 from dcat_quality.warehouse.rows import COLUMNS, dataset_row, distribution_row, long_rows
+from support.warehouse import BLANK, RICH
 
 
 def test_dataset_row_matches_its_columns() -> None:

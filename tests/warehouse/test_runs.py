@@ -11,13 +11,13 @@ from typing import Any
 
 import psycopg
 import pytest
-from warehouse_helpers import BLANK, RICH, load_and_publish, partitions, query, record
 
 from dcat_quality.dcat.records import DatasetRecord
 from dcat_quality.errors import RunLockedError, WarehouseError
 from dcat_quality.quality.ecospheres import compute
 from dcat_quality.warehouse import DatabaseTarget, RunCounts, Warehouse
 from dcat_quality.warehouse.warehouse import STALE_ERROR
+from support.warehouse import BLANK, RICH, load_and_publish, partitions, query, record
 
 
 def _dicts(conn: psycopg.Connection[Any], template: str) -> list[dict[str, Any]]:

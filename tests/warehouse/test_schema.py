@@ -6,10 +6,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from warehouse_helpers import BLANK, RICH, load_and_publish, partitions, query
 
 from dcat_quality.errors import WarehouseError
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
+from support.warehouse import BLANK, RICH, load_and_publish, partitions, query
 
 TABLES = {
     "runs",

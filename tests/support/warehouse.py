@@ -1,7 +1,9 @@
-"""Sample records and small helpers shared by the warehouse tests."""
+"""Sample records, a one-call load and publish, and readers of the warehouse's tables and
+views (a digest of what the dashboards see, the runs' statuses)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -105,3 +107,38 @@ def partitions(conn: psycopg.Connection[Any], schema: str = "dcat_quality") -> s
         (schema,),
     ).fetchall()
     return {name for (name,) in rows}
+
+
+#: The views a dashboard reads: the digest covers every row of each.
+VIEWS = (
+    "datasets",
+    "distributions",
+    "dataset_keywords",
+    "dataset_themes",
+    "dataset_territories",
+    "dataset_checks",
+    "dataset_scores",
+    "historical_datasets",
+)
+
+
+def published_digest(conn: psycopg.Connection[Any], schema: str = "dcat_quality") -> str:
+    """A digest of every row the published views show, in a stable order."""
+    digest = hashlib.sha256()
+    for view in VIEWS:
+        rows = conn.execute(
+            sql.SQL("SELECT t::text FROM {}.{} t ORDER BY 1").format(
+                sql.Identifier(schema), sql.Identifier(view)
+            )
+        ).fetchall()
+        digest.update(f"{view}:{len(rows)}\n".encode())
+        for (text,) in rows:
+            digest.update(text.encode() + b"\n")
+    return digest.hexdigest()
+
+
+def run_statuses(conn: psycopg.Connection[Any], schema: str = "dcat_quality") -> dict[int, str]:
+    rows = conn.execute(
+        sql.SQL("SELECT run_id, status FROM {}.runs ORDER BY run_id").format(sql.Identifier(schema))
+    ).fetchall()
+    return {int(run_id): str(status) for run_id, status in rows}

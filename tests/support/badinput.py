@@ -5,7 +5,7 @@ naming the file, the position when one is meaningful, the reason and what to do)
 **loaded** (so many datasets, with the field values stated). The table ``CASES`` is the
 specification; ``test_badinput.py`` runs it through ``run_chain`` into real PostgreSQL.
 
-Rules the cases pin down (see also the README of this folder):
+Rules the cases pin down:
 
 * the same dataset IRI on two pages: the first page read (key order) wins, the later
   copy is rejected as a dataset, its reason naming both pages;

@@ -1,12 +1,20 @@
-"""An HTTP server on a free loopback port, in a thread, for the tests' stand-ins
-(Metabase, a DCAT endpoint, link targets, the report's files)."""
+"""Loopback networking for the tests' stand-ins: a free port, and an HTTP server on one,
+in a thread (Metabase, a DCAT endpoint, link targets, the report's files)."""
 
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (the caller binds it soon after)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager

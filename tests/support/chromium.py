@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _loopback import serve as serve_handler
+from support.loopback import serve as serve_handler
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 INSTALL_HINT = "install it with `apt-get update && apt-get install -y chromium` (Debian)"
