@@ -42,6 +42,7 @@ def test_the_docs_exist_with_an_english_index() -> None:
         "README.md", "demarrage.md", "configuration.md", "modele-qualite.md", "rapport.md",
         "deploiement-sspcloud.md", "metabase.md", "sauvegarde-restauration.md",
         "depannage.md", "reference/indicateurs.md", "reference/variables.md",
+        "sources.md", "entrepot.md",
     ):  # fmt: skip
         assert expected in names, expected
     index = (DOCS / "README.md").read_text(encoding="utf-8")
@@ -97,10 +98,14 @@ def test_the_generator_writes_what_the_test_expects(tmp_path: Path) -> None:
     assert generator.write(tmp_path) == []  # a second run changes nothing
 
 
+#: Pages outside docs/ whose links are checked too.
+LINKED_PAGES = [ROOT / "README.md", ROOT / "benchmarks" / "README.md"]
+
+
 def _links() -> list[tuple[Path, str]]:
     return [
         (page, target)
-        for page in PAGES
+        for page in [*PAGES, *LINKED_PAGES]
         for target in _LINK.findall(_prose(page.read_text(encoding="utf-8")))
     ]
 
@@ -111,7 +116,7 @@ def test_the_docs_have_links() -> None:
 
 @pytest.mark.parametrize(
     ("page", "target"),
-    [pytest.param(p, t, id=f"{p.relative_to(DOCS)}->{t}") for p, t in _links()],
+    [pytest.param(p, t, id=f"{p.relative_to(ROOT)}->{t}") for p, t in _links()],
 )
 def test_every_link_resolves(page: Path, target: str) -> None:
     if re.match(r"^[a-z][a-z0-9+.-]*:", target):  # http:, mailto:: outside the repository
