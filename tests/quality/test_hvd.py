@@ -7,7 +7,6 @@ import contextlib
 import json
 from pathlib import Path
 
-import hvd_reference
 import pytest
 
 from dcat_quality.dcat import vocab as v
@@ -19,10 +18,10 @@ from dcat_quality.errors import PageError
 from dcat_quality.quality import hvd_indicators as hvd
 from dcat_quality.quality.builtin import default_registry
 from dcat_quality.quality.hvd_vocabulary import build_categories, load_hvd_vocabulary, main
+from support import hvd_reference
+from support.paths import SHARED
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
-if not REFERENCE.is_dir():  # CI lays shared/ beside the clone
-    REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+REFERENCE = SHARED / "reference"
 
 ALL = tuple(hvd.CHECKS)
 

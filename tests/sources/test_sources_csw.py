@@ -17,15 +17,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from _loopback import serve
 from dcat_quality.config import Settings
 from dcat_quality.errors import SourceError
 from dcat_quality.pipeline import PageFailure, parse_pages
 from dcat_quality.sources import CswSource, LocalSource, open_source, require_pages
 from dcat_quality.sources.csw import is_csw_location
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _pycsw import PycswServer, PycswUnavailable, pycsw_server
+from support.loopback import serve
+from support.pycsw import PycswServer, PycswUnavailable, pycsw_server
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "dcat"))
 from test_iso19139 import EXPECTED

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from support.loopback import free_port
 
 REQUIREMENTS = ("pycsw==2.6.2", "SQLAlchemy>=1.4,<2", "OWSLib<0.29")
 GMD = "{http://www.isotc211.org/2005/gmd}"
@@ -145,12 +146,6 @@ _SERVER = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass(frozen=True)
 class PycswServer:
     url: str
@@ -161,7 +156,7 @@ class PycswServer:
 def pycsw_server(realdata: Path, home: Path) -> Iterator[PycswServer]:
     """pycsw serving the realdata ISO records on a free loopback port."""
     python = pycsw_python()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/csw"
     home.mkdir(parents=True, exist_ok=True)
     config = home / "pycsw.cfg"
