@@ -15,7 +15,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from _browser import SCREENSHOTS, browser, charts_state, choose_filter_value
 from psycopg.conninfo import conninfo_to_dict
 
 from dcat_quality.backup import database_target, restore
@@ -25,6 +24,7 @@ from dcat_quality.superset.build import filter_id, marker, metric
 from dcat_quality.superset.client import SupersetClient
 from dcat_quality.superset.local import LocalSuperset
 from dcat_quality.superset.provision import ProvisionResult, provision, sqlalchemy_url
+from support.superset_browser import SCREENSHOTS, browser, charts_state, choose_filter_value
 
 pytestmark = pytest.mark.slow
 SCHEMA = "dcat_quality"

@@ -9,7 +9,9 @@ Services started by the tests (their fixtures are in ``tests/conftest.py``):
 - ``openbao``: a real OpenBao dev server and the API calls that prepare it;
 - ``loopback``: a free port, an HTTP server in a thread for the tests' stand-ins;
 - ``chromium``: headless Chromium over the DevTools protocol (the report's browser tests);
-- ``metabase_stub``: the contract stub of Metabase's REST API (an httpx transport).
+- ``metabase_stub``: the contract stub of Metabase's REST API (an httpx transport);
+- ``pycsw``: a real pycsw server (its own virtualenv) for the CSW source;
+- ``superset_browser``: Superset's dashboard driven in headless Chromium.
 
 Test data and readers:
 
@@ -20,5 +22,6 @@ Test data and readers:
 - ``processes``: watching every process's command line;
 - ``badinput``: the bad-input corpus and its expected outcomes;
 - ``fuzz``: hypothesis profiles and strategies of the fuzz tests;
-- ``deploy``: manifests, policy and Dockerfile readers of the deployment tests.
+- ``deploy``: manifests, policy and Dockerfile readers of the deployment tests;
+- ``hvd_reference``: the official DCAT-AP HVD shapes run by pyshacl (the HVD reference).
 """

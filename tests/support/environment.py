@@ -5,9 +5,10 @@ a test that read them would pass or fail by accident, or write into a real wareh
 list is not written by hand: it is every name of every setting (``Settings``' aliases),
 every environment variable of a command-line option (``envvar=``), and every variable of
 the families that the libraries under the code read wholesale (libpq's ``PG*``,
-botocore's ``AWS_*``, hvac's ``VAULT_*``) or that are ours (``DCAT_QUALITY_*``). A new
-setting is isolated the day it is declared; ``tests/test_isolation.py`` fails when the
-code reads a variable some other way that escapes this list.
+botocore's ``AWS_*``, hvac's ``VAULT_*``, Superset's ``SUPERSET_*``) or that are ours
+(``DCAT_QUALITY_*``). A new setting is isolated the day it is declared;
+``tests/test_isolation.py`` fails when the code reads a variable some other way that
+escapes this list.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import pytest
 import typer
 from pydantic import AliasChoices
 
-#: Families read wholesale: libpq (psycopg), botocore (boto3), hvac, and our own names.
-PREFIXES = ("PG", "AWS_", "VAULT_", "DCAT_QUALITY_")
+#: Families read wholesale: libpq (psycopg), botocore (boto3), hvac, Superset (its
+#: configuration, and ``make superset``'s port), and our own names.
+PREFIXES = ("PG", "AWS_", "VAULT_", "SUPERSET_", "DCAT_QUALITY_")
 
 #: Read by the code outside the settings model: the default data folder's base.
 OTHER_NAMES = ("XDG_DATA_HOME",)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from report._chromium import CHROMIUM, FLAGS, INSTALL_HINT, _DevTools, _devtools_url, _stop
+from support.chromium import CHROMIUM, FLAGS, INSTALL_HINT, _DevTools, _devtools_url, _stop
 
 #: Where the browser test leaves its screenshots (``out/`` is gitignored).
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "superset-screenshots"
