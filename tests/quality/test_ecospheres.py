@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
+from dcat_quality.dcat.parse import parse_page
 from dcat_quality.dcat.records import DatasetRecord
 from dcat_quality.quality.ecospheres import FILL_RATE_FIELDS, compute, status_code
 from dcat_quality.quality.geo import departement_of_commune, parse_insee
@@ -122,3 +126,14 @@ def test_departement_only_coverage() -> None:
     assert indicators.geo_coverage == "Départementale"
     assert indicators.departements == ("2A",)
     assert indicators.communes == ()
+
+
+def test_open_access_reads_the_typographic_apostrophe_of_geoide(realdata: Path) -> None:
+    """Géo-IDE's INSPIRE anchor (geoide_1.xml, line 295) is « Pas de restriction d’accès
+    public selon INSPIRE » with U+2019, the only label there saying access is open."""
+    name = "ecospheres-iso-dcat/geoide_1.xml"
+    (record,) = parse_page((realdata / name).read_bytes(), name).datasets
+    assert "Pas de restriction d\u2019accès public selon INSPIRE" in record.access_rights
+    assert compute(record).open_access is True
+    other = tuple(label for label in record.access_rights if "\u2019" not in label)
+    assert compute(replace(record, access_rights=other)).open_access is False

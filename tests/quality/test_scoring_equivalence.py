@@ -434,7 +434,13 @@ def _reference_open_access(labels: tuple[str, ...]) -> bool:
         "licence ouverte",
         "open licence",
     )
-    return any(any(m in " ".join(label.lower().split()) for m in markers) for label in labels)
+
+    def normal(label: str) -> str:
+        for apostrophe in ("\u2019", "\u2018", "\u02bc"):
+            label = label.replace(apostrophe, "'")
+        return " ".join(label.lower().split())
+
+    return any(any(m in normal(label) for m in markers) for label in labels)
 
 
 _TEXTS = (
@@ -448,6 +454,8 @@ _TEXTS = (
     "e\u0301\u0327\u0308\u20dd\u1dc0 क्षि \u0e48",  # stacked, enclosing and non-Latin marks
     "\udcff lone surrogate é",
     "Pas de restriction  d'accès\npublic selon INSPIRE",
+    "Pas de restriction d\u2019accès public selon INSPIRE",
+    "pas de restriction d\u02bcaccès public selon inspire",
     "Licence\tOuverte",
     "OPEN LICENCE",
     "licence",

@@ -38,6 +38,9 @@ _OPEN_ACCESS_MARKERS = (
 
 #: Any of the markers, in one search (hot path: one per access-rights label and dataset).
 _OPEN_ACCESS = re.compile("|".join(map(re.escape, _OPEN_ACCESS_MARKERS)))
+#: Typographic apostrophes read as the ASCII one: Géo-IDE's INSPIRE anchor says « Pas de
+#: restriction d’accès public selon INSPIRE » with U+2019, as French typography wants.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _STATUS_SEPARATOR = re.compile(r"[/#]")
 _ASCII = frozenset(map(chr, range(128)))
 
@@ -102,8 +105,12 @@ def is_pprn(record: DatasetRecord) -> bool:
 
 
 def is_open_access(labels: tuple[str, ...]) -> bool:
-    """True when an access-rights label says public access is unrestricted or open."""
-    return any(_OPEN_ACCESS.search(" ".join(label.lower().split())) for label in labels)
+    """True when an access-rights label says public access is unrestricted or open
+    (whitespace runs and typographic apostrophes read as one space and ``'``)."""
+    return any(
+        _OPEN_ACCESS.search(" ".join(label.lower().translate(_APOSTROPHES).split()))
+        for label in labels
+    )
 
 
 def is_filled(value: object) -> bool:
