@@ -101,3 +101,40 @@ def test_non_hvd_datasets_are_not_in_the_hvd_views(loaded: str) -> None:
     assert count == 5  # BeST's derived CSVs and the open CBE extract are not HVD
     (hvd,) = _rows(loaded, "select count(*) from dcat_quality.hvd_datasets")[0]
     assert hvd == 3
+
+
+def test_dqv_export_carries_the_hvd_measurements(loaded: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import pyoxigraph as ox
+
+    output = tmp_path / "dqv.ttl"
+    result = subprocess.run(
+        [sys.executable, "-m", "dcat_quality", "export", "dqv", "--output", str(output)],
+        env={**os.environ, "DATABASE_URL": loaded},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    store = ox.Store()
+    store.load(path=str(output), format=ox.RdfFormat.TURTLE)
+    found = {}
+    for quad in store.quads_for_pattern(
+        None, ox.NamedNode("http://www.w3.org/ns/dqv#isMeasurementOf"), None
+    ):
+        metric = quad.object.value
+        if metric.startswith("urn:dcat-quality:metric:hvd."):
+            (dataset,) = store.quads_for_pattern(
+                quad.subject, ox.NamedNode("http://www.w3.org/ns/dqv#computedOn"), None
+            )
+            (value,) = store.quads_for_pattern(
+                quad.subject, ox.NamedNode("http://www.w3.org/ns/dqv#value"), None
+            )
+            found[(dataset.object.value, metric.rsplit(":", 1)[1])] = value.object.value
+    assert len(found) == 3 * 7  # the three HVD datasets, seven checks each
+    assert found[(ROSTOCK, "hvd.api")] == "false"
+    assert found[(BEST, "hvd.api")] == "true"
+    assert found[(CBE, "hvd.licence")] == "false"

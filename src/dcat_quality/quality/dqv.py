@@ -1,8 +1,10 @@
 """The published measurements as W3C DQV, for tools that speak the Data Quality Vocabulary.
 
 One ``dqv:QualityMeasurement`` per dataset and MQA check (boolean value, metric = the
-data.europa.eu DQV metric), plus the MQA total and the Ecosphères fill rate as measures
-on metrics of our own. Triples are streamed from the database to the file.
+data.europa.eu DQV metric), one per high-value dataset and HVD check (metric
+``urn:dcat-quality:metric:hvd.*``, ours: DCAT-AP HVD defines none), plus the MQA total
+and the Ecosphères fill rate as measures on metrics of our own. Triples are streamed from
+the database to the file.
 """
 
 from __future__ import annotations

@@ -8,15 +8,21 @@ from dcat_quality.warehouse._sql import SchemaSession
 
 
 def iter_check_results(db: SchemaSession) -> Iterator[tuple[str, str, bool]]:
-    """``(dataset, metric IRI, passed)`` of every measured MQA check, published run."""
+    """``(dataset, metric IRI, passed)`` of every measured MQA and HVD check, published run.
+
+    HVD checks have no data.europa.eu metric: theirs is ours, ``urn:dcat-quality:metric:``
+    followed by the indicator id (``quality.dqv.OWN_METRIC``).
+    """
     with db.errors("could not read the check results"), db.conn.transaction():
         cursor = db.conn.cursor(name="dcat_quality_checks")
         cursor.execute(
             db.sql(
-                "SELECT c.dataset_id, i.metric_iri, c.passed"
+                "SELECT c.dataset_id,"
+                " coalesce(i.metric_iri, 'urn:dcat-quality:metric:' || i.indicator_id), c.passed"
                 " FROM {schema}.dataset_checks c JOIN {schema}.indicators i"
                 " USING (indicator_id) WHERE c.passed IS NOT NULL"
-                " AND i.metric_iri IS NOT NULL ORDER BY c.dataset_id, i.check_position"
+                " AND (i.metric_iri IS NOT NULL OR i.family = 'hvd')"
+                " ORDER BY c.dataset_id, i.check_position"
             )
         )
         for dataset_id, metric, passed in cursor:
