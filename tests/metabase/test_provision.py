@@ -113,6 +113,9 @@ def run(
 # -- spec ----------------------------------------------------------------------------------
 
 
+HVD_CARDS = {"hvd_count", "hvd_categories", "hvd_publishers", "hvd_datasets"}
+
+
 def test_shipped_spec_has_the_questions_and_filters_the_issue_asks_for(
     spec: DashboardSpec,
 ) -> None:
@@ -126,11 +129,15 @@ def test_shipped_spec_has_the_questions_and_filters_the_issue_asks_for(
     assert wanted <= keys
     assert {p.card for p in spec.dashboard.cards} == keys
     assert set(spec.tables) <= {"hist_datasets", "hist_dataset_themes", "hist_dataset_territories",
-                                "runs", "rejections", "score_history", "indicators"}  # fmt: skip
+                                "runs", "rejections", "score_history", "indicators",
+                                "hist_dataset_hvd_categories"}  # fmt: skip
     # One "what to fix first" on the dashboard: the MQA one; the fill-rate list is renamed.
     assert [c.key for c in spec.cards if c.name == "À corriger en priorité"] == ["mqa_fix_first"]
     # Every MQA question honours the five filters, like the historical ones.
     for key in MQA_CARDS:
+        assert set(spec.card(key).variables) == filters, key
+    # The "Données de forte valeur" section, filtered like the others.
+    for key in HVD_CARDS:
         assert set(spec.card(key).variables) == filters, key
 
 
@@ -143,9 +150,16 @@ def test_dashboard_layout_puts_headlines_first_and_tables_last(spec: DashboardSp
     assert place["mqa_ratings"].row == place["mqa_dimensions"].row > 0
     assert place["mqa_dimensions"].row < place["mqa_trend"].row < place["mqa_fix_first"].row
     assert place["mqa_fix_first"].size_x == 24
-    tables = [p.row for k, p in place.items() if spec.card(k).display == "table"]
-    charts = [p.row for k, p in place.items() if spec.card(k).display not in ("table", "scalar")]
-    assert min(tables) >= max(charts)
+    # Tables after charts, in the main part and in the HVD section below it.
+    hvd_row = min(place[k].row for k in HVD_CARDS)
+    for part in (
+        [k for k in place if k not in HVD_CARDS],
+        [k for k in place if k in HVD_CARDS],
+    ):
+        tables = [place[k].row for k in part if spec.card(k).display == "table"]
+        charts = [place[k].row for k in part if spec.card(k).display not in ("table", "scalar")]
+        assert min(tables) >= max(charts)
+    assert all(place[k].row < hvd_row for k in place if k not in HVD_CARDS)
 
 
 def _spec_with(change: Any) -> dict[str, Any]:
@@ -215,8 +229,8 @@ def test_first_run_creates_collection_cards_dashboard_and_descriptions(
     assert [m["target"] for m in by_card[runs_card["id"]]["parameter_mappings"]] == [
         ["variable", ["template-tag", "run_date"]]
     ]
-    # 19 questions take the five filters; runs and rejections only the run date.
-    assert sum(len(d["parameter_mappings"]) for d in dashboard["dashcards"]) == 19 * 5 + 2
+    # 23 questions take the five filters; runs and rejections only the run date.
+    assert sum(len(d["parameter_mappings"]) for d in dashboard["dashcards"]) == 23 * 5 + 2
     fields = {(f["table_id"], f["name"]): f["description"] for f in stub.fields.values()}
     tables = {t["id"]: t["name"] for t in stub.tables.values()}
     for (table_id, column), text in fields.items():

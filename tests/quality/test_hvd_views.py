@@ -138,3 +138,29 @@ def test_dqv_export_carries_the_hvd_measurements(loaded: str, tmp_path: Path) ->
     assert found[(ROSTOCK, "hvd.api")] == "false"
     assert found[(BEST, "hvd.api")] == "true"
     assert found[(CBE, "hvd.licence")] == "false"
+
+
+def test_dashboard_hvd_section_on_the_real_hvd_records(loaded: str) -> None:
+    """The four "Données de forte valeur" questions of the shared dashboard spec, run
+    without filters (optional clauses dropped, as both BI tools do) on the real records."""
+    import re
+
+    from dcat_quality.dashboard.spec import load_spec
+
+    spec = load_spec()
+    answers = {}
+    with psycopg.connect(loaded) as conn:
+        for key in ("hvd_count", "hvd_categories", "hvd_publishers", "hvd_datasets"):
+            text = re.sub(r"\[\[.*?\]\]", "", spec.card(key).render_sql("dcat_quality"), flags=re.S)
+            answers[key] = conn.execute(text).fetchall()  # type: ignore[call-overload]
+    assert answers["hvd_count"] == [(3, 1)]
+    assert sorted(answers["hvd_categories"]) == [
+        ("Entreprises et propriété d\u2019entreprises", 1),
+        ("Géospatiales", 1),
+        ("Statistiques", 1),
+    ]
+    assert sum(row[1] for row in answers["hvd_publishers"]) == 3
+    by_title = {row[0]: row for row in answers["hvd_datasets"]}
+    rostock = next(row for row in answers["hvd_datasets"] if row[-1] == ROSTOCK)
+    assert rostock[4:9] == ("non", "non", "oui", "oui", 2)  # no API, hence undocumented
+    assert len(by_title) == 3
