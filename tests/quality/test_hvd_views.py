@@ -164,3 +164,19 @@ def test_dashboard_hvd_section_on_the_real_hvd_records(loaded: str) -> None:
     rostock = next(row for row in answers["hvd_datasets"] if row[-1] == ROSTOCK)
     assert rostock[4:9] == ("non", "non", "oui", "oui", 2)  # no API, hence undocumented
     assert len(by_title) == 3
+
+
+def test_report_has_the_hvd_section(loaded: str) -> None:
+    from dcat_quality.report import build_report
+    from dcat_quality.report.render import render_report
+
+    with Warehouse.open(DatabaseTarget(loaded, "test")) as warehouse:
+        report = build_report(warehouse)
+    assert report.hvd is not None
+    assert (report.hvd.count, report.hvd.complete) == (3, 1)
+    assert [d.gaps for d in report.hvd.datasets] == [2, 1, 0]
+    french = render_report(report, "fr")
+    assert 'id="hvd"' in french
+    assert "Données de forte valeur" in french
+    assert "geodienste@rostock.de" in french
+    assert "High-value datasets" in render_report(report, "en")

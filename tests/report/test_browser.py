@@ -41,6 +41,7 @@ def test_report_renders_without_console_errors(
         "publishers",
         "fix-first",
         "ecospheres",
+        "hvd",
         "by-publisher",
     ]
     assert page.facts["publishers"] == len(demo_report.sections)

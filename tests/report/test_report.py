@@ -26,6 +26,7 @@ SECTIONS = (
     "publishers",
     "fix-first",
     "ecospheres",
+    "hvd",
     "by-publisher",
 )
 _ATTRIBUTE = re.compile(r"""\b(?:src|href|action|poster|srcset)\s*=\s*["']?([^"'\s>]*)""", re.I)

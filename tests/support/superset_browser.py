@@ -90,7 +90,7 @@ class DashboardPage:
 
 
 @contextlib.contextmanager
-def browser(base_url: str, *, width: int = 1440, height: int = 3200) -> Iterator[DashboardPage]:
+def browser(base_url: str, *, width: int = 1440, height: int = 4400) -> Iterator[DashboardPage]:
     """A headless Chromium with a fresh profile and one tab; stopped on exit."""
     if CHROMIUM is None:
         raise RuntimeError(f"chromium not found: {INSTALL_HINT}")

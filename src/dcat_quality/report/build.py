@@ -187,6 +187,7 @@ class Report:
     fix_first: tuple[FailedCheck, ...]
     ecospheres: EcospheresSummary
     sections: tuple[PublisherSection, ...]
+    hvd: HvdSummary | None = None
 
 
 class _Reader:
@@ -317,6 +318,84 @@ def ecospheres(reader: _Reader) -> EcospheresSummary:
     return EcospheresSummary(int(count), _f(fill), int(open_access), coverage, int(pprn))
 
 
+@dataclass(frozen=True, slots=True)
+class HvdPublisher:
+    """One publisher's high-value datasets (the ``hvd_by_publisher`` view)."""
+
+    publisher: str
+    datasets: int
+    with_category: int
+    with_contact_point: int
+    with_api: int
+    with_documented_api: int
+    with_compatible_licence: int
+    with_bulk_download: int
+    complete: int
+
+
+@dataclass(frozen=True, slots=True)
+class HvdDataset:
+    """A high-value dataset with its gaps (the ``hvd_datasets`` view)."""
+
+    title: str
+    publisher: str | None
+    categories: str | None
+    contact_email: str | None
+    api_served: bool
+    api_documented: bool
+    licence_ok: bool
+    gaps: int
+
+
+@dataclass(frozen=True, slots=True)
+class HvdSummary:
+    """The high-value datasets of the published run: per publisher, and the datasets."""
+
+    publishers: tuple[HvdPublisher, ...]
+    datasets: tuple[HvdDataset, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(p.datasets for p in self.publishers)
+
+    @property
+    def complete(self) -> int:
+        return sum(p.complete for p in self.publishers)
+
+
+def hvd(reader: _Reader, limit: int = 50) -> HvdSummary:
+    """High-value datasets per publisher, and those with the most gaps first."""
+    publishers = tuple(
+        HvdPublisher(str(row[0]), *(int(v) for v in row[1:]))
+        for row in reader.rows(
+            "SELECT publisher, hvd_datasets, with_category, with_contact_point, with_api,"
+            " with_documented_api, with_compatible_licence, with_bulk_download, complete"
+            " FROM {schema}.hvd_by_publisher ORDER BY hvd_datasets DESC, publisher"
+        )
+    )
+    datasets = tuple(
+        HvdDataset(
+            str(title or dataset_id),
+            publisher,
+            categories,
+            email,
+            bool(api),
+            bool(documented),
+            bool(licence),
+            int(gaps),
+        )
+        for dataset_id, title, publisher, categories, email, api, documented, licence, gaps in (
+            reader.rows(
+                "SELECT dataset_id, title, publisher, top_categories, contact_email, api_served,"
+                " api_documented, licence_ok, gaps FROM {schema}.hvd_datasets"
+                " ORDER BY gaps DESC, title, dataset_id LIMIT %s",
+                limit,
+            )
+        )
+    )
+    return HvdSummary(publishers, datasets)
+
+
 def publisher_sections(
     reader: _Reader, ranked: tuple[PublisherScore, ...], *, checks: int = 5, worst: int = 5
 ) -> tuple[PublisherSection, ...]:
@@ -380,6 +459,7 @@ def collect(conn: Connection, schema: str) -> Report:
         fix_first=fix_first(reader),
         ecospheres=ecospheres(reader),
         sections=publisher_sections(reader, ranked),
+        hvd=hvd(reader),
     )
 
 
