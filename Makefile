@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo demo-data bench test check lint typecheck unit format clean chromium docs superset
+.PHONY: demo demo-data bench test check lint typecheck unit format clean chromium docs superset shapes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ chromium:
 	    echo "chromium not found: the report's browser tests will be skipped" \
 	         "(install it: apt-get install chromium)"; \
 	  fi; }
+
+## shapes: compile the official SEMIC DCAT-AP shapes (read in place) to quality/shapes/*.json
+SHAPES_REFERENCE ?= ../shared/reference/dcat-ap-shacl
+shapes: $(VENV)/.dev-installed
+	$(BIN)/python -m dcat_quality.quality.shacl_compile --reference $(SHAPES_REFERENCE)
 
 ## docs: regenerate the generated parts of docs/ (indicator and configuration references)
 docs: $(VENV)/.demo-installed

@@ -466,6 +466,24 @@ class Settings(BaseSettings):
         ),
     )
 
+    dcat_ap_version: Literal["2.1.1", "3.0.1"] = Field(
+        default="2.1.1",
+        validation_alias=AliasChoices("DCAT_QUALITY_DCAT_AP_VERSION"),
+        description=(
+            "DCAT-AP version whose official SEMIC shapes decide the DCAT-AP compliance "
+            "check: 2.1.1 (what data.europa.eu validates against) or 3.0.1."
+        ),
+    )
+    licence_extras: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("DCAT_QUALITY_LICENCE_EXTRAS"),
+        description=(
+            "Also count dcat-quality's own licence list (SPDX and Etalab IRIs, loose "
+            "http/https and trailing-slash matching) as known licences; off: the EU licence "
+            "authority table alone, as data.europa.eu."
+        ),
+    )
+
     vault_addr: str | None = Field(
         default=None,
         validation_alias=AliasChoices("VAULT_ADDR"),

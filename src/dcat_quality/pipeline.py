@@ -22,6 +22,7 @@ from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import DcatQualityError, PageError
 from dcat_quality.quality import mqa
 from dcat_quality.quality.builtin import default_registry
+from dcat_quality.quality.profile import DEFAULT_PROFILE, ScoringProfile, scoring_digest
 from dcat_quality.quality.registry import Registry
 from dcat_quality.sources import PageRef, Source, iter_pages, require_pages
 from dcat_quality.warehouse import RunCounts, Shard, Warehouse
@@ -78,6 +79,8 @@ class RunResult:
     duration_s: float
     empty_pages: int = 0
     score_variant: str = ""
+    licence_list: str = ""
+    dcat_ap_version: str = ""
     mean_score: float | None = None
     mean_max_points: float | None = None
     ratings: dict[str, int] = field(default_factory=dict)
@@ -98,13 +101,14 @@ def _in_order(
     window: int | None,
     link_status: Mapping[str, int] | None = None,
     run_id: int = 0,
+    profile: ScoringProfile = DEFAULT_PROFILE,
 ) -> Iterator[tuple[PageRef, T | PageFailure]]:
     """Run ``job`` on every page in ``workers`` processes; results in page order."""
     # compressed bytes cross to the workers, which gunzip them: less to copy, and the
     # loading process (the one serial part of the run) does less
     pages = iter_pages(source, refs, prefetch=max(2, workers), raw=True)
     if workers <= 1:
-        init_worker(link_status, run_id)
+        init_worker(link_status, run_id, False, profile)
         for ref, data in pages:
             yield ref, PageFailure.of(data) if isinstance(data, PageError) else job(data, ref.key)
         return
@@ -114,7 +118,7 @@ def _in_order(
         max_workers=workers,
         mp_context=context,
         initializer=init_worker,
-        initargs=(link_status, run_id, True),
+        initargs=(link_status, run_id, True, profile),
     ) as pool:
         pending: deque[tuple[PageRef, Future[T] | PageFailure]] = deque()
 
@@ -148,9 +152,10 @@ def score_pages(
     workers: int = 1,
     window: int | None = None,
     link_status: Mapping[str, int] | None = None,
+    profile: ScoringProfile = DEFAULT_PROFILE,
 ) -> Iterator[tuple[PageRef, ScoredPage | PageFailure]]:
     """Parse and score pages in order, the CPU work spread over ``workers`` processes;
-    each dataset comes back as the rows of run ``run_id``."""
+    each dataset comes back as the rows of run ``run_id``, scored with ``profile``."""
     yield from _in_order(
         source,
         refs,
@@ -159,6 +164,7 @@ def score_pages(
         window=window,
         link_status=link_status,
         run_id=run_id,
+        profile=profile,
     )
 
 
@@ -197,6 +203,7 @@ def run_chain(
     wait_for_lock: bool = True,
     link_status: Mapping[str, int] | None = None,
     shard: Shard | None = None,
+    profile: ScoringProfile = DEFAULT_PROFILE,
 ) -> RunResult:
     """Read every page of ``source``, score it and publish it in ``warehouse``.
 
@@ -209,6 +216,9 @@ def run_chain(
 
     ``shard`` loads only the pages ``index``, ``index + count``, … (in key order) into
     the run shared by every shard of ``shard.key``; the last shard to finish publishes.
+
+    ``profile`` holds the run's scoring choices (DCAT-AP version, licence lists); the run
+    row names them, with the digest of every scoring input (``quality.profile``).
     """
     started = time.monotonic()
     refs = require_pages(source)
@@ -226,6 +236,9 @@ def run_chain(
         methodology_version=mqa.METHODOLOGY_VERSION,
         score_variant=variant,
         shard=shard,
+        licence_list=profile.licence_list,
+        dcat_ap_version=profile.dcat_ap_version,
+        scoring_digest=scoring_digest(profile, link_checks=link_status is not None),
     )
     pages_read = pages_rejected = datasets_read = datasets_loaded = datasets_rejected = 0
     empty_pages = 0
@@ -245,7 +258,12 @@ def run_chain(
             raise DcatQualityError("the indicator dictionary disagrees with the registry")
         with warehouse.loader(run_id) as loader:
             for ref, scored in score_pages(
-                source, refs, workers=workers, link_status=link_status, run_id=run_id
+                source,
+                refs,
+                workers=workers,
+                link_status=link_status,
+                run_id=run_id,
+                profile=profile,
             ):
                 pages_read += 1
                 if isinstance(scored, PageFailure):
@@ -294,6 +312,8 @@ def run_chain(
         duration_s=time.monotonic() - started,
         empty_pages=empty_pages,
         score_variant=variant,
+        licence_list=profile.licence_list,
+        dcat_ap_version=profile.dcat_ap_version,
         mean_score=round(score_total / datasets_loaded, 1) if datasets_loaded else None,
         mean_max_points=round(max_total / datasets_loaded, 1) if datasets_loaded else None,
         ratings=ratings,

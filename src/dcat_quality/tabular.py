@@ -23,6 +23,9 @@ from dcat_quality.quality.ecospheres import EcospheresIndicators
 
 _RECORD_FIELDS = list(dataclasses.fields(DatasetRecord))
 _DISTRIBUTION_FIELDS = [f.name for f in dataclasses.fields(DistributionRecord)]
+_DISTRIBUTION_SETS = [
+    f.name for f in dataclasses.fields(DistributionRecord) if f.type == "frozenset[str]"
+]
 RECORD_COLUMNS = ["source_file"] + [f.name for f in _RECORD_FIELDS]
 INDICATOR_COLUMNS = [
     "fill_rate",
@@ -39,6 +42,11 @@ _BATCH = 2000
 csv.field_size_limit(sys.maxsize)
 
 
+def _plain(value: Any) -> Any:
+    """A value orjson writes (sets of property IRIs as sorted lists)."""
+    return sorted(value) if isinstance(value, frozenset) else value
+
+
 def _encode(value: Any) -> str | None:
     if value is None:
         return None
@@ -46,9 +54,21 @@ def _encode(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, tuple):
         if value and isinstance(value[0], DistributionRecord):
-            return orjson.dumps([dataclasses.asdict(d) for d in value]).decode()
+            return orjson.dumps(
+                [{k: _plain(v) for k, v in dataclasses.asdict(d).items()} for d in value]
+            ).decode()
         return orjson.dumps(list(value)).decode()
+    if isinstance(value, frozenset):
+        return orjson.dumps(sorted(value)).decode()
     return str(value)
+
+
+def _distribution(data: dict[str, Any]) -> DistributionRecord:
+    values: dict[str, Any] = {k: data.get(k) for k in _DISTRIBUTION_FIELDS if k in data}
+    for name in _DISTRIBUTION_SETS:
+        if name in values:
+            values[name] = frozenset(values[name] or ())
+    return DistributionRecord(**values)
 
 
 def record_row(record: DatasetRecord, source_file: str) -> dict[str, str | None]:
@@ -75,12 +95,11 @@ def row_record(row: dict[str, Any], where: str) -> DatasetRecord:
                     raise ValueError("dataset_id is empty")
                 continue
             if f.name == "distributions":
-                values[f.name] = tuple(
-                    DistributionRecord(**{k: d.get(k) for k in _DISTRIBUTION_FIELDS})
-                    for d in orjson.loads(text)
-                )
+                values[f.name] = tuple(_distribution(d) for d in orjson.loads(text))
             elif f.type in ("tuple[str, ...]",):
                 values[f.name] = tuple(orjson.loads(text))
+            elif f.type == "frozenset[str]":
+                values[f.name] = frozenset(orjson.loads(text))
             elif f.type == "bool":
                 values[f.name] = text == "true"
             else:

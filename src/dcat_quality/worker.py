@@ -20,8 +20,9 @@ from dcat_quality.dcat.records import ParsedPage
 from dcat_quality.errors import PageError
 from dcat_quality.quality import ecospheres, hvd_indicators, mqa
 from dcat_quality.quality.builtin import default_registry
+from dcat_quality.quality.profile import DEFAULT_PROFILE, ScoringProfile
 from dcat_quality.quality.registry import Registry
-from dcat_quality.quality.shacl import Violation, check_dataset
+from dcat_quality.quality.shacl import Violation, check_dataset, complies
 from dcat_quality.warehouse.rows import Row, dataset_rows
 
 
@@ -90,15 +91,17 @@ def _default_positions() -> dict[str, int]:
     return check_positions(default_registry())
 
 
-def check_page(page: PageGraph) -> dict[str, tuple[Violation, ...]]:
-    """The DCAT-AP SHACL violations of every dataset of a page, keyed by dataset id.
+def check_page(
+    page: PageGraph, version: str = DEFAULT_PROFILE.dcat_ap_version
+) -> dict[str, tuple[Violation, ...]]:
+    """The DCAT-AP SHACL results of every dataset of a page, keyed by dataset id.
 
     Checked on the page graph, so in the process that parsed the page; blank-node focus
     labels are replaced by the stable ids of the records.
     """
     return {
         record.dataset_id: _stable_focus(
-            check_dataset(page.graph, subject), node_ids, record.dataset_id
+            check_dataset(page.graph, subject, version), node_ids, record.dataset_id
         )
         for record, subject, node_ids in page.nodes
     }
@@ -107,12 +110,21 @@ def check_page(page: PageGraph) -> dict[str, tuple[Violation, ...]]:
 def _stable_focus(
     violations: list[Violation], node_ids: dict[str, str], dataset_id: str
 ) -> tuple[Violation, ...]:
+    def stable(node: str) -> str:
+        found = node_ids.get(node)
+        if found is None:
+            found = node if is_iri(node) else f"{dataset_id}#blank-node"
+        return found
+
     out = []
     for violation in violations:
-        focus = node_ids.get(violation.focus)
-        if focus is None:
-            focus = violation.focus if is_iri(violation.focus) else f"{dataset_id}#blank-node"
-        out.append(violation if focus == violation.focus else replace(violation, focus=focus))
+        focus = stable(violation.focus)
+        value = violation.value
+        if isinstance(value, str):  # a blank node's label is the parser's: never kept
+            value = stable(value)
+        if focus != violation.focus or value != violation.value:
+            violation = replace(violation, focus=focus, value=value)  # noqa: PLW2901
+        out.append(violation)
     return tuple(sorted(out, key=lambda x: (x.focus, x.path, x.constraint, x.message)))
 
 
@@ -123,21 +135,25 @@ def score_page(
     source_file: str,
     *,
     shacl: bool = True,
+    profile: ScoringProfile = DEFAULT_PROFILE,
 ) -> ScoredPage:
     """The Ecosphères indicators, MQA score and SHACL findings of every dataset of a page,
-    as the rows of run ``run_id``; ``shacl=False`` leaves DCAT-AP unchecked."""
+    as the rows of run ``run_id``; ``shacl=False`` leaves DCAT-AP unchecked. ``profile``:
+    the run's DCAT-AP version and licence lists."""
     registry = default_registry()
     positions = _default_positions()
-    violations = check_page(graph_page) if shacl else None
+    vocabularies = profile.vocabularies
+    violations = check_page(graph_page, profile.dcat_ap_version) if shacl else None
     scored = []
     for record in graph_page.page.datasets:
         found = violations.get(record.dataset_id, ()) if violations is not None else None
         summary = mqa.summarise(
             record,
             positions,
-            dcat_ap_compliant=not found if found is not None else None,
+            dcat_ap_compliant=complies(found) if found is not None else None,
             registry=registry,
             link_status=link_status,
+            vocabularies=vocabularies,
         )
         if record.hvd is not None:
             measured, passed = hvd_indicators.masks(record, positions, registry)
@@ -171,20 +187,25 @@ def score_page(
 # Set once per worker process by the pool initializer: what scoring needs besides a page.
 _LINK_STATUS: Mapping[str, int] | None = None
 _RUN_ID = 0
+_PROFILE = DEFAULT_PROFILE
 
 
 def init_worker(
-    link_status: Mapping[str, int] | None, run_id: int = 0, worker_process: bool = False
+    link_status: Mapping[str, int] | None,
+    run_id: int = 0,
+    worker_process: bool = False,
+    profile: ScoringProfile = DEFAULT_PROFILE,
 ) -> None:
-    """Pool initializer: the link statuses and run id every page of the run shares.
+    """Pool initializer: the link statuses, run id and scoring profile every page of the
+    run shares.
 
     In a worker process, the cyclic garbage collector is also told to look rarely:
     parsing allocates millions of dicts, lists and tuples, none of them in a cycle
     (reference counting frees them all), and scanning them every 700 allocations
     cost about 7% of a worker's CPU. What the imports created is frozen out of its way.
     """
-    global _LINK_STATUS, _RUN_ID
-    _LINK_STATUS, _RUN_ID = link_status, run_id
+    global _LINK_STATUS, _RUN_ID, _PROFILE
+    _LINK_STATUS, _RUN_ID, _PROFILE = link_status, run_id, profile
     if worker_process:
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
@@ -209,4 +230,4 @@ def score_job(data: bytes, key: str) -> ScoredPage | PageFailure:
     read = _read_job(data, key)
     if isinstance(read, PageFailure):
         return read
-    return score_page(read, _LINK_STATUS, _RUN_ID, key)
+    return score_page(read, _LINK_STATUS, _RUN_ID, key, profile=_PROFILE)

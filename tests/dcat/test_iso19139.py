@@ -321,9 +321,13 @@ def test_geoide_1_maps_every_listed_element(realdata: Path) -> None:
         "2020-01-21",
     )
     # free keyword → dcat:keyword; "GEMET - INSPIRE themes" keyword "Usage des sols" →
-    # the INSPIRE registry IRI; COVADIS keyword → a skos:Concept in its scheme
+    # the INSPIRE registry IRI; COVADIS keyword → a skos:Concept in its scheme (a blank
+    # node whose label the record keeps as a theme)
     assert record.keywords == ("données ouvertes",)
-    assert record.themes == ("http://inspire.ec.europa.eu/theme/lu",)
+    assert record.themes == (
+        "Aménagement Urbanisme/Zonages Planification",
+        "http://inspire.ec.europa.eu/theme/lu",
+    )
     concepts = [t for t in graph.objects(subject, v.DCAT + "theme") if str(t).startswith("_:")]
     (concept,) = concepts
     assert graph.objects(concept, v.SKOS + "prefLabel") == [

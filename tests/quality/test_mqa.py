@@ -259,9 +259,9 @@ def test_without_link_checks_the_url_checks_are_not_measured() -> None:
     assert result.total == 325
     assert result.max_by_dimension["accessibility"] == 20
     assert result.rating == "excellent"  # 325 × 405 / 325 = 405
-    # a URL the checker did not reach is not measured either
+    # a URL the checker did not reach is not measured either; the run's variant stays
     partial = score_dataset(PERFECT, link_status={ACCESS: 200}, dcat_ap_compliant=True)
-    assert partial.variant == WITHOUT_LINK_CHECKS
+    assert partial.variant == FULL
     assert partial.max_points == 405 - 30
 
 
@@ -294,12 +294,22 @@ def test_best_distribution_only() -> None:
     assert result.total == 405  # not an average of the two
 
 
-def test_best_distribution_tie_keeps_the_first() -> None:
-    first = replace(DIST, distribution_id="https://data.example.fr/d/a", rights=None)
-    second = replace(DIST, distribution_id="https://data.example.fr/d/b", byte_size=None)
-    result = full(replace(PERFECT, distributions=(first, second)))
+def test_best_distribution_tie_keeps_the_first_in_the_page() -> None:
+    """piveau's reduce keeps the first of equals in document order, whatever the ids."""
+    in_page_first = replace(
+        DIST, distribution_id="https://data.example.fr/d/z", rights=None, position=0
+    )
+    in_page_second = replace(
+        DIST, distribution_id="https://data.example.fr/d/a", byte_size=None, position=1
+    )
+    # the record sorts distributions by id: /d/a before /d/z
+    result = full(replace(PERFECT, distributions=(in_page_second, in_page_first)))
     assert [d.total for d in result.distributions] == [230 - 5, 230 - 5]
-    assert result.best_distribution_id == first.distribution_id
+    assert [d.distribution_id for d in result.distributions] == [
+        in_page_first.distribution_id,
+        in_page_second.distribution_id,
+    ]
+    assert result.best_distribution_id == in_page_first.distribution_id
     assert failed_ids(result) == {"mqa.rights_availability"}
     assert result.total == 405 - 5
 
@@ -315,25 +325,33 @@ def test_no_distribution_fails_every_distribution_check() -> None:
     assert result.best_distribution_id is None
 
 
-def test_issued_and_modified_count_once() -> None:
+def test_dates_are_the_best_distributions() -> None:
+    """piveau measures both dates on every distribution and then skips the dataset's own
+    (scoreMetrics): the dataset's dates count only when it has no distribution."""
     rows = {r.indicator_id: r for r in full(PERFECT).rows}
-    # both the dataset and the best distribution have dates: 5 + 5, not 10 + 10
     assert rows["mqa.date_issued_availability"].points_won == 5
     assert rows["mqa.date_issued_availability"].distribution_id == DIST.distribution_id
     assert full(PERFECT).by_dimension["contextuality"] == 5 + 5 + 5 + 5
 
-    # the distribution has none: the dataset's dates count
+    # the distribution has none: the dataset's dates do not make up for it
     undated = replace(PERFECT, **_dist(issued=None, modified=None))
     result = full(undated)
     rows = {r.indicator_id: r for r in result.rows}
-    assert rows["mqa.date_issued_availability"].distribution_id is None
-    assert result.total == 405
+    assert rows["mqa.date_issued_availability"].passed is False
+    assert rows["mqa.date_issued_availability"].distribution_id == DIST.distribution_id
+    assert result.total == 405 - 5 - 5
 
     # only the distribution has them: they count
     assert full(replace(PERFECT, issued=None, modified=None)).total == 405
 
+    # no distribution at all: the dataset's dates count, and say so
+    alone = full(replace(PERFECT, distributions=()))
+    rows = {r.indicator_id: r for r in alone.rows}
+    assert rows["mqa.date_modified_availability"].passed is True
+    assert rows["mqa.date_modified_availability"].distribution_id is None
 
-def test_dates_of_a_worse_distribution_do_not_count() -> None:
+
+def test_dates_weigh_in_the_choice_of_the_best_distribution() -> None:
     best = replace(DIST, issued=None, modified=None)
     dated = DistributionRecord(
         distribution_id="https://data.example.fr/d/z", issued="2024-01-01", modified="2024-01-01"
@@ -404,11 +422,11 @@ def test_vocabularies_say_where_they_come_from() -> None:
     ("value", "accepted"),
     [
         (EU + "file-type/CSV", True),
-        ("https://publications.europa.eu/resource/authority/file-type/CSV", True),  # https
-        (EU + "file-type/CSV/", True),  # slash
-        (EU + "file-type/csv", True),  # last segment
-        ("http://PUBLICATIONS.europa.eu/resource/authority/file-type/CSV", True),  # host
-        ("http://publications.europa.eu/resource/Authority/file-type/CSV", False),  # other segment
+        # EU tables are matched as the Publications Office writes the IRI (piveau: Jena)
+        ("https://publications.europa.eu/resource/authority/file-type/CSV", False),
+        (EU + "file-type/CSV/", False),
+        (EU + "file-type/csv", False),
+        ("http://PUBLICATIONS.europa.eu/resource/authority/file-type/CSV", False),
         ("CSV", False),
         ("ESRI Shapefile (SHP)", False),
         (EU + "file-type/CSV?x=1", False),
@@ -425,39 +443,59 @@ def test_file_type_matching(value: str, accepted: bool) -> None:
         (IANA + "text/csv", True),
         ("http://www.iana.org/assignments/media-types/text/csv", True),
         (IANA + "text/csv/", True),
-        ("text/csv", True),
-        ("Text/CSV", True),
-        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", True),
+        (IANA + "Text/CSV", True),  # media types are case-insensitive (RFC 6838)
+        (IANA + "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", True),
+        # a bare media type is text, not an IRI: never on the vocabulary
+        ("text/csv", False),
+        ("Text/CSV", False),
         ("text/csv; charset=utf-8", False),
         ("https://example.org/media-types/text/csv", False),
         ("csv", False),
-        ("application/x-unknown-thing", False),
+        (IANA + "application/x-unknown-thing", False),
     ],
 )
 def test_media_type_matching(value: str, accepted: bool) -> None:
     assert (value in load_vocabularies().media_types) is accepted
 
 
+EXTRAS = ("eu-licence-authority", "dcat-quality-extras")
+
+
 @pytest.mark.parametrize(
-    ("value", "accepted"),
+    ("value", "eu", "with_extras"),
     [
-        ("https://spdx.org/licenses/etalab-2.0", True),
-        ("http://spdx.org/licenses/Etalab-2.0/", True),
-        (EU + "licence/ETALAB_2_0", True),
-        (EU + "licence/CC_BY_4_0", True),
-        ("http://creativecommons.org/licenses/by/4.0/", True),
+        (EU + "licence/ETALAB_2_0", True, True),
+        (EU + "licence/CC_BY_4_0", True, True),
+        # skos:exactMatch of the EU table (CC_BY_4_0, CC_BYNC_3_0, ETALAB_2_0)
+        ("http://creativecommons.org/licenses/by/4.0/", True, True),
+        ("http://creativecommons.org/licenses/by-nc/3.0/", True, True),
+        ("https://www.etalab.gouv.fr/licence-ouverte-open-licence/", True, True),
+        # variants and SPDX/Etalab IRIs the EU table does not hold: extras only
+        ("https://creativecommons.org/licenses/by/4.0", False, True),
+        ("https://www.etalab.gouv.fr/licence-ouverte-open-licence", False, True),
+        ("https://spdx.org/licenses/etalab-2.0", False, True),
+        ("http://spdx.org/licenses/Etalab-2.0/", False, True),
         (
             "https://www.etalab.gouv.fr/wp-content/uploads/2017/04/ETALAB-Licence-Ouverte-v2.0.pdf",
+            False,
             True,
         ),
-        ("https://www.etalab.gouv.fr/licence-ouverte-open-licence", True),
-        ("https://spdx.org/licenses/etalab-2.0.html", False),
-        ("Licence Ouverte", False),
-        ("https://example.fr/ma-licence.pdf", False),
+        ("https://spdx.org/licenses/etalab-2.0.html", False, False),
+        ("Licence Ouverte", False, False),
+        ("https://example.fr/ma-licence.pdf", False, False),
     ],
 )
-def test_licence_matching(value: str, accepted: bool) -> None:
-    assert (value in load_vocabularies().licences) is accepted
+def test_licence_matching(value: str, eu: bool, with_extras: bool) -> None:
+    assert (value in load_vocabularies().licences) is eu
+    assert (value in load_vocabularies(EXTRAS).licences) is with_extras
+
+
+def test_licence_lists_name_themselves() -> None:
+    assert load_vocabularies().licences.name == "EU licence authority table"
+    assert load_vocabularies(EXTRAS).licences.name == (
+        "EU licence authority table + dcat-quality licence extras"
+    )
+    assert len(load_vocabularies().licences) == 308  # 160 concepts + 148 exact matches
 
 
 def test_access_rights_and_format_lists() -> None:
@@ -466,7 +504,8 @@ def test_access_rights_and_format_lists() -> None:
     assert EU + "access-right/NON_PUBLIC" in v.access_rights
     assert "PUBLIC" not in v.access_rights
     assert v.non_proprietary.matches(EU + "file-type/GEOJSON", None)
-    assert v.non_proprietary.matches(None, "text/csv")
+    assert v.non_proprietary.matches(None, IANA + "text/csv")
+    assert not v.non_proprietary.matches(None, "text/csv")
     assert not v.non_proprietary.matches(EU + "file-type/SHP", None)
     assert v.machine_readable.matches(EU + "file-type/SHP", None)
     assert not v.machine_readable.matches(EU + "file-type/PDF", IANA + "application/pdf")
@@ -477,6 +516,7 @@ def test_key_functions() -> None:
     assert iri_key("nope") is None
     assert iri_key("https://Example.org/A/B/") == "example.org/A/b"
     assert media_type_key(IANA + "Text/CSV") == "text/csv"
+    assert media_type_key("text/csv") is None
     assert media_type_key(None) is None
 
 
@@ -528,19 +568,14 @@ def test_ecospheres_score_distribution(ecospheres: dict[str, MqaResult]) -> None
     assert len(results) == 75
     assert {r.variant for r in results} == {WITHOUT_LINK_CHECKS_AND_DCAT_AP}
     assert {r.max_points for r in results} == {405 - 50 - 30 - 30}
-    assert Counter(r.total for r in results) == {
-        185: 26,
-        190: 23,
-        170: 20,
-        140: 2,
-        165: 2,
-        145: 1,
-        135: 1,
-    }
-    assert Counter(r.rating for r in results) == {"good": 71, "sufficient": 4}
+    assert Counter(r.total for r in results) == {170: 49, 150: 22, 120: 3, 140: 1}
+    assert Counter(r.rating for r in results) == {"good": 49, "sufficient": 26}
     failures = Counter(row.indicator_id for r in results for row in r.failed)
-    # no page dataset has a temporal coverage, a publisher, a media type, a byte size,
-    # rights on a distribution or an access-rights IRI; formats are labels only
+    # no distribution of the page carries a media type, a byte size, rights or a date
+    # (192 distributions: only accessService, accessURL, downloadURL, format, title and,
+    # for 190, licence); no dataset a temporal coverage, a publisher or an access-rights
+    # IRI; formats are labelled blank nodes, licences the SPDX etalab-2.0 IRI, which the
+    # EU licence table does not hold
     for always in (
         "mqa.temporal_availability",
         "mqa.publisher_availability",
@@ -548,29 +583,36 @@ def test_ecospheres_score_distribution(ecospheres: dict[str, MqaResult]) -> None
         "mqa.format_media_type_vocabulary_alignment",
         "mqa.format_media_type_non_proprietary",
         "mqa.format_media_type_machine_readable",
+        "mqa.known_licence",
         "mqa.rights_availability",
         "mqa.byte_size_availability",
         "mqa.access_rights_vocabulary_alignment",
+        "mqa.date_issued_availability",
+        "mqa.date_modified_availability",
     ):
         assert failures[always] == 75, always
     assert failures["mqa.contact_point_availability"] == 25
-    assert failures["mqa.date_modified_availability"] == 30
     assert failures["mqa.category_availability"] == 3
 
 
 def test_ecospheres_noise_map_haute_savoie_by_hand(ecospheres: dict[str, MqaResult]) -> None:
-    """Zones exposées au bruit en Haute-Savoie: labels for formats, no publisher."""
+    """Zones exposées au bruit en Haute-Savoie: two equal distributions, labels for formats."""
     result = ecospheres[GEOIDE + "jdd-0a3ba9b5-5d70-4bca-9cac-11748af921cf"]
     assert dict(result.by_dimension) == {
-        "findability": 30 + 30 + 20,  # keyword, theme, INSEE département; no temporal
+        "findability": 30 + 30 + 20,  # keyword, theme IRI, spatial (INSEE 74); no temporal
         "accessibility": 20,  # downloadURL; status codes not measured
-        "interoperability": 20,  # "ESRI Shapefile (SHP)": present, but a label
-        "reusability": 20 + 10 + 10 + 20,  # etalab-2.0 SPDX, known; access rights (text); contact
-        "contextuality": 5 + 5,  # dataset issued 2018-08-06, modified 2018-08-02
+        "interoperability": 20,  # format: a labelled blank node, present but not an IRI
+        "reusability": 20 + 10 + 20,  # licence (SPDX etalab-2.0: not known), rights, contact
+        "contextuality": 0,  # no date on the distributions: the dataset's do not count
     }
-    assert result.total == 80 + 20 + 20 + 60 + 10 == 190
+    assert result.total == 80 + 20 + 20 + 50 + 0 == 170
     assert result.max_points == 295
-    assert result.rating == "good"  # 190 × 405 / 295 = 260.8
+    assert result.rating == "good"  # 170 × 405 / 295 = 233.4
+    # both distributions total 20 + 20 + 20: the first in the page (the intranet Atom
+    # feed, _:N8212…) is kept, although its id sorts second
+    assert [d.total for d in result.distributions] == [60, 60]
+    assert result.distributions[0].is_best
+    assert result.best_distribution_id == result.distributions[0].distribution_id
 
 
 def test_ecospheres_forest_series_by_hand(ecospheres: dict[str, MqaResult]) -> None:
@@ -580,11 +622,11 @@ def test_ecospheres_forest_series_by_hand(ecospheres: dict[str, MqaResult]) -> N
         "findability": 30 + 20,  # keyword, spatial; no theme, no temporal
         "accessibility": 20,
         "interoperability": 20,
-        "reusability": 20 + 10 + 10,  # licence, known licence, access rights
-        "contextuality": 5,  # issued; no modified anywhere
+        "reusability": 20 + 10,  # licence (not a known one), access rights
+        "contextuality": 0,
     }
-    assert result.total == 50 + 20 + 20 + 40 + 5 == 135
-    assert result.rating == "sufficient"  # 135 × 405 / 295 = 185.3
+    assert result.total == 50 + 20 + 20 + 30 == 120
+    assert result.rating == "sufficient"  # 120 × 405 / 295 = 164.7
     assert [(r.indicator_id, r.points_recoverable) for r in result.failed][:5] == [
         ("mqa.category_availability", 30),
         ("mqa.temporal_availability", 20),
@@ -595,9 +637,11 @@ def test_ecospheres_forest_series_by_hand(ecospheres: dict[str, MqaResult]) -> N
 
 
 def test_ecospheres_plu_without_licence_by_hand(ecospheres: dict[str, MqaResult]) -> None:
-    """PLU de Buigny Saint Maclou: contact but no licence on either distribution."""
+    """PLU de Buigny Saint Maclou: contact but no licence on either distribution, and
+    dct:rights instead of dct:accessRights on the dataset."""
     result = ecospheres[GEOIDE + "ldd-7ee1b06f-be10-4c06-9bf7-83e393095606"]
     assert result.by_dimension["findability"] == 30 + 30 + 20  # spatial from the bbox
     assert result.by_dimension["reusability"] == 20  # contact point only
-    assert result.total == 80 + 20 + 20 + 20 + 5 == 145
+    assert result.total == 80 + 20 + 20 + 20 + 0 == 140
     assert "mqa.licence_availability" in failed_ids(result)
+    assert "mqa.access_rights_availability" in failed_ids(result)

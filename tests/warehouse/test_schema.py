@@ -119,6 +119,7 @@ def test_migrate_creates_every_table_and_view(
         (3,),
         (4,),
         (5,),
+        (6,),
     ]
 
 

@@ -36,6 +36,7 @@ from dcat_quality.link_stage import refresh_link_cache
 from dcat_quality.pipeline import PageFailure, PageOutcome, RunResult, parse_pages, run_chain
 from dcat_quality.quality import ecospheres
 from dcat_quality.quality.links import LinkResult
+from dcat_quality.quality.profile import ScoringProfile
 from dcat_quality.sources import PageRef, Source, open_source, require_pages
 from dcat_quality.tabular import (
     INDICATOR_COLUMNS,
@@ -149,6 +150,10 @@ def _summary(result: RunResult, target: DatabaseTarget, schema: str) -> Table:
             "MQA score",
             f"mean {result.mean_score:.0f} / {result.mean_max_points:.0f} points "
             f"({result.score_variant}); {ratings}",
+        )
+        table.add_row(
+            "scored with",
+            f"DCAT-AP {result.dcat_ap_version} shapes; known licences: {result.licence_list}",
         )
     table.add_row("duration", f"{result.duration_s:.1f} s ({rate:,.0f} datasets/s)")
     if result.skipped_objects:
@@ -265,6 +270,7 @@ def run(
                     wait_for_lock=not no_wait,
                     link_status=link_status,
                     shard=shard,
+                    profile=ScoringProfile.of(settings.dcat_ap_version, settings.licence_extras),
                 )
         console.print(_summary(result, target, settings.schema_name))
         for failure in result.failures[:10]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Annotated, Literal
@@ -12,7 +13,7 @@ from rich.table import Table
 from dcat_quality.cli._common import console, reported_errors, settings_from
 from dcat_quality.errors import ConfigError
 from dcat_quality.quality.builtin import default_registry
-from dcat_quality.quality.dqv import measurement_triples, write_dqv
+from dcat_quality.quality.dqv import measurement_triples, run_node, run_triples, write_dqv
 from dcat_quality.warehouse import Warehouse, resolve_database
 
 export_app = typer.Typer(help="Export the published measurements.", no_args_is_help=True)
@@ -83,9 +84,15 @@ def export_dqv(
             if run is None:
                 raise ConfigError("no published run yet: run `dcat-quality run` first")
             when = run.finished_at or run.started_at
-            write_dqv(
-                measurement_triples(warehouse.iter_check_results(), warehouse.iter_scores(), when),
-                output,
-                fmt,
+            facts = warehouse.scoring_facts(run.run_id)
+            triples = itertools.chain(
+                run_triples(run.run_id, facts),
+                measurement_triples(
+                    warehouse.iter_check_results(),
+                    warehouse.iter_scores(),
+                    when,
+                    run_node(run.run_id),
+                ),
             )
+            write_dqv(triples, output, fmt)
         console.print(f"DQV measurements of run {run.run_id} written to [bold]{output}[/]")

@@ -147,6 +147,22 @@ class _Extractor:
                 out.append(node)  # type: ignore[arg-type]
         return out
 
+    def themes(self, nodes: Sequence[Term]) -> tuple[str, ...]:
+        """Each theme's IRI, its label when it is a blank node (``[ a skos:Concept ;
+        skos:prefLabel … ]``), or its text; an unlabelled blank node has none to keep."""
+        out: set[str] = set()
+        for node in nodes:
+            if isinstance(node, Literal):
+                if node.value.strip():
+                    out.add(node.value.strip())
+            elif is_blank(node):
+                label = self.name_of(node, v.LABEL_PROPERTIES)
+                if label is not None:
+                    out.add(label)
+            else:
+                out.add(node)
+        return tuple(sorted(out))
+
     def concept(self, subject: Term, predicate: str) -> str | None:
         """A concept-like value (format, media type, licence): IRI, else label, else text."""
         nodes = self.g.properties(subject).get(predicate, ())
@@ -170,10 +186,13 @@ class _Extractor:
 
     # -- records ------------------------------------------------------------------------
 
-    def distribution(self, node: Term) -> DistributionRecord:
+    def distribution(self, node: Term, position: int = 0) -> DistributionRecord:
         props = self.g.properties(node)
         get = props.get
         rights = self.labels_or_iris(get(v.DCT + "rights", ()))
+        not_iri = [
+            p for p in _CONCEPT_PROPERTIES if (found := get(p)) and _first_iri(found) is None
+        ]
         return DistributionRecord(
             distribution_id=node if is_iri(node) else "",  # type: ignore[arg-type]
             title=_text(get(v.DCT + "title", ()))[0],
@@ -186,6 +205,9 @@ class _Extractor:
             issued=self.lexical(node, v.DCT + "issued"),
             modified=self.lexical(node, v.DCT + "modified"),
             rights=min(rights) if rights else None,
+            position=position,
+            present=frozenset(props),
+            not_iri=frozenset(not_iri) if not_iri else frozenset(),
         )
 
     def catalog_title(self, dataset: str) -> str | None:
@@ -353,7 +375,9 @@ class _Extractor:
             if b
         ]
         distribution_nodes = get(v.DCAT + "distribution", ())
-        distributions = [self.distribution(n) for n in distribution_nodes]
+        distributions = [
+            self.distribution(node, position) for position, node in enumerate(distribution_nodes)
+        ]
         licenses = {lic for d in distributions if (lic := d.license)}
         dataset_license = self.concept(subject, v.DCT + "license")
         if dataset_license:
@@ -380,15 +404,7 @@ class _Extractor:
             "modified": self.lexical(subject, v.DCT + "modified"),
             "access_rights": tuple(sorted(set(self.labels_or_iris(rights_nodes)))),
             "access_rights_iris": tuple(sorted({n for n in rights_nodes if is_iri(n)})),
-            "themes": tuple(
-                sorted(
-                    {
-                        t if isinstance(t, str) else t.value.strip()
-                        for t in get(v.DCAT + "theme", ())
-                        if not is_blank(t) and (isinstance(t, str) or t.value.strip())
-                    }
-                )
-            ),
+            "themes": self.themes(get(v.DCAT + "theme", ())),
             "keywords": tuple(chosen_keywords),
             "keywords_lang": keywords_lang[1] or None if keywords_lang else None,
             "creator": self.names(subject, v.DCT + "creator"),
@@ -420,6 +436,7 @@ class _Extractor:
             "has_spatial": _present(spatial_nodes),
             "has_temporal": _present(get(v.DCT + "temporal", ())),
             "hvd": hvd if hvd is not None and is_hvd(hvd) else None,
+            "present": frozenset(self.g.properties(subject)),
         }
         finished, distribution_ids = _finish(fields, distributions)
         node_ids = {subject: finished.dataset_id}
@@ -493,20 +510,27 @@ def _replace_id(record: DistributionRecord, new_id: str) -> DistributionRecord:
 
 
 _DISTRIBUTION_REST = DistributionRecord.__slots__[1:]  # every field after distribution_id
+#: The fields a blank distribution's id hashes: those before ``position`` (the later ones
+#: are facts about the triples, and ids must stay those of before them).
+_DISTRIBUTION_IDENTITY = DistributionRecord.__slots__[
+    : DistributionRecord.__slots__.index("position")
+]
+#: Properties whose value is looked up in a vocabulary: it must be an IRI to count.
+_CONCEPT_PROPERTIES = (v.DCT + "format", v.DCAT + "mediaType", v.DCT + "license")
 # ``repr((dist,))`` as one str.format call: blank distributions (most of CKAN's) get their
 # id from it, and the dataclass __repr__ (a wrapper and a call per field) was a twentieth
 # of a worker's time. The text must stay exactly the same: the ids are kept in the
 # warehouse from run to run (a test compares both on real and generated records).
 _DISTRIBUTION_TUPLE_REPR = (
     "(DistributionRecord("
-    + ", ".join(f"{name}={{{i}!r}}" for i, name in enumerate(DistributionRecord.__slots__))
+    + ", ".join(f"{name}={{{i}!r}}" for i, name in enumerate(_DISTRIBUTION_IDENTITY))
     + "),)"
 )
 
 
 def _distribution_digest(dist: DistributionRecord) -> str:
     text = _DISTRIBUTION_TUPLE_REPR.format(
-        *(getattr(dist, name) for name in DistributionRecord.__slots__)
+        *(getattr(dist, name) for name in _DISTRIBUTION_IDENTITY)
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -541,6 +565,7 @@ def _finish(
         content = {name: fields[name] for name in DatasetRecord.__slots__}
         if content["hvd"] is None:  # added later: ids of records without it unchanged
             del content["hvd"]
+        del content["present"]  # a fact about the triples, not part of the identity
         content["dataset_id"] = ""
         content["distributions"] = tuple(sorted(distributions, key=repr))
         dataset_id = BLANK_DATASET_PREFIX + _digest(content)

@@ -26,6 +26,16 @@ class DistributionRecord:
     issued: str | None = None
     modified: str | None = None
     rights: str | None = None
+    # Facts about the triples rather than values, left out of the repr and of a blank
+    # distribution's id (``dcat.extract``): ids and reprs stay those of before them.
+    #: Rank among the dataset's ``dcat:distribution`` values in the page (document order).
+    position: int = field(default=0, repr=False)
+    #: The properties the node has at least one value for, whatever its kind (an IRI, a
+    #: blank node with or without a label, a literal, even an empty one).
+    present: frozenset[str] = field(default=frozenset(), repr=False)
+    #: Of ``dct:format``, ``dcat:mediaType`` and ``dct:license``, those whose kept value is
+    #: not an IRI (a literal or a node's label): never on a vocabulary.
+    not_iri: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +118,9 @@ class DatasetRecord:
     has_temporal: bool = False
     # Last, and left out of a blank node's id when None: ids stay those of before it.
     hvd: HvdFacts | None = None
+    #: The properties the node has at least one value for, whatever its kind (left out
+    #: of the repr and of a blank node's id, like the distributions' ``present``).
+    present: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,31 +1,44 @@
 """The data.europa.eu Metadata Quality Assessment (MQA), computed as piveau computes it.
 
 23 indicators in five dimensions, 405 points (reference: ``quality-model.md``; piveau
-``piveau-dqv-vocabulary.ttl`` for points, piveau ``scoreMetrics`` for the rules):
+``piveau-dqv-vocabulary.ttl`` for points). The scoring rules are those of piveau's score
+service, Kotlin ``io.piveau.metrics.scoreMetrics`` and ``scoreDistribution`` (upstream
+gitlab.com/piveau/metrics; read in the public code index, file 2765004499):
 
-* **Best distribution.** Each distribution is summed on its own; the one with the highest
-  total counts and the others are ignored (on a tie, the first in the record's order,
-  which sorts distributions by id). No distribution: every distribution check fails.
-* **Issued / modified once.** The dataset-level date counts only when the best
-  distribution carries no measurement of it. We read the annotator as measuring a
-  distribution date only when it is present [inferred], so the 5 points are won when the
-  best distribution *or* the dataset has the date, and counted once.
+* **Best distribution.** Each distribution is summed on its own (its distribution checks
+  and its two dates); the one with the highest total counts and the others are ignored.
+  On a tie **the first in the page** stays: ``reduce { d1, d2 -> if (sum(d1) >= sum(d2))
+  d1 else d2 }`` over the dataset's ``dcat:distribution`` values, read here in document
+  order (``DistributionRecord.position``, the same on both parsing paths). No
+  distribution: every distribution check fails.
+* **Issued / modified.** ``scoreDistribution`` flags a date when the distribution carries
+  a *measurement* of it, whatever its value, and ``scoreMetrics`` then skips the
+  dataset's own measurement. piveau measures the dates on every distribution, true or
+  false: its metrics cache reports them as a percentage of the distributions ("need to be
+  added for both, the dataset itself and its distributions", ``getDistributionMetrics``,
+  public code index file 3353967117), which only means something when each distribution
+  has a yes/no measurement. So the best distribution's dates count, present or not, and
+  the dataset's dates count only for a dataset without distributions. (The Norwegian
+  copy of the method, fdk-mqa-scoring-service @ 74db9b95 ``score.rs``, takes the best of
+  the two instead; we follow piveau.)
 * **Status codes.** An access/download URL scores on a 2xx status. Without a link check
   for that URL the check is *not measured*: no points won, none at stake.
-* **DCAT-AP compliance** comes from the SHACL stage; without it, not measured.
+* **DCAT-AP compliance** comes from the SHACL stage (``quality.shacl``); without it, not
+  measured.
+* **Variant.** Which measurements the *run* made: without link checks and/or without
+  DCAT-AP. Every dataset of a run carries the run's variant, whether or not it has a URL.
 * **Ratings** (piveau metrics reporter): Excellent 351–405, Good 221–350,
   Sufficient 121–220, Bad 0–120. (``piveau-vocabularies`` ``PiveauScoring`` puts 120 in
   "enough"; the published table and both reporters say Bad, and so do we.)
 
-**Reduced maximum.** When checks are not measured the result says which score variant it
-is (``variant``) and ``max_points`` excludes the unmeasured points. data.europa.eu always
-runs its URL checks, so its rating is on 405; ours rates the score *projected* on 405
-(``total × 405 / max_points``), without rounding: a projected 350.6 is Good, not
-Excellent. With every check measured the projection is the total and the rating is
-exactly data.europa.eu's.
+**Reduced maximum.** When checks are not measured ``max_points`` excludes the unmeasured
+points. data.europa.eu always runs its URL checks, so its rating is on 405; ours rates
+the score *projected* on 405 (``total × 405 / max_points``), without rounding: a projected
+350.6 is Good, not Excellent. With every check measured the projection is the total and
+the rating is exactly data.europa.eu's.
 
-Deviations we know of: a property whose only value is an empty literal, or a
-non-numeric ``dcat:byteSize``, counts as absent (the extraction drops such values).
+Presence and vocabulary rules are the checks' own (``mqa_indicators``: a property counts
+whatever the kind of its value; only IRIs are on a vocabulary).
 """
 
 from __future__ import annotations
@@ -35,7 +48,7 @@ from dataclasses import dataclass
 from itertools import compress
 from typing import NamedTuple
 
-from dcat_quality.dcat.records import DatasetRecord
+from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
 from dcat_quality.quality.builtin import default_registry
 from dcat_quality.quality.registry import (
     MQA_DIMENSIONS,
@@ -48,7 +61,7 @@ from dcat_quality.quality.registry import (
 from dcat_quality.quality.vocabularies import Vocabularies, load_vocabularies
 
 #: Stored with every run so scores from different methodologies are never compared blind.
-METHODOLOGY_VERSION = "data.europa.eu-MQA-405/piveau-dqv-7b29f2a4/dcat-quality-1"
+METHODOLOGY_VERSION = "data.europa.eu-MQA-405/piveau-dqv-7b29f2a4/dcat-quality-2"
 
 MAX_POINTS = 405
 DIMENSION_MAX: dict[str, int] = {
@@ -71,9 +84,6 @@ WITHOUT_LINK_CHECKS = "without-link-checks"
 WITHOUT_DCAT_AP = "without-dcat-ap"
 WITHOUT_LINK_CHECKS_AND_DCAT_AP = "without-link-checks-and-dcat-ap"
 VARIANTS = (FULL, WITHOUT_LINK_CHECKS, WITHOUT_DCAT_AP, WITHOUT_LINK_CHECKS_AND_DCAT_AP)
-
-_LINK_CHECKS = frozenset({"mqa.access_url_status_code", "mqa.download_url_status_code"})
-_DCAT_AP = "mqa.dcat_ap_compliance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,8 +255,7 @@ class _Plan:
     dates: tuple[_Entry, ...]
     distribution_checks: tuple[Check, ...]  # of per_distribution
     distribution_points: tuple[int, ...]  # of per_distribution, for itertools.compress
-    link_checks: tuple[int, ...]  # positions of the status-code checks
-    dcat_ap: int | None  # position of the DCAT-AP compliance check
+    date_points: tuple[int, ...]  # of dates
 
 
 def _plan(registry: Registry) -> _Plan:
@@ -276,15 +285,15 @@ def _plan(registry: Registry) -> _Plan:
             )
         )
     per_distribution = tuple(e for e in entries if e.level == "distribution")
+    dates = tuple(e for e in entries if e.level == "dataset+distribution")
     return _Plan(
         tuple(entries),
         tuple(e for e in entries if e.level == "dataset"),
         per_distribution,
-        tuple(e for e in entries if e.level == "dataset+distribution"),
+        dates,
         tuple(e.check for e in per_distribution),
         tuple(e.points for e in per_distribution),
-        tuple(e.position for e in entries if e.indicator_id in _LINK_CHECKS),
-        next((e.position for e in entries if e.indicator_id == _DCAT_AP), None),
+        tuple(e.points for e in dates),
     )
 
 
@@ -293,31 +302,36 @@ class _Tried(NamedTuple):
 
     distribution_id: str
     results: list[Outcome]  # of the plan's per_distribution checks
-    dated: list[_Entry]  # the dates it carries
+    dates: list[Outcome]  # of the plan's dates, measured on the distribution
     total: int
+
+
+def _position(dist: DistributionRecord) -> int:
+    return dist.position
 
 
 def _count(
     record: DatasetRecord, context: CheckContext, plan: _Plan
 ) -> tuple[list[_Tried], int, list[Outcome], list[str | None]]:
-    """Run the checks: every distribution tried, the index of the best one (-1: none),
-    and per indicator (by position) the outcome counted and the distribution it was
-    measured on (None: the dataset).
+    """Run the checks: every distribution tried (in document order), the index of the
+    best one (-1: none), and per indicator (by position) the outcome counted and the
+    distribution it was measured on (None: the dataset).
 
     Shared by ``score_dataset`` and ``summarise``, so the two cannot count differently.
     """
     tried: list[_Tried] = []
     best, best_total = -1, -1
-    for dist in record.distributions:
+    distributions = record.distributions
+    if len(distributions) > 1:
+        distributions = tuple(sorted(distributions, key=_position))  # stable: id order on ties
+    for dist in distributions:
         results = [check(dist, context) for check in plan.distribution_checks]
-        # a distribution date is measured (and scores) only when present, see docstring
-        dated = [e for e in plan.dates if e.check(dist, context)]
+        dates = [e.check(dist, context) for e in plan.dates]
         total = sum(compress(plan.distribution_points, results))
-        if dated:
-            total += sum(e.points for e in dated)
-        if total > best_total:  # strictly greater: on a tie the first one stays
+        total += sum(compress(plan.date_points, dates))
+        if total > best_total:  # strictly greater: on a tie the first in the page stays
             best, best_total = len(tried), total
-        tried.append(_Tried(dist.distribution_id, results, dated, total))
+        tried.append(_Tried(dist.distribution_id, results, dates, total))
 
     outcomes: list[Outcome] = [None] * len(plan.entries)
     owners: list[str | None] = [None] * len(plan.entries)
@@ -325,22 +339,22 @@ def _count(
         chosen = tried[best]
         for e, outcome in zip(plan.per_distribution, chosen.results, strict=True):
             outcomes[e.position], owners[e.position] = outcome, chosen.distribution_id
-        for e in chosen.dated:
-            outcomes[e.position], owners[e.position] = True, chosen.distribution_id
-    else:  # no distribution: every distribution check fails
+        for e, outcome in zip(plan.dates, chosen.dates, strict=True):
+            outcomes[e.position], owners[e.position] = outcome, chosen.distribution_id
+    else:  # no distribution: every distribution check fails, the dataset's dates count
         for e in plan.per_distribution:
             outcomes[e.position] = False
-    for e in plan.dates:
-        if owners[e.position] is None:
+        for e in plan.dates:
             outcomes[e.position] = e.check(record, context)
     for e in plan.per_dataset:
         outcomes[e.position] = e.check(record, context)
     return tried, best, outcomes, owners
 
 
-def _variant(plan: _Plan, outcomes: list[Outcome]) -> str:
-    no_links = any(outcomes[position] is None for position in plan.link_checks)
-    no_shacl = plan.dcat_ap is not None and outcomes[plan.dcat_ap] is None
+def _variant(context: CheckContext) -> str:
+    """The run's variant: which measurements the run made, the same for all its datasets."""
+    no_links = context.link_status is None
+    no_shacl = context.dcat_ap_compliant is None
     if no_links:
         return WITHOUT_LINK_CHECKS_AND_DCAT_AP if no_shacl else WITHOUT_LINK_CHECKS
     return WITHOUT_DCAT_AP if no_shacl else FULL
@@ -361,8 +375,9 @@ def _distribution_score(plan: _Plan, tried: _Tried, is_best: bool) -> Distributi
     for e, outcome in zip(plan.per_distribution, tried.results, strict=True):
         if outcome:
             won[e.slot] += e.points
-    for e in tried.dated:
-        won[e.slot] += e.points
+    for e, outcome in zip(plan.dates, tried.dates, strict=True):
+        if outcome:
+            won[e.slot] += e.points
     return DistributionScore(
         tried.distribution_id, dict(zip(MQA_DIMENSIONS, won, strict=True)), tried.total, is_best
     )
@@ -399,7 +414,7 @@ def score_dataset(
     return MqaResult(
         dataset_id=record.dataset_id,
         methodology_version=METHODOLOGY_VERSION,
-        variant=_variant(plan, outcomes),
+        variant=_variant(context),
         rows=rows,
         by_dimension=by_dimension,
         max_by_dimension=max_by_dimension,
@@ -445,7 +460,7 @@ def summarise(
             won[e.slot] += e.points
     total, max_points = sum(won), sum(at_stake)
     return ScoreSummary(
-        _variant(plan, outcomes),
+        _variant(context),
         total,
         max_points,
         rating_for(total, max_points),

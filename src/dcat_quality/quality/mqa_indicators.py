@@ -13,10 +13,31 @@ from dcat_quality.quality.registry import CheckContext, Indicator, Outcome, Regi
 from dcat_quality.quality.vocabularies import FormatList
 
 PV = "https://piveau.eu/ns/voc#"
+DCT = "http://purl.org/dc/terms/"
+DCAT = "http://www.w3.org/ns/dcat#"
+_FORMAT, _MEDIA_TYPE, _LICENSE = DCT + "format", DCAT + "mediaType", DCT + "license"
 
 
-def _present(value: str | None) -> bool:
+# -- presence ----------------------------------------------------------------------------
+# An availability metric asks whether the property is there, whatever its value: an IRI,
+# a blank node with or without a label, a literal (the Norwegian implementation of the
+# methodology tests exactly this, ``has_property``: Informasjonsforvaltning/
+# fdk-mqa-property-checker @ a5d919e6, src/metrics.rs). ``present`` holds the properties
+# the extraction saw; a record built by hand (tests, tabular files of older versions) has
+# none, and then a filled field counts.
+
+
+def _text(value: str | None) -> bool:
     return value is not None and bool(value.strip())
+
+
+def _has(record: DatasetRecord | DistributionRecord, prop: str, filled: bool) -> bool:
+    return filled or prop in record.present
+
+
+def _iri(d: DistributionRecord, prop: str, value: str | None) -> str | None:
+    """The value when it is an IRI (a literal or a label is never on a vocabulary)."""
+    return value if value is not None and prop not in d.not_iri else None
 
 
 def _status(url: str | None, context: CheckContext) -> bool | None:
@@ -28,28 +49,40 @@ def _status(url: str | None, context: CheckContext) -> bool | None:
 
 
 def _on_list(formats: FormatList, d: DistributionRecord) -> bool:
-    """``formats.matches(d.format, d.media_type)`` (through the vocabularies' memos)."""
-    return d.format in formats.file_types or d.media_type in formats.media_types
+    """Format or media type IRI on the list (through the vocabularies' memos)."""
+    return _iri(d, _FORMAT, d.format) in formats.file_types or (
+        _iri(d, _MEDIA_TYPE, d.media_type) in formats.media_types
+    )
+
+
+def _keyword_availability(r: DatasetRecord, c: CheckContext) -> Outcome:
+    return _has(r, DCAT + "keyword", bool(r.keywords))
+
+
+def _category_availability(r: DatasetRecord, c: CheckContext) -> Outcome:
+    return _has(r, DCAT + "theme", bool(r.themes))
 
 
 def _spatial(r: DatasetRecord, c: CheckContext) -> Outcome:
-    return r.has_spatial or bool(r.spatial) or _present(r.bbox)
+    return _has(r, DCT + "spatial", r.has_spatial or bool(r.spatial) or _text(r.bbox))
 
 
 def _temporal(r: DatasetRecord, c: CheckContext) -> Outcome:
-    return r.has_temporal or _present(r.temporal_start) or _present(r.temporal_end)
+    filled = r.has_temporal or _text(r.temporal_start) or _text(r.temporal_end)
+    return _has(r, DCT + "temporal", filled)
 
 
 def _contact(r: DatasetRecord, c: CheckContext) -> Outcome:
-    return r.has_contact_point or _present(r.contact_name) or _present(r.contact_email)
+    filled = r.has_contact_point or _text(r.contact_name) or _text(r.contact_email)
+    return _has(r, DCAT + "contactPoint", filled)
 
 
 def _publisher(r: DatasetRecord, c: CheckContext) -> Outcome:
-    return r.has_publisher or _present(r.publisher)
+    return _has(r, DCT + "publisher", r.has_publisher or _text(r.publisher))
 
 
 def _access_rights(r: DatasetRecord, c: CheckContext) -> Outcome:
-    return bool(r.access_rights) or bool(r.access_rights_iris)
+    return _has(r, DCT + "accessRights", bool(r.access_rights) or bool(r.access_rights_iris))
 
 
 def _access_rights_vocab(r: DatasetRecord, c: CheckContext) -> Outcome:
@@ -59,7 +92,9 @@ def _access_rights_vocab(r: DatasetRecord, c: CheckContext) -> Outcome:
 
 def _format_vocab(d: DistributionRecord, c: CheckContext) -> Outcome:
     v = c.vocabularies
-    return d.format in v.file_types and d.media_type in v.media_types
+    return _iri(d, _FORMAT, d.format) in v.file_types and (
+        _iri(d, _MEDIA_TYPE, d.media_type) in v.media_types
+    )
 
 
 def _non_proprietary(d: DistributionRecord, c: CheckContext) -> Outcome:
@@ -70,20 +105,12 @@ def _machine_readable(d: DistributionRecord, c: CheckContext) -> Outcome:
     return _on_list(c.vocabularies.machine_readable, d)
 
 
-def _keyword_availability(r: DatasetRecord, c: CheckContext) -> Outcome:
-    return bool(r.keywords)
-
-
-def _category_availability(r: DatasetRecord, c: CheckContext) -> Outcome:
-    return bool(r.themes)
-
-
 def _access_url_status_code(d: DistributionRecord, c: CheckContext) -> Outcome:
     return _status(d.access_url, c)
 
 
 def _download_url_availability(d: DistributionRecord, c: CheckContext) -> Outcome:
-    return _present(d.download_url)
+    return _has(d, DCAT + "downloadURL", _text(d.download_url))
 
 
 def _download_url_status_code(d: DistributionRecord, c: CheckContext) -> Outcome:
@@ -91,11 +118,11 @@ def _download_url_status_code(d: DistributionRecord, c: CheckContext) -> Outcome
 
 
 def _format_availability(d: DistributionRecord, c: CheckContext) -> Outcome:
-    return _present(d.format)
+    return _has(d, _FORMAT, _text(d.format))
 
 
 def _media_type_availability(d: DistributionRecord, c: CheckContext) -> Outcome:
-    return _present(d.media_type)
+    return _has(d, _MEDIA_TYPE, _text(d.media_type))
 
 
 def _dcat_ap_compliance(r: DatasetRecord, c: CheckContext) -> Outcome:
@@ -103,32 +130,33 @@ def _dcat_ap_compliance(r: DatasetRecord, c: CheckContext) -> Outcome:
 
 
 def _licence_availability(d: DistributionRecord, c: CheckContext) -> Outcome:
-    return _present(d.license)
+    return _has(d, _LICENSE, _text(d.license))
 
 
 def _known_licence(d: DistributionRecord, c: CheckContext) -> Outcome:
-    return d.license in c.vocabularies.licences
+    return _iri(d, _LICENSE, d.license) in c.vocabularies.licences
 
 
 def _rights_availability(d: DistributionRecord, c: CheckContext) -> Outcome:
-    return _present(d.rights)
+    return _has(d, DCT + "rights", _text(d.rights))
 
 
 def _byte_size_availability(d: DistributionRecord, c: CheckContext) -> Outcome:
-    return d.byte_size is not None
+    return _has(d, DCAT + "byteSize", d.byte_size is not None)
 
 
 def _date_issued_availability(r: DatasetRecord | DistributionRecord, c: CheckContext) -> Outcome:
-    return _present(r.issued)
+    return _has(r, DCT + "issued", _text(r.issued))
 
 
 def _date_modified_availability(r: DatasetRecord | DistributionRecord, c: CheckContext) -> Outcome:
-    return _present(r.modified)
+    return _has(r, DCT + "modified", _text(r.modified))
 
 
 _LABEL_HINT = (
-    " Un libellé (« CSV », « ESRI Shapefile (SHP) ») n'est pas une valeur de "
-    "vocabulaire : remplacer le nœud étiqueté par l'IRI."
+    ' Seule une IRI compte : un texte (« CSV », "text/csv") ou un libellé (« ESRI '
+    "Shapefile (SHP) ») n'est pas une valeur de vocabulaire, écrire <…/file-type/CSV> ou "
+    "<https://www.iana.org/assignments/media-types/text/csv> à la place."
 )
 _FORMAT_IRI = "http://publications.europa.eu/resource/authority/file-type/CSV"
 _MEDIA_IRI = "https://www.iana.org/assignments/media-types/text/csv"

@@ -46,6 +46,8 @@ class RunSummary:
     score_variant: str
     methodology_version: str | None
     software_version: str | None
+    licence_list: str | None = None
+    dcat_ap_version: str | None = None
 
     @property
     def link_checks_measured(self) -> bool:
@@ -210,7 +212,8 @@ def run_summary(reader: _Reader) -> RunSummary:
     """The published run (the latest succeeded one); refuses before the first."""
     rows = reader.rows(
         "SELECT run_id, source, started_at, finished_at, coalesce(score_variant, 'full'),"
-        " methodology_version, software_version FROM {schema}.runs"
+        " methodology_version, software_version, licence_list, dcat_ap_version"
+        " FROM {schema}.runs"
         " WHERE run_id = (SELECT run_id FROM {schema}.current_run)"
     )
     if not rows:

@@ -41,3 +41,31 @@ def iter_scores(db: SchemaSession) -> Iterator[tuple[str, int, float]]:
         )
         for dataset_id, total, fill_rate in cursor:
             yield str(dataset_id), int(total), float(fill_rate)
+
+
+#: What ``runs`` records of the inputs a run's scores depend on (issue 13), by column.
+SCORING_COLUMNS = (
+    "methodology_version",
+    "score_variant",
+    "licence_list",
+    "dcat_ap_version",
+    "scoring_digest",
+)
+
+
+def scoring_facts(db: SchemaSession, run_id: int) -> dict[str, str | None]:
+    """The scoring inputs run ``run_id`` recorded (``SCORING_COLUMNS``; None when not set)."""
+    with db.errors("could not read the run's scoring inputs"):
+        row = db.conn.execute(
+            db.sql(
+                "SELECT methodology_version, score_variant, licence_list, dcat_ap_version,"
+                " scoring_digest FROM {schema}.runs WHERE run_id = %s"
+            ),
+            (run_id,),
+        ).fetchone()
+    if row is None:
+        return dict.fromkeys(SCORING_COLUMNS)
+    return {
+        name: (str(value) if value is not None else None)
+        for name, value in zip(SCORING_COLUMNS, row, strict=True)
+    }

@@ -360,7 +360,7 @@ def dataset_rows(
                     record.dataset_id,
                     score,
                     indicators.fill_rate,
-                    None if found is None else len(found),
+                    None if found is None else sum(v.severity == "Violation" for v in found),
                 ),
             )
         )

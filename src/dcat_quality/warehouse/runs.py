@@ -68,6 +68,9 @@ class NewRun:
     score_variant: str | None = None
     run_key: str | None = None
     shard_count: int | None = None
+    licence_list: str | None = None
+    dcat_ap_version: str | None = None
+    scoring_digest: str | None = None
 
 
 def insert_run(db: SchemaSession, run: NewRun) -> int:
@@ -75,8 +78,9 @@ def insert_run(db: SchemaSession, run: NewRun) -> int:
     row = db.conn.execute(
         db.sql(
             "INSERT INTO {schema}.runs (source, software_version, methodology_version,"
-            " score_variant, run_key, shard_count)"
-            " VALUES (%s, %s, %s, %s, %s, %s) RETURNING run_id"
+            " score_variant, run_key, shard_count, licence_list, dcat_ap_version,"
+            " scoring_digest)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING run_id"
         ),
         (
             run.source,
@@ -85,6 +89,9 @@ def insert_run(db: SchemaSession, run: NewRun) -> int:
             run.score_variant,
             run.run_key,
             run.shard_count,
+            run.licence_list,
+            run.dcat_ap_version,
+            run.scoring_digest,
         ),
     ).fetchone()
     assert row is not None

@@ -134,6 +134,9 @@ class Warehouse:
         methodology_version: str | None = None,
         score_variant: str | None = None,
         shard: Shard | None = None,
+        licence_list: str | None = None,
+        dcat_ap_version: str | None = None,
+        scoring_digest: str | None = None,
     ) -> int:
         """Take the run lock, clean up after dead runs, create the run and its partitions.
 
@@ -144,7 +147,15 @@ class Warehouse:
         if self._run_id is not None:
             raise WarehouseError(f"run {self._run_id} is still in progress in this process")
         self._take_run_lock(wait=wait, shared=shard is not None)
-        run = NewRun(source, software_version, methodology_version, score_variant)
+        run = NewRun(
+            source,
+            software_version,
+            methodology_version,
+            score_variant,
+            licence_list=licence_list,
+            dcat_ap_version=dcat_ap_version,
+            scoring_digest=scoring_digest,
+        )
         try:
             if shard is not None:
                 run_id = _shards.join_sharded_run(
@@ -309,6 +320,11 @@ class Warehouse:
     def iter_scores(self) -> Iterator[tuple[str, int, float]]:
         """``(dataset, MQA total, fill rate)`` of the published run."""
         return _queries.iter_scores(self.session)
+
+    def scoring_facts(self, run_id: int) -> dict[str, str | None]:
+        """The scoring inputs a run recorded: methodology, variant, licence list, DCAT-AP
+        version, scoring digest."""
+        return _queries.scoring_facts(self.session, run_id)
 
     # -- indicator dictionary -------------------------------------------------------------
 
