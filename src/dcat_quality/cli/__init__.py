@@ -17,6 +17,7 @@ from dcat_quality.cli import (
     db,
     digest_cmd,
     doctor_cmd,
+    explain_cmd,
     metabase,
     quality,
     report_cmd,
@@ -66,6 +67,7 @@ app.command()(chain.load)
 app.command()(sample.sample)
 app.command()(chain.links)
 app.command()(quality.indicators)
+app.command()(explain_cmd.explain)
 app.command()(report_cmd.report)
 app.command()(digest_cmd.digest)
 app.command()(config_cmd.config)

@@ -55,6 +55,17 @@ class ScoringProfile:
         lists = DEFAULT_LICENCE_LISTS + (("dcat-quality-extras",) if licence_extras else ())
         return cls(dcat_ap_version, lists)
 
+    @classmethod
+    def of_run(cls, licence_list: str | None, dcat_ap_version: str | None) -> ScoringProfile:
+        """The profile a run recorded (``runs.licence_list``, ``runs.dcat_ap_version``);
+        the defaults for a run older than these columns."""
+        lists = tuple(
+            list_id
+            for list_id in LICENCE_LISTS
+            if licence_list and load_vocabularies((list_id,)).licences.name in licence_list
+        )
+        return cls(dcat_ap_version or shacl.DEFAULT_DCAT_AP_VERSION, lists or DEFAULT_LICENCE_LISTS)
+
     @property
     def vocabularies(self) -> Vocabularies:
         """The vocabularies the checks match against (licences: the chosen lists)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from dcat_quality.warehouse._sql import SchemaSession
 
@@ -69,3 +70,58 @@ def scoring_facts(db: SchemaSession, run_id: int) -> dict[str, str | None]:
         name: (str(value) if value is not None else None)
         for name, value in zip(SCORING_COLUMNS, row, strict=True)
     }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOutcome:
+    """What the published run stored about one dataset's score (``explain``)."""
+
+    source_file: str | None
+    title: str | None
+    total: int
+    max_points: int
+    rating: str
+    variant: str
+    checks: dict[str, tuple[bool | None, int, int, str | None]]  # id → passed, won, stake, on
+    violations: list[tuple[str, str, str, str, str]]  # focus, path, constraint, severity, message
+
+
+def stored_outcome(db: SchemaSession, dataset_id: str) -> StoredOutcome | None:
+    """The published run's score, checks and DCAT-AP results of one dataset; None when the
+    run has no such dataset."""
+    with db.errors("could not read the dataset's score"):
+        score = db.conn.execute(
+            db.sql(
+                "SELECT d.source_file, s.title, s.total, s.max_points, s.rating, s.variant"
+                " FROM {schema}.dataset_scores s JOIN {schema}.datasets d USING (dataset_id)"
+                " WHERE s.dataset_id = %s"
+            ),
+            (dataset_id,),
+        ).fetchone()
+        if score is None:
+            return None
+        checks = db.conn.execute(
+            db.sql(
+                "SELECT indicator_id, passed, points_won, points_at_stake, distribution_id"
+                " FROM {schema}.dataset_checks WHERE dataset_id = %s"
+            ),
+            (dataset_id,),
+        ).fetchall()
+        violations = db.conn.execute(
+            db.sql(
+                "SELECT focus, path, constraint_component, severity, message"
+                " FROM {schema}.shacl_violations WHERE dataset_id = %s ORDER BY 1, 2, 3"
+            ),
+            (dataset_id,),
+        ).fetchall()
+    source_file, title, total, max_points, rating, variant = score
+    return StoredOutcome(
+        source_file,
+        title,
+        int(total),
+        int(max_points),
+        str(rating),
+        str(variant),
+        {str(i): (p, int(w), int(a), d) for i, p, w, a, d in checks},
+        [tuple(map(str, v)) for v in violations],  # type: ignore[misc]
+    )

@@ -321,6 +321,10 @@ class Warehouse:
         """``(dataset, MQA total, fill rate)`` of the published run."""
         return _queries.iter_scores(self.session)
 
+    def stored_outcome(self, dataset_id: str) -> _queries.StoredOutcome | None:
+        """The published run's score, checks and DCAT-AP results of one dataset."""
+        return _queries.stored_outcome(self.session, dataset_id)
+
     def scoring_facts(self, run_id: int) -> dict[str, str | None]:
         """The scoring inputs a run recorded: methodology, variant, licence list, DCAT-AP
         version, scoring digest."""
