@@ -24,6 +24,7 @@ from dcat_quality.superset.build import filter_id, marker, metric
 from dcat_quality.superset.client import SupersetClient
 from dcat_quality.superset.local import LocalSuperset
 from dcat_quality.superset.provision import ProvisionResult, provision, sqlalchemy_url
+from support.chromium import CHROMIUM, INSTALL_HINT
 from support.superset_browser import SCREENSHOTS, browser, charts_state, choose_filter_value
 
 pytestmark = pytest.mark.slow
@@ -206,6 +207,7 @@ def _number(text: str) -> float:
     return float(found[-1].replace(",", "."))
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason=f"chromium not found: {INSTALL_HINT}")
 def test_the_dashboard_renders_in_a_browser_and_the_producteur_filter_works(
     superset_server: LocalSuperset,
     spec: DashboardSpec,

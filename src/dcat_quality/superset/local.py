@@ -269,6 +269,12 @@ def create_database(server_conninfo: str, name: str) -> str:
 def main() -> None:  # pragma: no cover - an interactive helper, run by `make superset`
     """Start a Superset on the demo warehouse, provision it, print where to look."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    def interrupted(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the server too, as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, interrupted)
     settings = Settings()
     warehouse = resolve_database(settings)
     started = time.monotonic()
