@@ -85,15 +85,18 @@ def test_charts_draw_the_spec_columns() -> None:
     spec = load_spec()
     bar = chart_params(spec.card("mqa_dimensions"), 7, {})
     assert bar["viz_type"] == "echarts_timeseries_bar"
-    assert bar["x_axis"] == "Dimension"
+    assert bar["x_axis"]["sqlExpression"] == '"Dimension"'
     assert bar["stack"] == "Stack"
     assert [m["label"] for m in bar["metrics"]] == spec.card("mqa_dimensions").y
     assert chart_params(spec.card("themes"), 7, {})["orientation"] == "horizontal"
-    number = chart_params(spec.card("datasets_count"), 7, {"Jeux de données": 0})
+    number = chart_params(
+        spec.card("datasets_count"), 7, {"Jeux de données": 0, "dcat_quality_row": 0}
+    )
     assert number["viz_type"] == "big_number_total"
-    text = chart_params(spec.card("mqa_score_variant"), 7, {"Variante": 1, "Points": 0})
+    columns = {"Variante": 1, "Points": 0, "dcat_quality_row": 0}
+    text = chart_params(spec.card("mqa_score_variant"), 7, columns)
     assert text["viz_type"] == "table"
-    assert text["all_columns"] == ["Variante", "Points"]
+    assert text["groupby"] == ["Variante", "Points"]
 
 
 def test_markers_name_the_kind_and_key() -> None:

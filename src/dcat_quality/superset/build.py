@@ -34,6 +34,8 @@ ROW_HEIGHT = 10
 ROW_LIMIT = 10_000
 #: Superset's ``type_generic`` for numbers (0), text (1) and time (2).
 NUMERIC = 0
+#: The column holding a question's row order in its Superset dataset.
+ORDER_COLUMN = "dcat_quality_row"
 
 Kind = Literal["card", "dataset", "dashboard"]
 _MARKER = re.compile(r"\[dcat-quality:(card|dataset|dashboard):([a-z][a-z0-9_]*)\]\s*$")
@@ -98,6 +100,11 @@ def jinja_sql(sql: str) -> str:
     return _VARIABLE.sub(lambda m: _literal(m.group(1)), _CLAUSE.sub(clause, sql))
 
 
+def ordered(sql: str) -> str:
+    """The question's SQL with its row order kept in a column (tables sort by it)."""
+    return f"SELECT q.*, row_number() OVER () AS {ORDER_COLUMN}\nFROM (\n{sql}\n) AS q"
+
+
 def dataset_name(key: str) -> str:
     """The virtual dataset's table name (unique per database and schema)."""
     return f"dcat_quality_{key}"
@@ -109,6 +116,16 @@ def filter_dataset_key(variable: str) -> str:
 
 def _quoted(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
+
+
+def column(name: str) -> dict[str, Any]:
+    """A column of the dataset, as a custom SQL column quoting its name.
+
+    Superset 4.1 checks a column name it sends as SQL (a numeric x axis) by parsing
+    ``SELECT (<name>)``: an unquoted French label with spaces or parentheses fails
+    ("Custom SQL fields cannot contain sub-queries"); quoted, it parses in 4.1 and 6.x.
+    """
+    return {"expressionType": "SQL", "sqlExpression": _quoted(name), "label": name}
 
 
 def metric(column: str) -> dict[str, Any]:
@@ -123,7 +140,8 @@ def metric(column: str) -> dict[str, Any]:
 
 def _scalar_column(card: Card, columns: Mapping[str, int]) -> str | None:
     """The column a scalar shows, when it is a number (else a one-row table is shown)."""
-    name = card.value or (next(iter(columns)) if len(columns) == 1 else None)
+    shown = [c for c in columns if c != ORDER_COLUMN]
+    name = card.value or (shown[0] if len(shown) == 1 else None)
     if name is None and not columns:
         return card.value
     if name is None or columns.get(name, NUMERIC) != NUMERIC:
@@ -140,12 +158,12 @@ def chart_params(card: Card, dataset_id: int, columns: Mapping[str, int]) -> dic
     base: dict[str, Any] = {"datasource": f"{dataset_id}__table", "adhoc_filters": []}
     display = card.display
     if display in ("scalar", "progress"):
-        column = _scalar_column(card, columns)
-        if column is not None:
+        shown = _scalar_column(card, columns)
+        if shown is not None:
             return {
                 **base,
                 "viz_type": "big_number_total",
-                "metric": metric(column),
+                "metric": metric(shown),
                 "header_font_size": 0.4,
                 "subheader_font_size": 0.15,
                 "y_axis_format": "SMART_NUMBER",
@@ -153,12 +171,21 @@ def chart_params(card: Card, dataset_id: int, columns: Mapping[str, int]) -> dic
             }
         display = "table"
     if display == "table" or card.x is None:
+        # Aggregate mode over every column, sorted by the question's own row order:
+        # Superset 4.1 rejects French labels as raw-mode columns, and its front end
+        # stalls on quoted custom columns there; group-by columns are looked up by name.
         return {
             **base,
             "viz_type": "table",
-            "query_mode": "raw",
-            "all_columns": list(columns),
-            "order_by_cols": [],
+            "query_mode": "aggregate",
+            "groupby": [name for name in columns if name != ORDER_COLUMN],
+            "metrics": [],
+            "timeseries_limit_metric": {
+                "expressionType": "SQL",
+                "sqlExpression": f"MIN({_quoted(ORDER_COLUMN)})",
+                "label": ORDER_COLUMN,
+            },
+            "order_desc": False,
             "row_limit": ROW_LIMIT,
             "server_pagination": False,
             "include_search": False,
@@ -184,7 +211,7 @@ def chart_params(card: Card, dataset_id: int, columns: Mapping[str, int]) -> dic
     params: dict[str, Any] = {
         **base,
         "viz_type": VIZ_TYPE[display],
-        "x_axis": card.x,
+        "x_axis": column(card.x),
         "time_grain_sqla": None,
         "x_axis_sort_asc": True,
         "metrics": [metric(y) for y in card.y],

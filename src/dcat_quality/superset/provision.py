@@ -43,6 +43,7 @@ from dcat_quality.superset.build import (
     json_metadata,
     managed_key,
     marker,
+    ordered,
     parsed,
     positions,
 )
@@ -188,7 +189,7 @@ class _Provisioner:
         """Spec key → (title, Jinja SQL) of every dataset we manage."""
         wanted: dict[str, tuple[str, str]] = {}
         for card in self.spec.cards:
-            wanted[card.key] = (card.name, jinja_sql(card.render_sql(self.schema)))
+            wanted[card.key] = (card.name, jinja_sql(ordered(card.render_sql(self.schema))))
         for flt in self.spec.dashboard.filters:
             variable = self.spec.variables[flt.variable]
             values = variable.render_values(self.schema)
