@@ -33,7 +33,9 @@ from support.superset_browser import (
     choose_filter_value,
 )
 
-pytestmark = pytest.mark.slow
+# The first test also pays for the session's Superset: its first-time install (one to
+# two and a half minutes) and metadata setup (half a minute) count in its timeout.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 SCHEMA = "dcat_quality"
 DATABASE = "dcat-quality"
 
