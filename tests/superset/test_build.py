@@ -117,3 +117,36 @@ def test_markers_name_the_kind_and_key() -> None:
 )
 def test_sqlalchemy_urls(conninfo: str, url: str) -> None:
     assert sqlalchemy_url(conninfo) == url
+
+
+def test_the_client_never_echoes_a_secret() -> None:
+    import httpx
+
+    from dcat_quality.errors import SupersetError
+    from dcat_quality.superset.client import SupersetClient
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/security/login":
+            return httpx.Response(200, json={"access_token": "tok-123"})
+        if request.url.path == "/api/v1/security/csrf_token/":
+            return httpx.Response(200, json={"result": "csrf-456"})
+        body = request.content.decode()
+        return httpx.Response(422, text=f"cannot connect with {body} (tok-123, csrf-456)")
+
+    with (
+        SupersetClient(
+            "http://superset.test",
+            username="admin",
+            password="pw-789",
+            secrets=("s3cr#t",),
+            transport=httpx.MockTransport(handler),
+        ) as client,
+        pytest.raises(SupersetError) as raised,
+    ):
+        client.create_database(
+            {"sqlalchemy_uri": "postgresql://r:s3cr%23t@h/db", "note": "s3cr#t pw-789"}
+        )
+    message = str(raised.value)
+    for secret in ("s3cr#t", "s3cr%23t", "pw-789", "tok-123", "csrf-456"):
+        assert secret not in message, message
+    assert raised.value.status == 422

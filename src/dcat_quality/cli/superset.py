@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote, urlsplit
 
 import typer
 from rich.table import Table
@@ -49,7 +50,8 @@ MetadataUrlOption = Annotated[
 ]
 
 
-def _client(settings: Settings) -> SupersetClient:
+def _client(settings: Settings, *, secrets: tuple[str, ...] = ()) -> SupersetClient:
+    """A client; ``secrets`` (a database password sent to Superset) are scrubbed too."""
     if not settings.superset_url:
         raise ConfigError("set SUPERSET_URL to the Superset to provision")
     password = settings.superset_password
@@ -57,7 +59,14 @@ def _client(settings: Settings) -> SupersetClient:
         settings.superset_url,
         username=settings.superset_username,
         password=password.get_secret_value() if password else None,
+        secrets=secrets,
     )
+
+
+def _password_of(url: str) -> tuple[str, ...]:
+    """The password in a database URL, as the client must never echo it."""
+    password = urlsplit(url).password
+    return (unquote(password),) if password else ()
 
 
 @app.command()
@@ -84,7 +93,7 @@ def provision(
             warehouse_url = sqlalchemy_url(configured.get_secret_value())
         else:
             warehouse_url = sqlalchemy_url(resolve_database(settings).conninfo)
-        with _client(settings) as client:
+        with _client(settings, secrets=_password_of(warehouse_url)) as client:
             result = run_provision(
                 client,
                 dashboard,

@@ -17,6 +17,7 @@ import logging
 import re
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote
 
 import httpx
 
@@ -103,7 +104,7 @@ class SupersetClient:
     def _scrub(self, text: str) -> str:
         for secret in (self._password, self._token, self._csrf, *self._secrets):
             if secret:
-                text = text.replace(secret, "***")
+                text = text.replace(secret, "***").replace(quote(secret, safe=""), "***")
         return text
 
     def _login(self) -> None:
