@@ -255,6 +255,19 @@ def test_dqv_export_holds_one_measurement_per_measured_check(
             )
         )
         assert len(keyword) == 2
+        # the run that generated them names its scoring inputs, the licence list first
+        licence_list = list(
+            store.quads_for_pattern(
+                None, ox.NamedNode("urn:dcat-quality:run-fact:licence_list"), None
+            )
+        )
+        assert [q.object.value for q in licence_list] == ["EU licence authority table"]
+        generated = list(
+            store.quads_for_pattern(
+                None, ox.NamedNode("http://www.w3.org/ns/prov#wasGeneratedBy"), None
+            )
+        )
+        assert len(generated) == len(measurements)
 
 
 def test_indicators_command_lists_the_registry() -> None:

@@ -44,6 +44,7 @@ def test_content_matches_the_warehouse(demo_report: Report, demo_warehouse_url: 
     assert r.run.run_id == 2
     assert r.run.score_variant == "without-link-checks"
     assert not r.run.link_checks_measured
+    assert (r.run.licence_list, r.run.dcat_ap_version) == ("EU licence authority table", "2.1.1")
     assert r.overview.datasets == _scalar(
         demo_warehouse_url, "select count(*) from dcat_quality.dataset_scores"
     )
@@ -80,6 +81,7 @@ def test_every_section_in_both_languages(demo_report: Report, lang: str) -> None
     html = render_report(demo_report, lang)  # type: ignore[arg-type]
     m = MESSAGES[lang]  # type: ignore[index]
     assert f'<html lang="{lang}">' in html
+    assert f"<dt>{m['licence_list']}</dt><dd>EU licence authority table</dd>" in html
     for section in SECTIONS:
         assert f'<section id="{section}">' in html, section
     for key in (
