@@ -29,7 +29,13 @@ from typing import Any
 
 from dcat_quality.dcat import rdf
 from dcat_quality.dcat.graph import Graph, Literal, Term, is_blank
-from dcat_quality.quality.shacl_shapes import Constraint, Shape, ShapeSet, set_json
+from dcat_quality.quality.shacl_shapes import (
+    CONSTRAINT_KINDS,
+    Constraint,
+    Shape,
+    ShapeSet,
+    set_json,
+)
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -262,21 +268,7 @@ class _Compiler:
                     self.named(member, f"{shape_id}#or-{index}")
                     for index, member in enumerate(self.items(value))
                 )
-        return tuple((kind, found[kind]) for kind in _ORDER if kind in found)
-
-
-_ORDER = (
-    "minCount",
-    "maxCount",
-    "nodeKind",
-    "datatype",
-    "class",
-    "in",
-    "hasValue",
-    "pattern",
-    "node",
-    "or",
-)
+        return tuple((kind, found[kind]) for kind in CONSTRAINT_KINDS if kind in found)
 
 
 def read_shapes_graph(paths: Iterable[Path]) -> Graph:
