@@ -123,7 +123,15 @@ def _stable_focus(
         if isinstance(value, str):  # a blank node's label is the parser's: never kept
             value = stable(value)
         if focus != violation.focus or value != violation.value:
-            violation = replace(violation, focus=focus, value=value)  # noqa: PLW2901
+            violation = Violation(  # noqa: PLW2901 - not dataclasses.replace: hot path
+                focus,
+                violation.path,
+                violation.message,
+                violation.severity,
+                violation.constraint,
+                value,
+                violation.shape,
+            )
         out.append(violation)
     return tuple(sorted(out, key=lambda x: (x.focus, x.path, x.constraint, x.message)))
 

@@ -8,6 +8,7 @@ language-tagged strings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple, TypeAlias
 
 
@@ -113,6 +114,12 @@ class Graph:
         if isinstance(subject, str):
             return self._index.get(subject, _NO_PROPERTIES)
         return _NO_PROPERTIES
+
+    def lookup(self) -> Callable[[str], dict[str, list[Term]] | None]:
+        """``subject → properties or None`` for IRIs and blank nodes only: the bare dict
+        lookup, for loops that walk thousands of nodes (``properties`` also accepts a
+        literal, at the cost of a type test per call). Read the dicts, do not change them."""
+        return self._index.get
 
     def has(self, subject: Term) -> bool:
         """True when the subject is described by at least one triple."""

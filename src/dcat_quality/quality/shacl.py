@@ -104,20 +104,25 @@ def closure(graph: Graph, dataset: str) -> list[str]:
     catalogue or catalogue record is not entered, so a dataset's result never depends on
     its neighbours.
     """
-    properties = graph.properties
+    get = graph.lookup()
+    stop = _STOP_TYPES
+    rdf_type = v.TYPE
     nodes = [dataset]
     seen = {dataset}
     for node in nodes:  # grows while we walk it
-        for objects in properties(node).values():
+        props = get(node)
+        if not props:
+            continue
+        for objects in props.values():
             for obj in objects:
                 if obj.__class__ is not str or obj in seen:
                     continue
                 seen.add(obj)
-                props = properties(obj)
-                if not props:
+                found = get(obj)
+                if not found:
                     continue  # an IRI described nowhere in the page: nothing to enter
-                types = props.get(v.TYPE)
-                if types and not _STOP_TYPES.isdisjoint(types):
+                types = found.get(rdf_type)
+                if types and not stop.isdisjoint(types):
                     continue
                 nodes.append(obj)
     return nodes

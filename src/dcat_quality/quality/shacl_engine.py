@@ -123,23 +123,24 @@ def show(term: Term) -> str:
 class _Data:
     """The data graph of one validation: the given nodes' triples, nothing else."""
 
-    __slots__ = ("graph", "inside", "reverse", "supers")
+    __slots__ = ("props_of", "reverse", "supers")
 
     def __init__(self, graph: Graph, nodes: Sequence[str]) -> None:
-        self.graph = graph
-        self.inside = frozenset(nodes)
-        self.reverse: dict[str, dict[str, list[str]]] = {}
+        get = graph.lookup()
+        props_of: dict[str, dict[str, list[Term]]] = {}
         supers: dict[str, set[str]] = {}
-        for node in nodes:
-            for parent in graph.properties(node).get(SUBCLASS_OF, ()):
-                if isinstance(parent, str):
-                    supers.setdefault(node, set()).add(parent)
+        for node in nodes:  # one lookup per node, read by everything below
+            props = props_of[node] = get(node) or _NO_PROPS
+            parents = props.get(SUBCLASS_OF)
+            if parents:
+                supers.setdefault(node, set()).update(p for p in parents if isinstance(p, str))
+        self.props_of = props_of
+        self.reverse: dict[str, dict[str, list[str]]] = {}
         self.supers = supers
 
     def props(self, node: Term) -> Mapping[str, list[Term]]:
-        if isinstance(node, str) and node in self.inside:
-            return self.graph.properties(node)
-        return _NO_PROPS
+        """A node's triples if the graph holds them (a literal never is a key)."""
+        return self.props_of.get(node, _NO_PROPS)  # type: ignore[arg-type]  # a literal is never a key: default
 
     def is_instance(self, node: Term, cls: str) -> bool:
         types = self.props(node).get(RDF_TYPE, ())
@@ -162,8 +163,8 @@ class _Data:
         index = self.reverse.get(predicate)
         if index is None:
             index = self.reverse[predicate] = {}
-            for node in self.inside:
-                for value in self.graph.properties(node).get(predicate, ()):
+            for node, props in self.props_of.items():
+                for value in props.get(predicate, ()):
                     if isinstance(value, str):
                         index.setdefault(value, []).append(node)
         return index.get(obj, [])
@@ -248,9 +249,8 @@ class Validator:
         data = _Data(graph, nodes)
         out: list[Violation] = []
         targets = self._target_classes
-        properties = graph.properties
-        for node in nodes:
-            types = properties(node).get(RDF_TYPE)
+        for node, props in data.props_of.items():
+            types = props.get(RDF_TYPE)
             if not types:
                 continue
             if data.supers:
