@@ -1,11 +1,6 @@
 """Lenient RDF/XML, never silent: the GeoNetwork quirks read, each recorded as a finding.
 
-The pages are crafted on real GeoNetwork output: the CSW ``GetRecords`` envelope with one
-``rdf:RDF`` per record (GeoNetwork's ``iso19139/present/csw/dcat-brief.xsl`` and
-``metadata-rdf.xsl``: a ``dcat:CatalogRecord`` whose ``foaf:primaryTopic`` has
-``rdf:resource``, IRIs built on the site URL, relative when it is unset), and the
-``dcat:theme rdf:resource="…">Label</dcat:theme>`` of GeoNetwork's DCAT export kept by
-udata as ``udata/harvest/tests/dcat/geonetwork.xml``.
+The pages are crafted on real GeoNetwork output (``support.geonetwork``).
 """
 
 from __future__ import annotations
@@ -18,36 +13,7 @@ from dcat_quality.dcat import vocab as v
 from dcat_quality.dcat.graph import Literal
 from dcat_quality.dcat.parse import read_page
 from dcat_quality.errors import RdfSyntaxError
-
-CSW_URL = "https://geo.example.fr/geonetwork/srv/fre/csw"
-
-_RECORD = """
-    <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-             xmlns:dct="http://purl.org/dc/terms/" xmlns:foaf="http://xmlns.com/foaf/0.1/">
-      <dcat:CatalogRecord rdf:about="/metadata/{uuid}">
-        <foaf:primaryTopic rdf:resource="/resource/{uuid}"/>
-        <dct:modified>2024-03-01</dct:modified>
-      </dcat:CatalogRecord>
-      <dcat:Dataset rdf:about="/resource/{uuid}">
-        <dct:identifier>{uuid}</dct:identifier>
-        <dct:title xml:lang="fre">{title}</dct:title>
-        <dcat:keyword>eau</dcat:keyword>
-        <dcat:theme rdf:resource="http://inspire.ec.europa.eu/theme/hy">Hydrographie</dcat:theme>
-        <dct:license rdf:resource="https://www.etalab.gouv.fr/licence-ouverte-open-licence"/>
-      </dcat:Dataset>
-    </rdf:RDF>"""
-
-GET_RECORDS = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<csw:GetRecordsResponse xmlns:csw="http://www.opengis.net/cat/csw/2.0.2"'
-    ' xmlns:dcat="http://www.w3.org/ns/dcat#">\n'
-    '  <csw:SearchStatus timestamp="2024-03-01T10:00:00"/>\n'
-    '  <csw:SearchResults numberOfRecordsMatched="12" numberOfRecordsReturned="2"'
-    ' nextRecord="3" elementSet="full">'
-    + _RECORD.format(uuid="a1", title="Cours d'eau")
-    + _RECORD.format(uuid="b2", title="Plans d'eau")
-    + "\n  </csw:SearchResults>\n</csw:GetRecordsResponse>\n"
-).encode()
+from support.geonetwork import CSW_URL, GET_RECORDS
 
 
 def test_a_geonetwork_get_records_dcat_response_is_read_with_its_findings() -> None:

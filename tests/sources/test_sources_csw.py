@@ -4,12 +4,11 @@ pycsw is loaded with the ISO 19139 records of shared/realdata (nine distinct rec
 two files share one fileIdentifier) and harvested over HTTP with a page size smaller than
 the record count; pycsw offers no DCAT output schema, so the harvest asks for ISO 19139,
 which the parser maps to DCAT. GeoNetwork's DCAT output schema is played by a loopback
-stand-in serving pages modelled on GeoNetwork's (``tests/dcat/test_rdfxml_repairs.py``).
+stand-in serving pages modelled on GeoNetwork's (``support.geonetwork``).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -22,12 +21,10 @@ from dcat_quality.errors import SourceError
 from dcat_quality.pipeline import PageFailure, parse_pages
 from dcat_quality.sources import CswSource, LocalSource, open_source, require_pages
 from dcat_quality.sources.csw import is_csw_location
+from support import geonetwork
+from support.iso_records import EXPECTED
 from support.loopback import serve
 from support.pycsw import PycswServer, PycswUnavailable, pycsw_server
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "dcat"))
-from test_iso19139 import EXPECTED
-from test_rdfxml_repairs import _RECORD
 
 
 @pytest.fixture(scope="module")
@@ -110,24 +107,6 @@ _CAPABILITIES = b"""<?xml version="1.0" encoding="UTF-8"?>
 </csw:Capabilities>"""
 
 
-def _geonetwork_page(start: int, size: int, total: int) -> bytes:
-    records = [
-        _RECORD.format(uuid=f"r{n}", title=f"Jeu {n}")
-        for n in range(start, min(start + size, total + 1))
-    ]
-    following = start + len(records) if start + len(records) <= total else 0
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<csw:GetRecordsResponse xmlns:csw="http://www.opengis.net/cat/csw/2.0.2"'
-        ' xmlns:dcat="http://www.w3.org/ns/dcat#">'
-        '<csw:SearchStatus timestamp="2024-03-01T10:00:00"/>'
-        f'<csw:SearchResults numberOfRecordsMatched="{total}"'
-        f' numberOfRecordsReturned="{len(records)}" nextRecord="{following}"'
-        ' elementSet="full">' + "".join(records) + "</csw:SearchResults>"
-        "</csw:GetRecordsResponse>"
-    ).encode()
-
-
 def test_a_geonetwork_dcat_output_is_harvested_with_its_repairs() -> None:
     asked: list[dict[str, list[str]]] = []
 
@@ -142,7 +121,7 @@ def test_a_geonetwork_dcat_output_is_harvested_with_its_repairs() -> None:
                 body = _CAPABILITIES
             else:
                 start = int(query["startPosition"][0])
-                body = _geonetwork_page(start, int(query["maxRecords"][0]), 5)
+                body = geonetwork.page(start, int(query["maxRecords"][0]), 5)
             self.send_response(200)
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(body)))

@@ -23,5 +23,7 @@ Test data and readers:
 - ``badinput``: the bad-input corpus and its expected outcomes;
 - ``fuzz``: hypothesis profiles and strategies of the fuzz tests;
 - ``deploy``: manifests, policy and Dockerfile readers of the deployment tests;
-- ``hvd_reference``: the official DCAT-AP HVD shapes run by pyshacl (the HVD reference).
+- ``hvd_reference``: the official DCAT-AP HVD shapes run by pyshacl (the HVD reference);
+- ``iso_records``: the ISO 19139 records of the real data with their values read by hand;
+- ``geonetwork``: GeoNetwork's CSW GetRecords pages in its DCAT output schema (crafted).
 """
