@@ -35,7 +35,7 @@ def test_a_geonetwork_get_records_dcat_response_is_read_with_its_findings() -> N
     codes = [f.code for f in page.page.findings]
     assert codes.count("resource_with_text") == 2
     assert codes.count("csw_envelope") == 1
-    assert codes.count("iso639_2_language") == 1
+    assert codes.count("iso639_2_language") == 2  # one per record it is written in
     assert codes.count("relative_iri") == 6  # about ×2 and primaryTopic per record
     themes = [f for f in page.page.findings if f.code == "resource_with_text"]
     assert [(f.line, f.iri) for f in themes] == [
@@ -47,12 +47,25 @@ def test_a_geonetwork_get_records_dcat_response_is_read_with_its_findings() -> N
     assert "2 rdf:RDF record(s)" in envelope.message
     touched = dict(page.page.dataset_findings)
     assert set(touched) == set(records)
-    for found in touched.values():
-        assert {f.code for f in found} == {
-            "resource_with_text",
-            "relative_iri",
-            "iso639_2_language",
-        }
+    # each dataset gets the repairs written in its own record, not its neighbour's (both
+    # link to the same theme): the positions read by hand from GET_RECORDS
+    positions = {
+        dataset: sorted((f.line, f.code) for f in found) for dataset, found in touched.items()
+    }
+    assert positions == {
+        "https://geo.example.fr/resource/a1": [
+            (8, "relative_iri"),  # the record's foaf:primaryTopic names the dataset
+            (11, "relative_iri"),  # the dataset's rdf:about
+            (13, "iso639_2_language"),  # its title
+            (15, "resource_with_text"),  # its theme
+        ],
+        "https://geo.example.fr/resource/b2": [
+            (22, "relative_iri"),
+            (25, "relative_iri"),
+            (27, "iso639_2_language"),
+            (29, "resource_with_text"),
+        ],
+    }
 
 
 def test_an_empty_get_records_response_is_a_page_without_datasets() -> None:

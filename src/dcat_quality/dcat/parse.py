@@ -449,9 +449,15 @@ def _touched(
     found: list[tuple[DatasetRecord, str, dict[str, str]]],
     findings: tuple[RdfFinding, ...],
 ) -> tuple[tuple[str, tuple[RdfFinding, ...]], ...]:
-    """The findings each dataset is touched by: an IRI the dataset is, links to, or whose
-    distributions or catalogue record are or link to; a language tag its literals carry.
-    The CSW envelope concerns the page, not its datasets."""
+    """The findings each dataset is touched by.
+
+    A finding written inside the element of the dataset, of one of its distributions or of
+    its catalogue record touches it; so does a relative IRI naming the dataset or a
+    resource it links to (its value depends on where the page was read). A finding
+    written outside any node with an IRI (a blank-node dataset) falls back on the graph:
+    an IRI the dataset is or links to, a language tag its literals carry. The CSW envelope
+    concerns the page, not its datasets.
+    """
     out = []
     for record, subject, node_ids in found:
         nodes = {subject, *node_ids}
@@ -465,14 +471,20 @@ def _touched(
                         iris.add(obj)
                     elif obj.lang:
                         langs.add(obj.lang)
-        mine = tuple(
-            f
-            for f in findings
-            if (f.iri is not None and f.iri in iris) or (f.lang is not None and f.lang in langs)
-        )
+        mine = tuple(f for f in findings if _touches(f, nodes, iris, langs))
         if mine:
             out.append((record.dataset_id, mine))
     return tuple(out)
+
+
+def _touches(finding: RdfFinding, nodes: set[str], iris: set[str], langs: set[str]) -> bool:
+    if finding.code == "relative_iri" and finding.iri in iris:
+        return True
+    if finding.within:
+        return not nodes.isdisjoint(finding.within)
+    return (finding.iri is not None and finding.iri in iris) or (
+        finding.lang is not None and finding.lang in langs
+    )
 
 
 _PRIMARY_TOPIC_OF = "http://xmlns.com/foaf/0.1/isPrimaryTopicOf"

@@ -154,11 +154,12 @@ def check_rdfxml(data: bytes, base: str | None = None) -> RdfXmlReport:
     # (must stay empty), "prop-literal" (text only), "prop-resource" (children are
     # properties), "prop-collection" (children are nodes), "xml" (inside parseType=Literal),
     # "env" (a CSW envelope element outside any rdf:RDF).
-    stack: list[list[str | int]] = []
+    # A "node" frame holds, fourth, its resolved rdf:about (None for a blank node).
+    stack: list[list[str | int | None]] = []
     langs: list[str | None] = []
     scopes: list[list[tuple[str, str]]] = []  # namespace declarations of each open element
     pending: list[tuple[str, str]] = []
-    seen_langs: dict[str, list[int]] = {}
+    seen_langs: dict[tuple[str, tuple[str, ...]], list[int]] = {}
     # the open prop-empty element: [start-tag end offset, text, line, column, iri, lang]
     empty: list[object] = []
 
@@ -168,14 +169,23 @@ def check_rdfxml(data: bytes, base: str | None = None) -> RdfXmlReport:
     def fail(message: str) -> None:
         raise RdfXmlStructureError(message, *where())
 
+    def within() -> tuple[str, ...]:
+        """The IRIs of the open node elements, outermost first."""
+        return tuple(str(f[3]) for f in stack if f[0] == "node" and f[3] is not None)
+
     def finding(code: str, message: str, iri: str | None = None) -> None:
         line, column = where()
-        report.findings.append(RdfFinding(code, line, column, message, iri))
+        report.findings.append(RdfFinding(code, line, column, message, iri, None, within()))
 
-    def resolve(value: str, attribute: str) -> str:
+    def resolve(value: str, attribute: str, node: list[str | int | None] | None = None) -> str:
+        """``value`` made absolute; ``node``, the frame of the node element it names."""
         if _SCHEME.match(value):
+            if node is not None:
+                node[3] = value
             return value
         absolute = urljoin(base or "", value)
+        if node is not None:
+            node[3] = absolute
         finding(
             "relative_iri",
             f"relative IRI {value!r} in rdf:{attribute}, resolved against the page's "
@@ -194,7 +204,7 @@ def check_rdfxml(data: bytes, base: str | None = None) -> RdfXmlReport:
         lang = attrs.get(_XML_LANG, langs[-1] if langs else None)
         langs.append(lang)
         if lang is not None and lang.lower() in ISO_639_2_TAGS:
-            seen = seen_langs.setdefault(lang, [0, *where()])
+            seen = seen_langs.setdefault((lang, within()), [0, *where()])
             seen[0] += 1
         is_rdf = name.replace(_SEP, "") == RDF_NS + "RDF"
         if not stack and name.partition(_SEP)[0] in CSW_NAMESPACES:
@@ -230,8 +240,9 @@ def check_rdfxml(data: bytes, base: str | None = None) -> RdfXmlReport:
                     f"cannot contain the element <{_qname(name)}>"
                 )
             if parent_kind == "prop":
-                parent[1] = int(parent[1]) + 1
-                if int(parent[1]) > 1:
+                held = int(parent[1] or 0) + 1
+                parent[1] = held
+                if held > 1:
                     fail(
                         f"property element <{_qname(str(parent[2]))}> holds more than "
                         f"one node element (<{_qname(name)}>)"
@@ -244,10 +255,11 @@ def check_rdfxml(data: bytes, base: str | None = None) -> RdfXmlReport:
                     f"<{_qname(name)}> (rdflib, ckanext-dcat and udata refuse it too: "
                     "whether it means rdf:about or a link is not certain)"
                 )
+            frame: list[str | int | None] = [kind, 0, name, None]
+            stack.append(frame)
             about = attrs.get(_ABOUT)
             if about is not None:
-                resolve(about, "about")
-            stack.append([kind, 0, name])
+                resolve(about, "about", frame)
             return
         if kind == "rdf":
             stack.append([kind, 0, name])
@@ -302,6 +314,8 @@ def check_rdfxml(data: bytes, base: str | None = None) -> RdfXmlReport:
                 f"{label[:80]!r}: read the IRI (as rdflib does) and kept the text as its "
                 "rdfs:label",
                 str(iri),
+                None,
+                within(),
             )
         )
 
@@ -320,16 +334,17 @@ def check_rdfxml(data: bytes, base: str | None = None) -> RdfXmlReport:
         # free, holding the parser's buffers (tens of MB over a few pages) until then.
         parser.StartElementHandler = parser.EndElementHandler = None
         parser.CharacterDataHandler = parser.StartNamespaceDeclHandler = None
-    for lang, (count, line, column) in seen_langs.items():
+    for (lang, inside), (count, line, column) in seen_langs.items():
         report.findings.append(
             RdfFinding(
                 "iso639_2_language",
                 line,
                 column,
                 f"xml:lang={lang!r} is an ISO 639-2 code, not a BCP 47 tag "
-                f"({count} element(s)); read as {ISO_639_2_TAGS[lang.lower()]!r}",
+                f"({count} element(s) here); read as {ISO_639_2_TAGS[lang.lower()]!r}",
                 None,
                 lang.lower(),
+                inside,
             )
         )
     if report.envelope:

@@ -138,8 +138,9 @@ class HydraPage:
 class RdfFinding:
     """Something read leniently in a page, with where it is (``dcat.rdfxml_check``).
 
-    ``iri`` is the (resolved) IRI the finding concerns and ``lang`` the language tag, so
-    the finding can be attached to the datasets it touches.
+    ``iri`` is the (resolved) IRI the finding concerns, ``lang`` the language tag, and
+    ``within`` the IRIs of the node elements it is written in (outermost first; blank
+    nodes left out), so the finding can be attached to the datasets it touches.
     """
 
     code: str
@@ -148,6 +149,7 @@ class RdfFinding:
     message: str
     iri: str | None = None
     lang: str | None = None
+    within: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
