@@ -188,6 +188,7 @@ def indicator_rows(registry: Registry) -> list[IndicatorRow]:
                 indicator.dcat_property,
                 indicator.metric_iri,
                 positions.get(indicator.id),
+                indicator.fix_hint_en,
             )
         )
     return rows
@@ -275,6 +276,7 @@ def run_chain(
                         on_page(PageOutcome(ref, 0, 0, scored))
                     continue
                 loaded_here = 0
+                loader.add_page_repairs(ref.key, scored.repairs)
                 if not scored.datasets:
                     empty_pages += 1
                     log.info("%s holds no dcat:Dataset", ref.key)

@@ -16,14 +16,14 @@ from typing import NamedTuple
 from dcat_quality.dcat.graph import is_iri
 from dcat_quality.dcat.gzip_page import decode_page
 from dcat_quality.dcat.parse import PageGraph, read_page
-from dcat_quality.dcat.records import ParsedPage
+from dcat_quality.dcat.records import DatasetRecord, ParsedPage
 from dcat_quality.errors import PageError
 from dcat_quality.quality import ecospheres, hvd_indicators, mqa
 from dcat_quality.quality.builtin import default_registry
 from dcat_quality.quality.profile import DEFAULT_PROFILE, ScoringProfile
-from dcat_quality.quality.registry import Registry
+from dcat_quality.quality.registry import CheckContext, Registry
 from dcat_quality.quality.shacl import Violation, check_dataset, complies
-from dcat_quality.warehouse.rows import Row, dataset_rows
+from dcat_quality.warehouse.rows import PageRepair, Row, dataset_rows, page_repairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,24 +62,34 @@ class ScoredDataset(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class ScoredPage:
-    """A page's datasets, parsed and scored by the worker that read it."""
+    """A page's datasets, parsed and scored by the worker that read it, and the page's
+    RDF/XML repairs summed up by kind (``rows.page_repairs``)."""
 
     datasets: tuple[ScoredDataset, ...]
+    repairs: tuple[PageRepair, ...] = ()
 
 
 #: Families whose checks get a bit in the score masks: MQA first, then the HVD checks
 #: (appended, so the MQA bits of earlier runs keep their meaning).
 MASKED_FAMILIES = ("mqa", "hvd")
+#: Checks of other families that get a bit too, after those families' checks: the ones
+#: whose outcome no column of the dataset row holds (the other Ecosphères checks are
+#: read from hist_datasets).
+MASKED_CHECKS = ("ecospheres.well_formed_rdf",)
 
 
 def check_positions(registry: Registry) -> dict[str, int]:
-    """Bit of each MQA and HVD check in the score masks (registry order, MQA first)."""
+    """Bit of each MQA and HVD check, then of each ``MASKED_CHECKS`` registered, in the
+    score masks (registry order, MQA first)."""
     positions: dict[str, int] = {}
     for family in MASKED_FAMILIES:
         for indicator in registry:
             if indicator.family != family or indicator.kind != "check":
                 continue
             positions[indicator.id] = len(positions)
+    for indicator_id in MASKED_CHECKS:
+        if indicator_id in registry and registry.get(indicator_id).kind == "check":
+            positions[indicator_id] = len(positions)
     if len(positions) > 31:  # the masks are PostgreSQL integers
         raise ValueError(f"{len(positions)} checks do not fit in the 31-bit score masks")
     return positions
@@ -136,6 +146,26 @@ def _stable_focus(
     return tuple(sorted(out, key=lambda x: (x.focus, x.path, x.constraint, x.message)))
 
 
+def masked_checks(
+    record: DatasetRecord,
+    positions: Mapping[str, int],
+    registry: Registry,
+    context: CheckContext,
+) -> tuple[int, int]:
+    """The measured and passed bits of the ``MASKED_CHECKS`` of one dataset."""
+    measured = passed = 0
+    for indicator_id in MASKED_CHECKS:
+        position = positions.get(indicator_id)
+        if position is None:
+            continue
+        outcome = registry.entry(indicator_id).check(record, context)
+        if outcome is not None:
+            measured |= 1 << position
+            if outcome:
+                passed |= 1 << position
+    return measured, passed
+
+
 def score_page(
     graph_page: PageGraph,
     link_status: Mapping[str, int] | None,
@@ -145,16 +175,22 @@ def score_page(
     shacl: bool = True,
     profile: ScoringProfile = DEFAULT_PROFILE,
 ) -> ScoredPage:
-    """The Ecosphères indicators, MQA score and SHACL findings of every dataset of a page,
-    as the rows of run ``run_id``; ``shacl=False`` leaves DCAT-AP unchecked. ``profile``:
-    the run's DCAT-AP version and licence lists."""
+    """The Ecosphères indicators, MQA score, SHACL violations and RDF/XML repairs of every
+    dataset of a page, as the rows of run ``run_id``; ``shacl=False`` leaves DCAT-AP
+    unchecked. ``profile``: the run's DCAT-AP version and licence lists.
+    ``ecospheres.well_formed_rdf`` reads the repairs that touched each dataset (not
+    measured on an ISO 19139 page: it was not published as RDF)."""
     registry = default_registry()
     positions = _default_positions()
     vocabularies = profile.vocabularies
+    page = graph_page.page
     violations = check_page(graph_page, profile.dcat_ap_version) if shacl else None
+    touched = dict(page.dataset_findings)
+    published_as_rdf = page.parser != "iso19139"
     scored = []
-    for record in graph_page.page.datasets:
+    for record in page.datasets:
         found = violations.get(record.dataset_id, ()) if violations is not None else None
+        repairs = touched.get(record.dataset_id, ())
         summary = mqa.summarise(
             record,
             positions,
@@ -170,6 +206,16 @@ def score_page(
                 measured_mask=summary.measured_mask | measured,
                 passed_mask=summary.passed_mask | passed,
             )
+        context = CheckContext(
+            vocabularies=vocabularies,
+            rdf_repairs=tuple(r.code for r in repairs) if published_as_rdf else None,
+        )
+        measured, passed = masked_checks(record, positions, registry, context)
+        summary = replace(
+            summary,
+            measured_mask=summary.measured_mask | measured,
+            passed_mask=summary.passed_mask | passed,
+        )
         indicators = ecospheres.compute(record)
         rows = dataset_rows(
             run_id,
@@ -178,6 +224,7 @@ def score_page(
             source_file,
             score=summary,
             violations=found,
+            repairs=repairs,
         )
         scored.append(
             ScoredDataset(
@@ -189,7 +236,7 @@ def score_page(
                 rows,
             )
         )
-    return ScoredPage(tuple(scored))
+    return ScoredPage(tuple(scored), page_repairs(page.findings))
 
 
 # Set once per worker process by the pool initializer: what scoring needs besides a page.

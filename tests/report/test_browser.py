@@ -42,6 +42,7 @@ def test_report_renders_without_console_errors(
         "fix-first",
         "ecospheres",
         "hvd",
+        "repairs",
         "by-publisher",
     ]
     assert page.facts["publishers"] == len(demo_report.sections)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
+from dcat_quality.dcat.records import DatasetRecord, DistributionRecord, RdfFinding
 from dcat_quality.quality.ecospheres import compute
-from dcat_quality.warehouse.rows import COLUMNS, dataset_row, distribution_row, long_rows
+from dcat_quality.warehouse.rows import (
+    COLUMNS,
+    dataset_row,
+    dataset_rows,
+    distribution_row,
+    long_rows,
+    page_repairs,
+)
 from support.warehouse import BLANK, RICH
 
 
@@ -32,6 +39,7 @@ def test_long_rows_of_every_table_match_their_columns() -> None:
         "hist_datasets",
         "score_history",
         "hist_shacl_violations",
+        "hist_rdf_repairs",  # dataset_rows' (see test_rdf_repairs_are_stored_...)
         "hist_dataset_hvd_categories",  # RICH is no high-value dataset: see the next test
     }
     assert list(long_rows(1, BLANK, compute(BLANK))) == []
@@ -95,8 +103,10 @@ def test_score_row_packs_checks_into_bit_masks() -> None:
     from dcat_quality.warehouse.rows import score_row
 
     positions = check_positions(default_registry())
-    assert sorted(positions.values()) == list(range(23 + 7))  # MQA, then HVD
+    # MQA, then HVD, then the Ecosphères check kept nowhere else: 31 bits, all used
+    assert sorted(positions.values()) == list(range(23 + 7 + 1))
     assert max(positions[i] for i in positions if i.startswith("mqa.")) == 22
+    assert positions["ecospheres.well_formed_rdf"] == 30
     score = score_dataset(RICH, dcat_ap_compliant=True)
     summary = ScoreSummary.of(score, positions)
     row = dict(
@@ -114,3 +124,29 @@ def test_score_row_packs_checks_into_bit_masks() -> None:
     dims = ("findability", "accessibility", "interoperability", "reusability", "contextuality")
     assert sum(row[d] for d in dims) == score.total
     assert row["shacl_violations"] == 0
+
+
+THEME = RdfFinding("resource_with_text", 15, 73, "theme text\x00", "http://t/hy")
+ABOUT = RdfFinding("relative_iri", 11, 7, "relative rdf:about", "file:///r/a1")
+LATER_ABOUT = RdfFinding("relative_iri", 25, 7, "another relative rdf:about", "file:///r/b2")
+
+
+def test_rdf_repairs_are_stored_one_row_each_with_their_position() -> None:
+    rows = dataset_rows(3, RICH, compute(RICH), "p.xml", repairs=(THEME, ABOUT))
+    repairs = [row for table, row in rows if table == "hist_rdf_repairs"]
+    assert all(len(row) == len(COLUMNS["hist_rdf_repairs"]) for row in repairs)
+    assert repairs == [
+        (3, RICH.dataset_id, "resource_with_text", 15, 73, "theme text"),  # NUL dropped
+        (3, RICH.dataset_id, "relative_iri", 11, 7, "relative rdf:about"),
+    ]
+    assert not any(t == "hist_rdf_repairs" for t, _ in dataset_rows(3, RICH, compute(RICH), "p"))
+
+
+def test_page_repairs_are_summed_up_by_kind_with_the_first_occurrence() -> None:
+    envelope = RdfFinding("csw_envelope", 1, 1, "2 records")
+    assert page_repairs((ABOUT, THEME, LATER_ABOUT, envelope)) == (
+        ("relative_iri", 2, 11, 7, "relative rdf:about"),
+        ("resource_with_text", 1, 15, 73, "theme text"),
+        ("csw_envelope", 1, 1, 1, "2 records"),
+    )
+    assert page_repairs(()) == ()

@@ -27,6 +27,8 @@ TABLES = {
     "hist_dataset_access_rights",
     "hist_dataset_languages",
     "hist_shacl_violations",
+    "hist_rdf_repairs",
+    "run_page_repairs",
     "indicators",
     "score_history",
     "run_indicator_stats",
@@ -65,6 +67,8 @@ VIEWS = {
     "hvd_by_publisher",
     "hvd_gaps",
     "link_status",
+    "dataset_rdf_repairs",
+    "page_rdf_repairs",
 }
 HOSTILE = 'we"ird sch;ema'
 
@@ -120,6 +124,7 @@ def test_migrate_creates_every_table_and_view(
         (4,),
         (5,),
         (6,),
+        (7,),
     ]
 
 

@@ -161,7 +161,11 @@ def register_ecospheres(registry: Registry) -> None:
             fix_hint_fr="Corriger l'export RDF du catalogue : une propriété avec rdf:resource "
             "reste vide (le libellé va sur le concept), les IRI sont absolues (renseigner "
             'l\'URL du site dans GeoNetwork), les langues sont en BCP 47 (xml:lang="fr", '
-            'pas "fre"). Voir les constats « RDF réparé » de la fiche.',
+            'pas "fre"). Voir les réparations RDF listées pour la fiche.',
+            fix_hint_en="Fix the catalogue's RDF export: a property with rdf:resource stays "
+            "empty (the label goes on the concept), IRIs are absolute (set the site URL in "
+            'GeoNetwork), languages are BCP 47 tags (xml:lang="fr", not "fre"). See the RDF '
+            "repairs listed for the dataset.",
             dcat_property="(syntaxe RDF/XML)",
         ),
         check=_well_formed,

@@ -152,7 +152,7 @@ def masks(
 
 def register_hvd(registry: Registry) -> None:
     """Register the HVD indicators (informational, 0 MQA points)."""
-    for name, (check, prop, label_fr, label_en, rationale, hint_fr, _) in CHECKS.items():
+    for name, (check, prop, label_fr, label_en, rationale, hint_fr, hint_en) in CHECKS.items():
         registry.register(
             Indicator(
                 id=f"{FAMILY}.{name}",
@@ -164,6 +164,7 @@ def register_hvd(registry: Registry) -> None:
                 label_en=label_en,
                 rationale=rationale,
                 fix_hint_fr=hint_fr,
+                fix_hint_en=hint_en,
                 dcat_property=prop,
             ),
             check=_registered_check(check),

@@ -59,6 +59,8 @@ class Indicator:
     dcat_property: str
     metric_iri: str | None = None
     kind: Kind = "check"
+    #: How to fix a failure, in English; None when only the French hint is written.
+    fix_hint_en: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

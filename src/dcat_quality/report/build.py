@@ -176,6 +176,46 @@ class PublisherSection:
 
 
 @dataclass(frozen=True, slots=True)
+class PageRepairs:
+    """One page's RDF/XML repairs of one kind (``page_rdf_repairs``)."""
+
+    file: str
+    code: str
+    occurrences: int
+    datasets_touched: int
+    line: int
+    col: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetRepairs:
+    """One dataset touched by RDF/XML repairs (``dataset_rdf_repairs``), its kinds listed."""
+
+    dataset_id: str
+    title: str | None
+    publisher: str
+    source_file: str | None
+    codes: tuple[str, ...]
+    repairs: int
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Repairs:
+    """The lenient RDF/XML readings of the published run, per page and per dataset, and
+    the fix hint of ``ecospheres.well_formed_rdf`` (the datasets touched fail it)."""
+
+    pages: int
+    datasets: int
+    by_page: tuple[PageRepairs, ...]
+    by_dataset: tuple[DatasetRepairs, ...]
+    fix_hint_fr: str | None
+    fix_hint_en: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """All the report's sections, as read from the warehouse."""
 
@@ -190,6 +230,7 @@ class Report:
     ecospheres: EcospheresSummary
     sections: tuple[PublisherSection, ...]
     hvd: HvdSummary | None = None
+    repairs: Repairs | None = None
 
 
 class _Reader:
@@ -399,6 +440,41 @@ def hvd(reader: _Reader, limit: int = 50) -> HvdSummary:
     return HvdSummary(publishers, datasets)
 
 
+def repairs(reader: _Reader, limit: int = 50) -> Repairs:
+    """The RDF/XML repairs: the pages and datasets with the most of them, ``limit`` each."""
+    ((pages, datasets),) = reader.rows(
+        "SELECT (SELECT count(DISTINCT file) FROM {schema}.page_rdf_repairs),"
+        " (SELECT count(DISTINCT dataset_id) FROM {schema}.dataset_rdf_repairs)"
+    )
+    by_page = tuple(
+        PageRepairs(*row)
+        for row in reader.rows(
+            "SELECT file, code, occurrences, datasets_touched, line, col, message"
+            " FROM {schema}.page_rdf_repairs ORDER BY occurrences DESC, file, code LIMIT %s",
+            limit,
+        )
+    )
+    by_dataset = tuple(
+        DatasetRepairs(dataset_id, title, publisher, source_file, tuple(codes), n, line, col)
+        for dataset_id, title, publisher, source_file, codes, n, line, col in reader.rows(
+            "SELECT dataset_id, title, coalesce(publisher, %s), source_file,"
+            " array_agg(DISTINCT code ORDER BY code), count(*),"
+            " (array_agg(line ORDER BY line, col))[1], (array_agg(col ORDER BY line, col))[1]"
+            " FROM {schema}.dataset_rdf_repairs"
+            " GROUP BY dataset_id, title, publisher, source_file"
+            " ORDER BY count(*) DESC, dataset_id LIMIT %s",
+            NO_PUBLISHER,
+            limit,
+        )
+    )
+    hints = reader.rows(
+        "SELECT fix_hint_fr, fix_hint_en FROM {schema}.indicators"
+        " WHERE indicator_id = 'ecospheres.well_formed_rdf'"
+    )
+    hint_fr, hint_en = hints[0] if hints else (None, None)
+    return Repairs(int(pages), int(datasets), by_page, by_dataset, hint_fr, hint_en)
+
+
 def publisher_sections(
     reader: _Reader, ranked: tuple[PublisherScore, ...], *, checks: int = 5, worst: int = 5
 ) -> tuple[PublisherSection, ...]:
@@ -463,6 +539,7 @@ def collect(conn: Connection, schema: str) -> Report:
         ecospheres=ecospheres(reader),
         sections=publisher_sections(reader, ranked),
         hvd=hvd(reader),
+        repairs=repairs(reader),
     )
 
 

@@ -106,6 +106,28 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "back_to_top": "Haut de page",
         "run_label": "chargement",
         "hint_language": "",
+        "repairs": "Réparations RDF/XML",
+        "repairs_intro": "Ce que les pages enfreignent de la grammaire RDF/XML et qui a été "
+        "lu comme le lisent rdflib, ckanext-dcat et udata, chaque fois noté. Les jeux de "
+        "données touchés échouent au critère « RDF bien formé » (ecospheres.well_formed_rdf, "
+        "0 point).",
+        "repairs_none": "Aucune réparation : les pages RDF/XML ont toutes été lues telles quelles.",
+        "repairs_pages": "Pages réparées",
+        "repairs_datasets": "Jeux de données touchés",
+        "repairs_by_page": "Par page",
+        "repairs_by_dataset": "Par jeu de données",
+        "repairs_limit": "Au plus 50 lignes par tableau ; les vues page_rdf_repairs et "
+        "dataset_rdf_repairs les donnent toutes.",
+        "page": "Page",
+        "repair": "Réparation",
+        "occurrences": "Occurrences",
+        "first_position": "Première occurrence",
+        "line": "ligne",
+        "column": "colonne",
+        "repair_resource_with_text": "Texte à côté de rdf:resource",
+        "repair_relative_iri": "IRI relative",
+        "repair_iso639_2_language": "Langue en ISO 639-2 (fre)",
+        "repair_csw_envelope": "Fiches dans une réponse CSW",
     },
     "en": {
         "title": "Catalog metadata quality",
@@ -205,5 +227,26 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "back_to_top": "Back to top",
         "run_label": "run",
         "hint_language": "Fix hints are in French, as in the indicator registry.",
+        "repairs": "RDF/XML repairs",
+        "repairs_intro": "What the pages break of the RDF/XML grammar and was read as rdflib, "
+        "ckanext-dcat and udata read it, each time recorded. The datasets touched fail the "
+        "“Well-formed RDF” check (ecospheres.well_formed_rdf, 0 points).",
+        "repairs_none": "No repair: every RDF/XML page was read as it is.",
+        "repairs_pages": "Pages repaired",
+        "repairs_datasets": "Datasets touched",
+        "repairs_by_page": "By page",
+        "repairs_by_dataset": "By dataset",
+        "repairs_limit": "At most 50 rows per table; the views page_rdf_repairs and "
+        "dataset_rdf_repairs hold them all.",
+        "page": "Page",
+        "repair": "Repair",
+        "occurrences": "Occurrences",
+        "first_position": "First occurrence",
+        "line": "line",
+        "column": "column",
+        "repair_resource_with_text": "Text beside rdf:resource",
+        "repair_relative_iri": "Relative IRI",
+        "repair_iso639_2_language": "ISO 639-2 language tag (fre)",
+        "repair_csw_envelope": "Records inside a CSW response",
     },
 }

@@ -27,6 +27,7 @@ class IndicatorRow(NamedTuple):
     dcat_property: str | None
     metric_iri: str | None
     check_position: int | None
+    fix_hint_en: str | None = None
 
 
 def write_indicators(db: SchemaSession, indicators: Sequence[IndicatorRow]) -> None:

@@ -7,7 +7,7 @@ the run that found them later fails.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, suppress
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Self
 import psycopg
 from psycopg import sql
 
-from dcat_quality.dcat.records import DatasetRecord
+from dcat_quality.dcat.records import DatasetRecord, RdfFinding
 from dcat_quality.errors import WarehouseError
 from dcat_quality.quality.ecospheres import EcospheresIndicators
 from dcat_quality.quality.mqa import ScoreSummary
@@ -66,6 +66,7 @@ class Loader:
         self._buffers: dict[str, list[_rows.Row]] = {t: [] for t in _rows.DETAIL_TABLES}
         self._buffered = 0
         self._rejections: list[_rows.Row] = []
+        self._page_repairs: list[_rows.Row] = []
         self._seen = SeenIds()
         self.loaded = 0
         self.duplicates = 0
@@ -124,6 +125,7 @@ class Loader:
         *,
         score: ScoreSummary | None = None,
         violations: Sequence[Violation] | None = None,
+        repairs: Iterable[RdfFinding] = (),
     ) -> bool:
         """Queue one dataset's rows; False when the dataset was rejected as a duplicate.
 
@@ -133,9 +135,19 @@ class Loader:
             record.dataset_id,
             source_file,
             _rows.dataset_rows(
-                self.run_id, record, indicators, source_file, score=score, violations=violations
+                self.run_id,
+                record,
+                indicators,
+                source_file,
+                score=score,
+                violations=violations,
+                repairs=repairs,
             ),
         )
+
+    def add_page_repairs(self, file: str, repairs: Iterable[_rows.PageRepair]) -> None:
+        """Queue a page's RDF/XML repairs (``rows.page_repairs``), loaded with the run."""
+        self._page_repairs.extend((self.run_id, file, *repair) for repair in repairs)
 
     def add_rows(
         self, dataset_id: str, source_file: str, rows: Sequence[tuple[str, _rows.Row]]
@@ -209,6 +221,16 @@ class Loader:
                     for row in buffer:
                         copy.write_row(row)
                 buffer.clear()
+            if self._page_repairs:
+                with cursor.copy(
+                    sql.SQL(
+                        "COPY {schema}.run_page_repairs"
+                        " (run_id, file, code, occurrences, line, col, message) FROM STDIN"
+                    ).format(schema=schema)
+                ) as copy:
+                    for row in self._page_repairs:
+                        copy.write_row(row)
+                self._page_repairs = []
         self._buffered = 0
 
     def _analyze(self) -> None:

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from dcat_quality.dcat.dates import parse_date
-from dcat_quality.dcat.records import DatasetRecord, DistributionRecord
+from dcat_quality.dcat.records import DatasetRecord, DistributionRecord, RdfFinding
 from dcat_quality.quality.ecospheres import EcospheresIndicators
 from dcat_quality.quality.hvd_vocabulary import load_hvd_vocabulary
 from dcat_quality.quality.mqa import ScoreSummary
@@ -107,6 +107,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "severity",
         "message",
     ),
+    "hist_rdf_repairs": ("run_id", "dataset_id", "code", "line", "col", "message"),
     "score_history": (
         "run_id",
         "dataset_id",
@@ -198,6 +199,29 @@ def violation_rows(run_id: int, dataset_id: str, violations: Iterable[Violation]
             v.severity,
             _text(v.message),
         )
+
+
+def repair_rows(run_id: int, dataset_id: str, repairs: Iterable[RdfFinding]) -> Iterator[Row]:
+    """``hist_rdf_repairs`` rows of one dataset."""
+    for r in repairs:
+        yield (run_id, _text(dataset_id), r.code, r.line, r.column, _text(r.message))
+
+
+#: One page's repairs of one kind: ``(code, occurrences, line, col, message)`` of the
+#: first occurrence, a ``run_page_repairs`` row without its run and page.
+PageRepair = tuple[str, int, int, int, str | None]
+
+
+def page_repairs(findings: Iterable[RdfFinding]) -> tuple[PageRepair, ...]:
+    """A page's repairs summed up by kind, each with its first occurrence (page order)."""
+    first: dict[str, RdfFinding] = {}
+    counts: dict[str, int] = {}
+    for finding in findings:
+        first.setdefault(finding.code, finding)
+        counts[finding.code] = counts.get(finding.code, 0) + 1
+    return tuple(
+        (code, counts[code], f.line, f.column, _text(f.message)) for code, f in first.items()
+    )
 
 
 def dataset_row(
@@ -335,8 +359,10 @@ def dataset_rows(
     source_file: str,
     score: ScoreSummary | None = None,
     violations: Iterable[Violation] | None = None,
+    repairs: Iterable[RdfFinding] = (),
 ) -> list[tuple[str, Row]]:
-    """Every ``(table, row)`` of one dataset; ``violations`` None = DCAT-AP not checked.
+    """Every ``(table, row)`` of one dataset; ``violations`` None = DCAT-AP not checked;
+    ``repairs`` are the RDF/XML repairs that touched it.
 
     Built where the dataset was parsed (a worker process), so the loading process only
     copies rows.
@@ -351,6 +377,9 @@ def dataset_rows(
             ("hist_shacl_violations", row)
             for row in violation_rows(run_id, record.dataset_id, found)
         )
+    rows.extend(
+        ("hist_rdf_repairs", row) for row in repair_rows(run_id, record.dataset_id, repairs)
+    )
     if score is not None:
         rows.append(
             (
