@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo demo-data bench test check lint typecheck unit format clean chromium docs superset shapes
+.PHONY: demo demo-data bench test test-fast check lint typecheck unit format clean chromium docs superset shapes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,17 @@ demo-data: $(VENV)/.demo-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/bench.py
 
+# The suite runs in TEST_WORKERS pytest-xdist processes, a test module per worker at a
+# time (its module-scoped fixtures are built once); the PostgreSQL test server is shared.
+TEST_WORKERS ?= 2
+XDIST        := -n $(TEST_WORKERS) --dist loadscope
+
 ## test: lint, type-check and run the whole test suite (what CI runs)
 test: $(VENV)/.dev-installed lint typecheck unit
+
+## test-fast: lint, type-check and the tests not marked slow (no browser, no subprocess chains)
+test-fast: $(VENV)/.dev-installed lint typecheck
+	$(BIN)/pytest -q $(XDIST) -m "not slow"
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
@@ -46,7 +55,7 @@ typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
 unit: $(VENV)/.dev-installed chromium
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(XDIST)
 
 ## chromium: the headless browser of the report tests (Debian package, installed as root)
 chromium:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from support import environment, postgres, s3
+from support import environment, fuzz, postgres, s3
 from support import openbao as bao
 from support.paths import REALDATA
 
@@ -25,6 +26,27 @@ def pytest_configure(config: pytest.Config) -> None:
     (a server, a demo warehouse) run isolated too, not only the tests."""
     for name in environment.present(os.environ):
         del os.environ[name]
+
+
+#: Fuzz examples executed per property, added up from the tests' reports.
+_FUZZ_EXECUTIONS: Counter[str] = Counter()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "teardown":
+        for key, value in report.user_properties:
+            if key == fuzz.EXECUTIONS_PROPERTY:
+                _FUZZ_EXECUTIONS.update(value)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many examples each fuzz property executed, when fuzz tests ran."""
+    if not _FUZZ_EXECUTIONS:
+        return
+    terminalreporter.section(f"fuzz executions (hypothesis profile {fuzz.PROFILE})")
+    for name, runs in sorted(_FUZZ_EXECUTIONS.items()):
+        terminalreporter.write_line(f"{name}: {runs}")
+    terminalreporter.write_line(f"total: {sum(_FUZZ_EXECUTIONS.values())}")
 
 
 @pytest.fixture

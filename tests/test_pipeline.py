@@ -121,6 +121,7 @@ def test_failure_mid_run_keeps_previous_publish(dump: Path, database_url: str) -
     assert _scalar(database_url, "select count(*) from dcat_quality.datasets") == 450
 
 
+@pytest.mark.slow  # a whole run from S3
 def test_reads_minio_style_s3(
     dump: Path, s3_server: str, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -55,6 +55,7 @@ def dump(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow  # three processes load one run
 def test_three_shard_processes_publish_what_one_run_does(dump: Path, database_url: str) -> None:
     with Warehouse.open(DatabaseTarget(database_url, "t"), schema="single") as warehouse:
         run_chain(open_source(str(dump), Settings()), warehouse, workers=1)

@@ -15,8 +15,11 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from support.badinput import CONTEXT, EX, jsonld
+
+pytestmark = pytest.mark.slow  # 100 MB pages
 
 MB = 1024 * 1024
 LITERAL_MB = 100

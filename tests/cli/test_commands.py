@@ -40,6 +40,7 @@ def count(url: str, query: str) -> int:
         return int(row[0])
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_run_on_the_demo_sample_reports_and_exits_3(database_url: str) -> None:
     result = dq("run", env={"DATABASE_URL": database_url})
     assert result.returncode == 3, result.stderr
@@ -50,11 +51,13 @@ def test_run_on_the_demo_sample_reports_and_exits_3(database_url: str) -> None:
     assert count(database_url, "select count(*) from dcat_quality.datasets") == 500
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_allow_rejections_exits_0(database_url: str) -> None:
     result = dq("run", "--allow-rejections", env={"DATABASE_URL": database_url})
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_historical_postgres_variables_are_read(database_url: str) -> None:
     conninfo = psycopg.conninfo.conninfo_to_dict(database_url)
     env = {"POSTGRES_DB": str(conninfo["dbname"]), "POSTGRES_USER": str(conninfo.get("user", ""))}
@@ -67,6 +70,7 @@ def test_historical_postgres_variables_are_read(database_url: str) -> None:
     assert count(database_url, "select count(*) from dcat_quality.datasets") == 500
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_empty_source_is_a_clear_error(tmp_path: Path, database_url: str) -> None:
     (tmp_path / "nothing").mkdir()
     result = dq("run", "--source", str(tmp_path / "nothing"), env={"DATABASE_URL": database_url})
@@ -75,6 +79,7 @@ def test_empty_source_is_a_clear_error(tmp_path: Path, database_url: str) -> Non
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_sample_then_run_turtle(tmp_path: Path, database_url: str) -> None:
     made = dq(
         "sample",
@@ -93,6 +98,7 @@ def test_sample_then_run_turtle(tmp_path: Path, database_url: str) -> None:
     assert count(database_url, "select count(*) from dcat_quality.datasets") == 120
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_manual_mode_extract_transform_load(tmp_path: Path, database_url: str, suffix: str) -> None:
     metadata = tmp_path / f"metadata{suffix}"
@@ -120,6 +126,7 @@ def test_manual_mode_extract_transform_load(tmp_path: Path, database_url: str, s
     assert runs == (2,)
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_every_command_documents_its_options() -> None:
     for command, options in {
         "run": ["--source", "--workers", "--allow-rejections", "DCAT_QUALITY_SOURCE"],
@@ -134,6 +141,7 @@ def test_every_command_documents_its_options() -> None:
             assert option in result.stdout, (command, option)
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_embedded_default_from_a_clean_clone(tmp_path: Path, home: Path) -> None:
     """The README's demo: no configuration at all, from what is committed."""
     if not (REPO / ".git").exists():

@@ -297,6 +297,7 @@ def test_a_refused_login_is_a_clear_error_without_the_password(
     assert "wrong-password-xyz" not in caplog.text
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_the_command_sends_and_prints_no_secret(
     tmp_path: Path, database_url: str, smtp_server: SmtpServer
 ) -> None:

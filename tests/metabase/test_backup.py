@@ -723,6 +723,7 @@ def dq(
     )
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_cli_backup_restore_and_warehouse_backup(metabase_url: str, tmp_path: Path) -> None:
     env = {"METABASE_DATABASE_URL": metabase_url}
     done = dq("metabase", "backup", "-o", "mb.dump", cwd=tmp_path, env=env)

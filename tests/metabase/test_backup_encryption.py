@@ -272,6 +272,7 @@ def test_encrypted_s3_backups_and_prune(
     assert clear.startswith(MAGIC)
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_cli_encrypted_backup_restore_never_prints_the_key(
     metabase_url: str, tmp_path: Path, keys: dict[str, Any]
 ) -> None:

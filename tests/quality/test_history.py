@@ -272,6 +272,7 @@ def test_dqv_export_holds_one_measurement_per_measured_check(
         assert len(generated) == len(measurements)
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_indicators_command_lists_the_registry() -> None:
     import json
     import subprocess

@@ -31,6 +31,8 @@ from dcat_quality.warehouse import DatabaseTarget, Warehouse
 from dcat_quality.warehouse.warehouse import STALE_ERROR, Loader
 from support.warehouse import published_digest, run_statuses
 
+pytestmark = pytest.mark.slow  # the chain in subprocesses, its sessions killed
+
 SEED = 20_261_127
 COPY_POINTS = 13
 TIME_POINTS = 7

@@ -12,6 +12,8 @@ from __future__ import annotations
 import gzip
 import http.server
 import json
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +34,8 @@ from dcat_quality.warehouse.connection import MASK
 from support.cli import dq
 from support.loopback import free_port, serve
 from support.processes import CmdlineWatcher
+
+pytestmark = pytest.mark.slow  # every command run as a subprocess
 
 
 def _secret(kind: str) -> str:
@@ -158,8 +162,21 @@ def _help_commands() -> list[list[str]]:
     return found
 
 
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    """The commands' TMPDIR, searched like their outputs. A short path outside pytest's
+    basetemp: multiprocessing's forkserver binds a socket there, and a socket path has at
+    most 107 bytes (an xdist worker's tmp_path is already 80)."""
+    folder = Path(tempfile.mkdtemp(prefix="dq-secrets-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_no_command_output_log_file_table_or_argument_holds_a_secret(
     tmp_path: Path,
+    scratch: Path,
     home: Path,
     role: Role,
     secrets: Secrets,
@@ -177,9 +194,8 @@ def test_no_command_output_log_file_table_or_argument_holds_a_secret(
             Bucket=bucket, Key=f"DUMP_INTEGRATION_JSON/{page.name}", Body=page.read_bytes()
         )
 
-    work, scratch = tmp_path / "work", tmp_path / "tmp"
+    work = tmp_path / "work"
     work.mkdir()
-    scratch.mkdir()
     params = conninfo_to_dict(role.url)
     common = {
         "DCAT_QUALITY_HOME": str(home),
@@ -270,7 +286,8 @@ def test_no_command_output_log_file_table_or_argument_holds_a_secret(
     for line in watcher.seen:
         leaks += [f"process arguments {line!r}: {name}" for name in secrets.found_in(line)]
 
-    written = [p for root in (tmp_path, home) for p in root.rglob("*") if p.is_file()]
+    roots = (tmp_path, scratch, home)
+    written = [p for root in roots for p in root.rglob("*") if p.is_file()]
     names = {p.name for p in written}
     assert {"extract.csv", "http.csv", "mb.dump", "dqv.ttl", "report.html"} <= names
     assert {"mb.dump.json", "mb.dump.sha256"} <= names

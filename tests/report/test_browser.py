@@ -18,7 +18,10 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 if CHROMIUM is None:  # say why, loudly: `make test` installs it (target `chromium`)
     print(f"\nchromium not found: the browser tests are skipped; {INSTALL_HINT}")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=f"chromium not found: {INSTALL_HINT}")
+pytestmark = [
+    pytest.mark.slow,  # headless Chromium
+    pytest.mark.skipif(CHROMIUM is None, reason=f"chromium not found: {INSTALL_HINT}"),
+]
 
 
 @pytest.mark.slow

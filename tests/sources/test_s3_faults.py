@@ -28,6 +28,8 @@ from dcat_quality.errors import TransientSourceError
 from dcat_quality.sources import open_source
 from dcat_quality.sources.s3 import s3_client
 
+pytestmark = pytest.mark.slow  # faults wait for timeouts
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 

@@ -44,6 +44,7 @@ def _titles(source: CswSource | LocalSource) -> list[str]:
     return titles
 
 
+@pytest.mark.slow  # a real pycsw in its own virtualenv
 def test_pycsw_is_harvested_page_by_page_as_iso_19139(pycsw: PycswServer) -> None:
     with CswSource("csw+" + pycsw.url, page_size=4) as source:
         pages = require_pages(source)
@@ -61,6 +62,7 @@ def test_pycsw_is_harvested_page_by_page_as_iso_19139(pycsw: PycswServer) -> Non
     assert set(titles) == {e.title for e in EXPECTED.values()}
 
 
+@pytest.mark.slow  # a real pycsw in its own virtualenv
 def test_saved_get_records_responses_are_read_the_same_way(
     pycsw: PycswServer, tmp_path: Path
 ) -> None:
@@ -71,6 +73,7 @@ def test_saved_get_records_responses_are_read_the_same_way(
     assert sorted(_titles(LocalSource(tmp_path))) == harvested
 
 
+@pytest.mark.slow  # a real pycsw in its own virtualenv
 def test_csw_locations_open_a_csw_source(pycsw: PycswServer) -> None:
     settings = Settings.model_validate({"DCAT_QUALITY_CSW_PAGE_SIZE": 7})
     capabilities = pycsw.url + "?service=CSW&request=GetCapabilities"
@@ -84,6 +87,7 @@ def test_csw_locations_open_a_csw_source(pycsw: PycswServer) -> None:
     assert not is_csw_location("https://data.example.fr/catalog.jsonld")
 
 
+@pytest.mark.slow  # a real pycsw in its own virtualenv
 def test_an_output_schema_the_server_lacks_is_refused_with_its_reason(pycsw: PycswServer) -> None:
     with CswSource(pycsw.url, output_schema="dcat") as source, pytest.raises(SourceError) as caught:
         require_pages(source)

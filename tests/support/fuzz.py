@@ -45,8 +45,12 @@ if not PROFILE.startswith("dcat-quality-fuzz-"):
 #: Decorator applying the chosen profile to one property.
 FUZZ = settings(settings.get_profile(PROFILE))
 
-#: Examples executed per property during this session (every run of a test body).
+#: Examples executed per property in this process (every run of a test body).
 EXECUTIONS: Counter[str] = Counter()
+
+#: The user property of a test's report that carries its executions (a dict), read by
+#: the root conftest: under xdist each worker counts its own, the controller adds them.
+EXECUTIONS_PROPERTY = "fuzz_executions"
 
 
 def count(name: str) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from dcat_quality.errors import WarehouseError
 from dcat_quality.warehouse import DatabaseTarget, Warehouse
+from support import postgres
 from support.warehouse import BLANK, RICH, load_and_publish, partitions, query
 
 TABLES = {
@@ -128,6 +129,19 @@ def test_migrate_creates_every_table_and_view(
     ]
 
 
+def test_a_fresh_migration_gives_the_template_the_tests_clone(
+    postgres_server_url: str, db: psycopg.Connection[Any]
+) -> None:
+    """The warehouse tests start from a clone of a migrated template: migrating an empty
+    database here must give the very same schema."""
+    with postgres.fresh_database(postgres_server_url) as empty:
+        with Warehouse.open(DatabaseTarget(empty, "empty")) as fresh:
+            assert fresh.migrate() == 0  # open migrated everything
+        with psycopg.connect(empty, autocommit=True) as conn:
+            migrated = _snapshot(conn, "dcat_quality")
+    assert migrated == _snapshot(db, "dcat_quality")
+
+
 def test_second_migrate_applies_nothing_and_changes_nothing(
     warehouse: Warehouse, target: DatabaseTarget, db: psycopg.Connection[Any]
 ) -> None:
@@ -154,6 +168,7 @@ def test_the_comment_check_sees_a_missing_comment(
     assert missing_comments(db, "dcat_quality") == ["stray", "stray.x"]
 
 
+@pytest.mark.empty_database  # asserts the default schema is never created
 def test_hostile_schema_name_works_end_to_end(
     target: DatabaseTarget, db: psycopg.Connection[Any]
 ) -> None:
