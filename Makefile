@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo demo-data bench test test-fast check lint typecheck unit format clean chromium docs superset shapes
+.PHONY: demo demo-data bench test test-fast check lint typecheck unit format clean chromium kubectl docs superset shapes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ XDIST        := -n $(TEST_WORKERS) --dist loadscope
 test: $(VENV)/.dev-installed lint typecheck unit
 
 ## test-fast: lint, type-check and the tests not marked slow (no browser, no subprocess chains)
-test-fast: $(VENV)/.dev-installed lint typecheck
+test-fast: $(VENV)/.dev-installed lint typecheck kubectl
 	$(BIN)/pytest -q $(XDIST) -m "not slow"
 
 lint: $(VENV)/.dev-installed
@@ -54,7 +54,7 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
-unit: $(VENV)/.dev-installed chromium
+unit: $(VENV)/.dev-installed chromium kubectl
 	$(BIN)/pytest -q $(XDIST)
 
 ## chromium: the headless browser of the report tests (Debian package, installed as root)
@@ -69,10 +69,7 @@ chromium:
 	         "(install it: apt-get install chromium)"; \
 	  fi; }
 
-## shapes: compile the official SEMIC DCAT-AP shapes (read in place) to quality/shapes/*.json
-SHAPES_REFERENCE ?= ../shared/reference/dcat-ap-shacl
-shapes: $(VENV)/.dev-installed
-	$(BIN)/python -m dcat_quality.quality.shacl_compile --reference $(SHAPES_REFERENCE)
+.PHONY: demo demo-data bench test test-fast check lint typecheck unit format clean chromium kubectl docs superset shapes
 
 ## docs: regenerate the generated parts of docs/ (indicator and configuration references)
 docs: $(VENV)/.demo-installed
@@ -127,5 +124,5 @@ manifests:
 	kubectl kustomize deploy/kubernetes/overlays/$(OVERLAY)
 
 ## deploy-check: schemas, policy, Dockerfile, compose and command lines (also in make test)
-deploy-check: $(VENV)/.dev-installed
+deploy-check: $(VENV)/.dev-installed kubectl
 	$(BIN)/pytest -q tests/deploy

