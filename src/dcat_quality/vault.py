@@ -32,6 +32,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from dcat_quality.config import VAULT_FIELDS, Settings, validate_settings
 from dcat_quality.errors import ConfigError
+from dcat_quality.redaction import scrub
 
 if TYPE_CHECKING:
     import hvac
@@ -165,7 +166,7 @@ def read_secret(config: VaultConfig, *, timeout: float = DEFAULT_TIMEOUT) -> Vau
     except hvac_errors.VaultError as exc:
         raise _translate(exc, config, secrets) from None
     except requests.RequestException as exc:
-        detail = _scrub(f"{type(exc).__name__}: {exc}", secrets)
+        detail = scrub(f"{type(exc).__name__}: {exc}", secrets)
         raise ConfigError(
             f"Vault at {config.addr} unreachable ({detail}) — check VAULT_ADDR and that Vault "
             "is reachable from here (or unset VAULT_ADDR to not use Vault)"
@@ -273,17 +274,11 @@ def _reason(exc: Exception, secrets: tuple[str, ...]) -> str:
         text = "; ".join(str(e) for e in errors)
     else:
         text = str(exc) or type(exc).__name__
-    return _scrub(text, secrets)
+    return scrub(text, secrets)
 
 
 def _secrets_of(config: VaultConfig) -> tuple[str, ...]:
     return tuple(s for s in (config.token, config.role_id, config.secret_id) if s)
-
-
-def _scrub(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
 
 
 def _secret(value: SecretStr | None) -> str | None:

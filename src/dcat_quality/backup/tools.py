@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from dcat_quality.errors import BackupError
-from dcat_quality.warehouse.target import MASK
+from dcat_quality.redaction import scrub
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +109,6 @@ def pick_pg_tool(name: str, *, at_least: int, pg_bin: Path | None = None, why: s
 # ------------------------------------------------------------------------ processes
 
 
-def _scrubbed(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, MASK)
-    return text
-
-
 def _run(
     argv: list[str],
     *,
@@ -178,5 +171,5 @@ def _run(
         if code != 0:
             errors.seek(0)
             tail = errors.read().decode(errors="replace").strip()[-2000:]
-            raise BackupError(f"{what} failed (exit {code}): {_scrubbed(tail, secrets)}")
+            raise BackupError(f"{what} failed (exit {code}): {scrub(tail, secrets)}")
     return b"".join(collected)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Annotated, Any, Literal
 
 import typer
@@ -13,11 +12,11 @@ from rich.table import Table
 from dcat_quality.cli._common import console, reported_errors
 from dcat_quality.config import Origin, Settings, TracedSettings, env_name, trace_settings
 from dcat_quality.errors import ConfigError
-from dcat_quality.warehouse.target import MASK, redact
+from dcat_quality.redaction import MASK, mask_url_passwords
+from dcat_quality.warehouse.target import redact
 
 #: Settings holding a PostgreSQL URL: shown with only the password masked.
 _DATABASE_URLS = ("database_url", "metabase_database_url")
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/:@\s]*):[^/@\s]*@", re.IGNORECASE)
 
 
 def shown_value(field: str, value: Any) -> str | None:
@@ -29,7 +28,7 @@ def shown_value(field: str, value: Any) -> str | None:
         if field in _DATABASE_URLS and secret:
             return redact(secret.removeprefix("jdbc:"))
         return MASK
-    return _URL_PASSWORD.sub(rf"\g<head>:{MASK}@", str(value))
+    return mask_url_passwords(str(value))
 
 
 def configuration_rows(traced: TracedSettings) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ from dcat_quality.config import Settings
 from dcat_quality.digest.build import Digest
 from dcat_quality.digest.render import file_stem, render_csv, render_html
 from dcat_quality.errors import ConfigError, DcatQualityError, WarehouseError
+from dcat_quality.redaction import scrub as scrub_secrets
 from dcat_quality.warehouse import Warehouse
 from dcat_quality.warehouse.connection import connect, scrub
 
@@ -210,14 +211,8 @@ class SmtpSender:
 
 def _safe(exc: BaseException, settings: Settings) -> str:
     """An error's text with the login and password masked."""
-    text = str(exc)
-    for secret in (
-        settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-        settings.smtp_username,
-    ):
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return scrub_secrets(str(exc), (password, settings.smtp_username))
 
 
 # -- the record of digests sent ---------------------------------------------------------------

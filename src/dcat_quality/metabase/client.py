@@ -25,6 +25,7 @@ from typing import Any, Self
 import httpx
 
 from dcat_quality.errors import MetabaseError
+from dcat_quality.redaction import scrub
 
 log = logging.getLogger(__name__)
 
@@ -123,10 +124,7 @@ class MetabaseClient:
     # -- the one place requests go through -------------------------------------------
 
     def _scrub(self, text: str) -> str:
-        for secret in (self._api_key, self._password, self._session):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        return scrub(text, (self._api_key, self._password, self._session))
 
     def _auth_headers(self) -> dict[str, str]:
         if self._api_key:

@@ -25,6 +25,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from dcat_quality.dcat.gzip_page import decode_page
 from dcat_quality.errors import PageError, SourceError, TransientSourceError
+from dcat_quality.redaction import scrub
 from dcat_quality.sources._base import PageRef, is_page_name
 
 if TYPE_CHECKING:
@@ -224,9 +225,7 @@ class S3Source:
         return data
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub(text, self._secrets)
 
     def _translate(self, exc: Exception, action: str, key: str | None = None) -> Exception:
         """One botocore/S3 error → our error, saying what, where and what to do."""

@@ -17,11 +17,11 @@ import logging
 import re
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
 
 import httpx
 
 from dcat_quality.errors import SupersetError
+from dcat_quality.redaction import scrub
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +102,7 @@ class SupersetClient:
     # -- the one place requests go through -------------------------------------------
 
     def _scrub(self, text: str) -> str:
-        for secret in (self._password, self._token, self._csrf, *self._secrets):
-            if secret:
-                text = text.replace(secret, "***").replace(quote(secret, safe=""), "***")
-        return text
+        return scrub(text, (self._password, self._token, self._csrf, *self._secrets))
 
     def _login(self) -> None:
         body = self._send(

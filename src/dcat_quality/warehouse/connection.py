@@ -16,8 +16,9 @@ from psycopg.rows import TupleRow
 
 from dcat_quality.config import Settings
 from dcat_quality.errors import WarehouseError
+from dcat_quality.redaction import MASK
 from dcat_quality.warehouse.embedded import start_embedded
-from dcat_quality.warehouse.target import MASK, DatabaseTarget, redact, scrub
+from dcat_quality.warehouse.target import DatabaseTarget, redact, scrub
 
 # The target and its redaction live in ``warehouse.target``; these names stay importable
 # from here for the modules written before the move.

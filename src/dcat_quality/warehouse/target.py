@@ -7,16 +7,13 @@ resolves and connects to them; neither is imported here.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-MASK = "***"
-
-_PASSWORD_PARAM = re.compile(r"(?P<key>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S+)")
+from dcat_quality.redaction import redact_conninfo, redact_url
+from dcat_quality.redaction import scrub as scrub_secrets
 
 #: libpq variables shown (never PGPASSWORD) when the conninfo comes from the environment.
 _SHOWN_LIBPQ = ("PGSERVICE", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER")
@@ -52,38 +49,14 @@ def redact(conninfo: str) -> str:
         shown = [f"{name}={os.environ[name]}" for name in _SHOWN_LIBPQ if os.environ.get(name)]
         return "libpq defaults" + (f" ({', '.join(shown)})" if shown else "")
     if conninfo.startswith(("postgresql://", "postgres://")):
-        return _redact_uri(conninfo)
+        return redact_url(conninfo)
     try:
         conninfo_to_dict(conninfo)
     except psycopg.ProgrammingError:
         return "<unreadable connection string>"
-    return _PASSWORD_PARAM.sub(rf"\g<key>{MASK}", conninfo)
-
-
-def _redact_uri(uri: str) -> str:
-    try:
-        parts = urlsplit(uri)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, hosts = netloc.rsplit("@", 1)
-            user = userinfo.split(":", 1)[0]
-            netloc = f"{user}:{MASK}@{hosts}" if ":" in userinfo else f"{user}@{hosts}"
-        query = [
-            (k, MASK if k == "password" else v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        ]
-        shown = f"{parts.scheme}://{netloc}{parts.path}"
-        if query:
-            shown += "?" + urlencode(query, safe="/*")
-        return shown
-    except ValueError:
-        return "<unreadable connection URL>"
+    return redact_conninfo(conninfo)
 
 
 def scrub(message: str, target: DatabaseTarget) -> str:
-    """The message without the target's password in it."""
-    password = target.password
-    if password:
-        message = message.replace(password, MASK)
-        message = message.replace(quote(password, safe=""), MASK)
-    return message
+    """The message without the target's password in it, in any spelling."""
+    return scrub_secrets(message, [target.password])
