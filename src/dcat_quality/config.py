@@ -45,25 +45,13 @@ from pydantic_settings import (
 )
 
 from dcat_quality.cpus import available_cpus
+from dcat_quality.vault import VaultSettingsSource
 
 DEFAULT_PREFIX = "DUMP_INTEGRATION_JSON"
 
 #: libpq variables that, when set, mean "a database is configured" (psycopg reads them).
 LIBPQ_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE")
 
-#: Settings that say how to reach Vault: never read from the Vault secret itself.
-VAULT_FIELDS = (
-    "vault_addr",
-    "vault_token",
-    "vault_mount",
-    "vault_top_dir",
-    "vault_secret_path",
-    "vault_role_id",
-    "vault_secret_id",
-    "vault_auth_role",
-    "vault_auth_path",
-    "vault_jwt_path",
-)
 KUBERNETES_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 
 #: Set while validating values already read from the sources: no source is read again.
@@ -565,9 +553,8 @@ class Settings(BaseSettings):
         """The precedence chain, highest first: the one place where it is decided."""
         if _VALUES_ONLY.get():
             return (init_settings,)
-        from dcat_quality.vault import VaultSettingsSource  # noqa: PLC0415 (it imports us)
-
-        vault = VaultSettingsSource(settings_cls, init_settings, env_settings, dotenv_settings)
+        upstream = (init_settings, env_settings, dotenv_settings)
+        vault = VaultSettingsSource(settings_cls, *upstream, validate=validate_settings)
         return (init_settings, env_settings, vault, dotenv_settings, file_secret_settings)
 
     @field_validator("s3_endpoint_url")

@@ -22,15 +22,15 @@ error message; key names may be.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import AliasChoices, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from dcat_quality.config import VAULT_FIELDS, Settings, validate_settings
 from dcat_quality.errors import ConfigError
 from dcat_quality.redaction import scrub
 
@@ -49,6 +49,37 @@ RENEW_HINT = (
 
 LoginMethod = Literal["token", "approle", "jwt"]
 
+#: The settings that say how to reach Vault (``VAULT_*``): read from the command line, the
+#: environment or ``.env``, never from the Vault secret itself. ``config.Settings``
+#: declares them with the others; this module reads them through ``VaultSettings``.
+VAULT_FIELDS = (
+    "vault_addr",
+    "vault_token",
+    "vault_mount",
+    "vault_top_dir",
+    "vault_secret_path",
+    "vault_role_id",
+    "vault_secret_id",
+    "vault_auth_role",
+    "vault_auth_path",
+    "vault_jwt_path",
+)
+
+
+class VaultSettings(Protocol):
+    """The ``VAULT_FIELDS`` of a settings object (``config.Settings`` is one)."""
+
+    vault_addr: str | None
+    vault_token: SecretStr | None
+    vault_mount: str
+    vault_top_dir: str | None
+    vault_secret_path: str | None
+    vault_role_id: SecretStr | None
+    vault_secret_id: SecretStr | None
+    vault_auth_role: str | None
+    vault_auth_path: str | None
+    vault_jwt_path: Path
+
 
 @dataclass(frozen=True, repr=False)
 class VaultConfig:
@@ -66,7 +97,7 @@ class VaultConfig:
     jwt_path: Path | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> VaultConfig | None:
+    def from_settings(cls, settings: VaultSettings) -> VaultConfig | None:
         """The Vault to read, or None when ``VAULT_ADDR`` is not set."""
         if not settings.vault_addr:
             return None
@@ -312,14 +343,19 @@ class VaultSettingsSource(PydanticBaseSettingsSource):
 
     How to reach Vault (``VAULT_*``) comes from the sources given, highest first (command
     line, environment, ``.env``), so those settings can live in any of them, but never in
-    the secret itself.
+    the secret itself. ``config`` builds this source (the precedence chain is decided
+    there) and passes its validation rule: this module never imports ``config``.
     """
 
     def __init__(
-        self, settings_cls: type[BaseSettings], *upstream: PydanticBaseSettingsSource
+        self,
+        settings_cls: type[BaseSettings],
+        *upstream: PydanticBaseSettingsSource,
+        validate: Callable[[dict[str, Any]], VaultSettings],
     ) -> None:
         super().__init__(settings_cls)
         self._upstream = upstream
+        self._validate = validate
         #: The secret read by the last call (None when Vault is not configured).
         self.secret: VaultSecret | None = None
         #: field → the secret's key that set it.
@@ -363,10 +399,12 @@ class VaultSettingsSource(PydanticBaseSettingsSource):
             for name, (_, _, value) in found.items()
         }
 
-    def _connection(self) -> Settings:
-        """The ``VAULT_*`` settings from the sources above and below Vault."""
+    def _connection(self) -> VaultSettings:
+        """The ``VAULT_*`` settings from the sources above and below Vault, validated by
+        the settings' own rule (``validate``, which reads no source)."""
         merged: dict[str, Any] = {}
         for source in reversed(self._upstream):
             merged.update(source())
-        wanted = {_choices(Settings.model_fields[name])[0] for name in VAULT_FIELDS}
-        return validate_settings({k: v for k, v in merged.items() if k in wanted})
+        fields = self.settings_cls.model_fields
+        wanted = {_choices(fields[name])[0] for name in VAULT_FIELDS}
+        return self._validate({k: v for k, v in merged.items() if k in wanted})
