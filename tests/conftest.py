@@ -49,6 +49,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(f"total: {sum(_FUZZ_EXECUTIONS.values())}")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, the modules holding slow tests go first: a long module (the reliability
+    tests take minutes) started last would leave one worker running alone at the end."""
+    if not getattr(config.option, "numprocesses", None):
+        return
+    slow = {item.module for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.module not in slow)  # stable: modules stay together
+
+
 @pytest.fixture
 def home() -> Iterator[Path]:
     """A data folder for the embedded PostgreSQL, outside pytest's basetemp.
