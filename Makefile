@@ -50,6 +50,7 @@ test-fast: $(VENV)/.dev-installed lint typecheck kubectl
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
