@@ -19,6 +19,7 @@ import hashlib
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from dcat_quality.dcat import vocab as v
@@ -144,7 +145,7 @@ class _Extractor:
             if label is not None:
                 out.append(label)
             elif is_iri(node):
-                out.append(node)  # type: ignore[arg-type]
+                out.append(node)
         return out
 
     def themes(self, nodes: Sequence[Term]) -> tuple[str, ...]:
@@ -194,7 +195,7 @@ class _Extractor:
             p for p in _CONCEPT_PROPERTIES if (found := get(p)) and _first_iri(found) is None
         ]
         return DistributionRecord(
-            distribution_id=node if is_iri(node) else "",  # type: ignore[arg-type]
+            distribution_id=node if is_iri(node) else "",
             title=_text(get(v.DCT + "title", ()))[0],
             access_url=_iri_or_text(get(v.DCAT + "accessURL", ())),
             download_url=_iri_or_text(get(v.DCAT + "downloadURL", ())),
@@ -291,7 +292,7 @@ class _Extractor:
             )
 
         return DataServiceRecord(
-            service_id=node if is_iri(node) else "",  # type: ignore[arg-type]
+            service_id=node if is_iri(node) else "",
             endpoint_urls=iris_or_texts(v.DCAT + "endpointURL"),
             endpoint_descriptions=iris_or_texts(v.DCAT + "endpointDescription"),
             documentation=iris_or_texts(v.FOAF + "page"),
@@ -389,36 +390,40 @@ class _Extractor:
             if _may_be_hvd(self.g.properties(subject))
             else None
         )
-        # In DatasetRecord's field order: ``_finish`` hashes it as is for blank nodes.
-        fields: dict[str, object] = {
-            "dataset_id": subject,
-            "is_blank_node": is_blank(subject),
-            "is_series": v.DATASET_SERIES in types,
-            "identifier": self.lexical(subject, v.DCT + "identifier"),
-            "title": title,
-            "title_lang": title_lang,
-            "description": description,
-            "description_lang": description_lang,
-            "issued": self.lexical(subject, v.DCT + "issued"),
-            "created": self.lexical(subject, v.DCT + "created"),
-            "modified": self.lexical(subject, v.DCT + "modified"),
-            "access_rights": tuple(sorted(set(self.labels_or_iris(rights_nodes)))),
-            "access_rights_iris": tuple(sorted({n for n in rights_nodes if is_iri(n)})),
-            "themes": self.themes(get(v.DCAT + "theme", ())),
-            "keywords": tuple(chosen_keywords),
-            "keywords_lang": keywords_lang[1] or None if keywords_lang else None,
-            "creator": self.names(subject, v.DCT + "creator"),
-            "rights_holder": self.names(subject, v.DCT + "rightsHolder", v.DCT + "rights_holder"),
-            "publisher": self.names(subject, v.DCT + "publisher"),
-            "contact_name": contact_name,
-            "contact_email": contact_email,
-            "status": _iri_or_text(get(v.ADMS + "status", ())),
-            "catalog": self.catalog_title(subject),
-            "spatial": tuple(sorted({n for n in spatial_nodes if is_iri(n)})),
-            "bbox": min(bboxes) if bboxes else None,
-            "licenses": tuple(sorted(licenses)),
-            "landing_page": _iri_or_text(get(v.DCAT + "landingPage", ())),
-            "languages": tuple(
+        # A blank node's id hashes the record (``_blank_dataset_id``) and its distributions'
+        # ids hash that id: they are finished first when the dataset has an IRI, after the
+        # record when it is blank (one more record then, for blank datasets only).
+        blank = is_blank(subject)
+        known, distribution_ids = ((), []) if blank else _finish(subject, distributions)
+        record = DatasetRecord(
+            dataset_id=subject,
+            is_blank_node=blank,
+            is_series=v.DATASET_SERIES in types,
+            identifier=self.lexical(subject, v.DCT + "identifier"),
+            title=title,
+            title_lang=title_lang,
+            description=description,
+            description_lang=description_lang,
+            issued=self.lexical(subject, v.DCT + "issued"),
+            created=self.lexical(subject, v.DCT + "created"),
+            modified=self.lexical(subject, v.DCT + "modified"),
+            access_rights=tuple(sorted(set(self.labels_or_iris(rights_nodes)))),
+            access_rights_iris=tuple(sorted({n for n in rights_nodes if is_iri(n)})),
+            themes=self.themes(get(v.DCAT + "theme", ())),
+            keywords=tuple(chosen_keywords),
+            keywords_lang=keywords_lang[1] or None if keywords_lang else None,
+            creator=self.names(subject, v.DCT + "creator"),
+            rights_holder=self.names(subject, v.DCT + "rightsHolder", v.DCT + "rights_holder"),
+            publisher=self.names(subject, v.DCT + "publisher"),
+            contact_name=contact_name,
+            contact_email=contact_email,
+            status=_iri_or_text(get(v.ADMS + "status", ())),
+            catalog=self.catalog_title(subject),
+            spatial=tuple(sorted({n for n in spatial_nodes if is_iri(n)})),
+            bbox=min(bboxes) if bboxes else None,
+            licenses=tuple(sorted(licenses)),
+            landing_page=_iri_or_text(get(v.DCAT + "landingPage", ())),
+            languages=tuple(
                 sorted(
                     {
                         t if isinstance(t, str) else t.value.strip()
@@ -427,23 +432,26 @@ class _Extractor:
                     }
                 )
             ),
-            "temporal_start": temporal_start,
-            "temporal_end": temporal_end,
-            "accrual_periodicity": _iri_or_text(get(v.DCT + "accrualPeriodicity", ())),
-            "distributions": (),
-            "has_contact_point": _present(get(v.DCAT + "contactPoint", ())),
-            "has_publisher": _present(get(v.DCT + "publisher", ())),
-            "has_spatial": _present(spatial_nodes),
-            "has_temporal": _present(get(v.DCT + "temporal", ())),
-            "hvd": hvd if hvd is not None and is_hvd(hvd) else None,
-            "present": frozenset(self.g.properties(subject)),
-        }
-        finished, distribution_ids = _finish(fields, distributions)
-        node_ids = {subject: finished.dataset_id}
+            temporal_start=temporal_start,
+            temporal_end=temporal_end,
+            accrual_periodicity=_iri_or_text(get(v.DCT + "accrualPeriodicity", ())),
+            distributions=known,
+            has_contact_point=_present(get(v.DCAT + "contactPoint", ())),
+            has_publisher=_present(get(v.DCT + "publisher", ())),
+            has_spatial=_present(spatial_nodes),
+            has_temporal=_present(get(v.DCT + "temporal", ())),
+            hvd=hvd if hvd is not None and is_hvd(hvd) else None,
+            present=frozenset(self.g.properties(subject)),
+        )
+        if blank:
+            dataset_id = _blank_dataset_id(record, distributions)
+            finished, distribution_ids = _finish(dataset_id, distributions)
+            record = replace(record, dataset_id=dataset_id, distributions=finished)
+        node_ids = {subject: record.dataset_id}
         for node, distribution_id in zip(distribution_nodes, distribution_ids, strict=True):
             if isinstance(node, str):
                 node_ids[node] = distribution_id
-        return finished, node_ids
+        return record, node_ids
 
 
 def _may_be_hvd(props: Mapping[str, Sequence[Term]]) -> bool:
@@ -551,25 +559,26 @@ def _sort_by_id(
         items.sort(key=lambda item: (key(item), repr(content(item))))
 
 
-def _finish(
-    fields: dict[str, object], distributions: list[DistributionRecord]
-) -> tuple[DatasetRecord, list[str]]:
-    """Give blank nodes stable ids derived from content, then attach the distributions.
+def _blank_dataset_id(record: DatasetRecord, distributions: list[DistributionRecord]) -> str:
+    """A blank-node dataset's stable id: a digest of its whole record.
 
-    A blank-node dataset's id hashes its whole record, so it is the same on every run
-    and on both parsing paths, whatever identifiers the page gave its blank nodes.
-    Also returns each distribution's id, in the order given (the record sorts them).
+    The same on every run and on both parsing paths, whatever identifiers the page gave
+    its blank nodes. ``record`` holds no distributions yet; they count sorted.
     """
-    dataset_id = fields["dataset_id"]
-    if fields["is_blank_node"]:
-        content = {name: fields[name] for name in DatasetRecord.__slots__}
-        if content["hvd"] is None:  # added later: ids of records without it unchanged
-            del content["hvd"]
-        del content["present"]  # a fact about the triples, not part of the identity
-        content["dataset_id"] = ""
-        content["distributions"] = tuple(sorted(distributions, key=repr))
-        dataset_id = BLANK_DATASET_PREFIX + _digest(content)
-    assert isinstance(dataset_id, str)
+    content: dict[str, object] = {name: getattr(record, name) for name in DatasetRecord.__slots__}
+    if content["hvd"] is None:  # added later: ids of records without it unchanged
+        del content["hvd"]
+    del content["present"]  # a fact about the triples, not part of the identity
+    content["dataset_id"] = ""
+    content["distributions"] = tuple(sorted(distributions, key=repr))
+    return BLANK_DATASET_PREFIX + _digest(content)
+
+
+def _finish(
+    dataset_id: str, distributions: list[DistributionRecord]
+) -> tuple[tuple[DistributionRecord, ...], list[str]]:
+    """The dataset's distributions with stable ids (a blank one's derived from its content
+    and the dataset's id), sorted by id; and each one's id in the order given."""
     finished: list[DistributionRecord] = []
     ids: list[str] = []
     for given in distributions:
@@ -581,8 +590,7 @@ def _finish(
         finished.append(dist)
         ids.append(dist.distribution_id)
     _sort_by_id(finished, _distribution_id)
-    record = DatasetRecord(**{**fields, "dataset_id": dataset_id, "distributions": tuple(finished)})  # type: ignore[arg-type]
-    return record, ids
+    return tuple(finished), ids
 
 
 def _distribution_id(dist: DistributionRecord) -> str:

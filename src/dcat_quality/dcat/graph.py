@@ -9,7 +9,7 @@ language-tagged strings.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple, TypeAlias
+from typing import NamedTuple, TypeAlias, TypeGuard
 
 
 class Literal(NamedTuple):
@@ -35,13 +35,13 @@ _LINEAR = 16
 _NO_PROPERTIES: dict[str, list[Term]] = {}
 
 
-def is_blank(term: Term) -> bool:
-    """True for a blank-node identifier."""
+def is_blank(term: Term) -> TypeGuard[str]:
+    """True for a blank-node identifier (a ``str``, for the type checker too)."""
     return isinstance(term, str) and term.startswith("_:")
 
 
-def is_iri(term: Term) -> bool:
-    """True for an IRI."""
+def is_iri(term: Term) -> TypeGuard[str]:
+    """True for an IRI (a ``str``, for the type checker too)."""
     return isinstance(term, str) and not term.startswith("_:")
 
 
