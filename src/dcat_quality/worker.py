@@ -23,7 +23,13 @@ from dcat_quality.quality.builtin import default_registry
 from dcat_quality.quality.profile import DEFAULT_PROFILE, ScoringProfile
 from dcat_quality.quality.registry import CheckContext, Registry
 from dcat_quality.quality.shacl import Violation, check_dataset, complies
-from dcat_quality.warehouse.rows import PageRepair, Row, dataset_rows, page_repairs
+from dcat_quality.warehouse.rows import (
+    PageRepair,
+    Row,
+    dataset_rows,
+    metadata_format,
+    page_repairs,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +192,8 @@ def score_page(
     page = graph_page.page
     violations = check_page(graph_page, profile.dcat_ap_version) if shacl else None
     touched = dict(page.dataset_findings)
-    published_as_rdf = page.parser != "iso19139"
+    read_as = metadata_format(page.parser)
+    published_as_rdf = read_as != "iso19139"
     scored = []
     for record in page.datasets:
         found = violations.get(record.dataset_id, ()) if violations is not None else None
@@ -225,6 +232,7 @@ def score_page(
             score=summary,
             violations=found,
             repairs=repairs,
+            metadata_format=read_as,
         )
         scored.append(
             ScoredDataset(

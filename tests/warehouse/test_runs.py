@@ -81,6 +81,7 @@ def test_published_run_shows_exact_values(
         "universe": "PPRN",
         "geo_coverage": "Communale",
         "open_access": True,
+        "metadata_format": None,  # loaded by Loader.add without saying
     }
     assert query(
         db,

@@ -70,6 +70,10 @@ VIEWS = {
     "link_status",
     "dataset_rdf_repairs",
     "page_rdf_repairs",
+    "harvest_pairs",
+    "harvest_check_changes",
+    "harvest_comparison",
+    "harvest_by_publisher",
 }
 HOSTILE = 'we"ird sch;ema'
 
@@ -126,6 +130,7 @@ def test_migrate_creates_every_table_and_view(
         (5,),
         (6,),
         (7,),
+        (8,),
     ]
 
 

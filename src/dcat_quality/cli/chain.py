@@ -37,7 +37,7 @@ from dcat_quality.pipeline import PageFailure, PageOutcome, RunResult, parse_pag
 from dcat_quality.quality import ecospheres
 from dcat_quality.quality.links import LinkResult
 from dcat_quality.quality.profile import ScoringProfile
-from dcat_quality.sources import PageRef, Source, open_source, require_pages
+from dcat_quality.sources import PageRef, Source, open_sources, require_pages
 from dcat_quality.tabular import (
     INDICATOR_COLUMNS,
     RECORD_COLUMNS,
@@ -68,6 +68,20 @@ SourceOption = Annotated[
         show_default=False,
     ),
 ]
+SourcesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        "-s",
+        metavar="LOCATION",
+        help="Folder, file, s3://bucket/prefix, https:// DCAT endpoint (Hydra-paged) or "
+        "csw+https:// CSW catalogue to read; repeat it to score several in one run, e.g. a "
+        "catalogue at its source and where it is harvested (env: DCAT_QUALITY_SOURCE, one "
+        "location; default: s3://$BUCKET_NAME/DUMP_INTEGRATION_JSON/ when BUCKET_NAME is "
+        "set, else the demo sample shipped with the package).",
+        show_default=False,
+    ),
+]
 WorkersOption = Annotated[
     int | None,
     typer.Option(
@@ -87,11 +101,18 @@ def demo_source() -> Path:
 
 
 def _source(settings: Settings, source: str | None) -> Source:
-    location = source or settings.effective_source
-    if location is None:
+    return _sources(settings, [source] if source else None)
+
+
+def _sources(settings: Settings, sources: list[str] | None) -> Source:
+    locations = list(sources or [])
+    if not locations and settings.effective_source:
+        locations = [settings.effective_source]
+    if not locations:
         location = str(demo_source())
         err_console.print(f"[dim]no source configured: reading the demo sample {location}[/]")
-    return open_source(location, settings)
+        locations = [location]
+    return open_sources(locations, settings)
 
 
 def _open_warehouse(settings: Settings) -> tuple[Warehouse, DatabaseTarget]:
@@ -167,7 +188,7 @@ def _summary(result: RunResult, target: DatabaseTarget, schema: str) -> Table:
 
 
 def run(
-    source: SourceOption = None,
+    source: SourcesOption = None,
     workers: WorkersOption = None,
     allow_rejections: Annotated[
         bool,
@@ -241,7 +262,7 @@ def run(
                     "--run-key (or DCAT_QUALITY_RUN_KEY)"
                 )
             shard = Shard(run_key, shard_index, shard_count)
-        src = _source(settings, source)
+        src = _sources(settings, source)
         warehouse, target = _open_warehouse(settings)
         with warehouse:
             link_status = refresh_links(warehouse, settings) if check_links else None

@@ -216,6 +216,62 @@ class Repairs:
 
 
 @dataclass(frozen=True, slots=True)
+class HarvestCheck:
+    """One check the harvest changed, over every paired dataset."""
+
+    indicator_id: str
+    label_fr: str
+    label_en: str
+    datasets: int
+    points: int  # total change of points (negative: lost)
+    lost: int
+    gained: int
+
+
+@dataclass(frozen=True, slots=True)
+class HarvestPublisher:
+    """One publisher's datasets read at both ends (``harvest_by_publisher``)."""
+
+    publisher: str
+    datasets: int
+    mean_source_total: float
+    mean_harvest_total: float
+    points_lost: int
+    points_gained: int
+    datasets_losing: int
+
+
+@dataclass(frozen=True, slots=True)
+class HarvestDataset:
+    """One paired dataset (``harvest_comparison``)."""
+
+    identifier: str
+    title: str | None
+    publisher: str
+    source_total: int
+    harvest_total: int
+    points_change: int
+    lost: str | None
+    gained: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HarvestSummary:
+    """Source versus harvest: the datasets read both as ISO 19139 records and in a DCAT
+    dump, paired by identifier, and what the harvest changed."""
+
+    pairs: int
+    source_only: int  # ISO records whose identifier no DCAT reading carries
+    mean_source_total: float
+    mean_harvest_total: float
+    points_lost: int
+    points_gained: int
+    checks: tuple[HarvestCheck, ...]
+    publishers: tuple[HarvestPublisher, ...]
+    datasets: tuple[HarvestDataset, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """All the report's sections, as read from the warehouse."""
 
@@ -231,6 +287,7 @@ class Report:
     sections: tuple[PublisherSection, ...]
     hvd: HvdSummary | None = None
     repairs: Repairs | None = None
+    harvest: HarvestSummary | None = None
 
 
 class _Reader:
@@ -475,6 +532,59 @@ def repairs(reader: _Reader, limit: int = 50) -> Repairs:
     return Repairs(int(pages), int(datasets), by_page, by_dataset, hint_fr, hint_en)
 
 
+def harvest(reader: _Reader, limit: int = 50) -> HarvestSummary | None:
+    """Source versus harvest; None when no dataset was read at both ends."""
+    ((pairs, mean_source, mean_harvest, lost, gained),) = reader.rows(
+        "SELECT count(*), avg(source_total), avg(harvest_total), sum(points_lost),"
+        " sum(points_gained) FROM {schema}.harvest_comparison"
+    )
+    if not pairs:
+        return None
+    ((source_only,),) = reader.rows(
+        "SELECT count(*) FROM {schema}.datasets s WHERE s.metadata_format = 'iso19139'"
+        " AND NOT EXISTS (SELECT 1 FROM {schema}.harvest_pairs p"
+        "  WHERE p.source_dataset_id = s.dataset_id)"
+    )
+    checks = tuple(
+        HarvestCheck(str(i), str(fr), str(en), int(n), int(points), int(lost_n), int(gained_n))
+        for i, fr, en, n, points, lost_n, gained_n in reader.rows(
+            "SELECT indicator_id, label_fr, label_en, count(*), sum(points_change),"
+            " count(*) FILTER (WHERE change = 'lost'), count(*) FILTER (WHERE change = 'gained')"
+            " FROM {schema}.harvest_check_changes GROUP BY indicator_id, label_fr, label_en"
+            " ORDER BY sum(points_change), count(*) DESC, indicator_id"
+        )
+    )
+    publishers = tuple(
+        HarvestPublisher(str(p), int(n), _f(s), _f(h), int(pl), int(pg), int(losing))
+        for p, n, s, h, pl, pg, losing in reader.rows(
+            "SELECT publisher, datasets, mean_source_total, mean_harvest_total, points_lost,"
+            " points_gained, datasets_losing FROM {schema}.harvest_by_publisher"
+            " ORDER BY points_change, datasets DESC, publisher"
+        )
+    )
+    datasets = tuple(
+        HarvestDataset(*row)
+        for row in reader.rows(
+            "SELECT identifier, title, coalesce(publisher, %s), source_total, harvest_total,"
+            " points_change, lost, gained FROM {schema}.harvest_comparison"
+            " ORDER BY points_change, identifier LIMIT %s",
+            NO_PUBLISHER,
+            limit,
+        )
+    )
+    return HarvestSummary(
+        int(pairs),
+        int(source_only),
+        _f(mean_source),
+        _f(mean_harvest),
+        int(lost or 0),
+        int(gained or 0),
+        checks,
+        publishers,
+        datasets,
+    )
+
+
 def publisher_sections(
     reader: _Reader, ranked: tuple[PublisherScore, ...], *, checks: int = 5, worst: int = 5
 ) -> tuple[PublisherSection, ...]:
@@ -540,6 +650,7 @@ def collect(conn: Connection, schema: str) -> Report:
         sections=publisher_sections(reader, ranked),
         hvd=hvd(reader),
         repairs=repairs(reader),
+        harvest=harvest(reader),
     )
 
 

@@ -128,6 +128,26 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "repair_relative_iri": "IRI relative",
         "repair_iso639_2_language": "Langue en ISO 639-2 (fre)",
         "repair_csw_envelope": "Fiches dans une réponse CSW",
+        "harvest": "Source et moisson",
+        "harvest_intro": "Les jeux de données lus à la fois à la source (fiches ISO 19139) et "
+        "dans un export DCAT moissonné, appariés par dct:identifier : les points que la "
+        "moisson fait perdre ou gagner, et sur quels critères. Un point perdu ici vient de la "
+        "moisson, pas de la fiche source.",
+        "harvest_pairs": "Jeux lus aux deux bouts",
+        "harvest_source_only": "Fiches source absentes de la moisson",
+        "harvest_mean": "Score moyen source → moisson",
+        "harvest_lost": "Points perdus par la moisson",
+        "harvest_gained": "Points gagnés par la moisson",
+        "harvest_checks": "Critères changés par la moisson",
+        "harvest_points": "Points (moisson − source)",
+        "harvest_lost_n": "Perdus",
+        "harvest_gained_n": "Gagnés",
+        "harvest_by_publisher": "Par producteur",
+        "harvest_datasets": "Par jeu de données",
+        "harvest_source": "Source",
+        "harvest_harvest": "Moisson",
+        "harvest_losing": "Jeux en baisse",
+        "harvest_changed": "Critères perdus / gagnés",
     },
     "en": {
         "title": "Catalog metadata quality",
@@ -248,5 +268,25 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "repair_relative_iri": "Relative IRI",
         "repair_iso639_2_language": "ISO 639-2 language tag (fre)",
         "repair_csw_envelope": "Records inside a CSW response",
+        "harvest": "Source versus harvest",
+        "harvest_intro": "The datasets read both at their source (ISO 19139 records) and in a "
+        "harvested DCAT dump, paired by dct:identifier: the points the harvest loses or gains, "
+        "and on which checks. A point lost here comes from the harvest, not from the source "
+        "record.",
+        "harvest_pairs": "Datasets read at both ends",
+        "harvest_source_only": "Source records missing from the harvest",
+        "harvest_mean": "Mean score source → harvest",
+        "harvest_lost": "Points the harvest lost",
+        "harvest_gained": "Points the harvest gained",
+        "harvest_checks": "Checks the harvest changed",
+        "harvest_points": "Points (harvest − source)",
+        "harvest_lost_n": "Lost",
+        "harvest_gained_n": "Gained",
+        "harvest_by_publisher": "By publisher",
+        "harvest_datasets": "By dataset",
+        "harvest_source": "Source",
+        "harvest_harvest": "Harvest",
+        "harvest_losing": "Datasets losing",
+        "harvest_changed": "Checks lost / gained",
     },
 }

@@ -1,13 +1,14 @@
 """Sources: list the pages of a DCAT dump and stream their bytes, one page at a time.
 
 ``open_source`` turns a location (folder, file, ``s3://bucket/prefix`` or a DCAT
-endpoint's ``https://`` URL) into a ``Source``; ``require_pages`` lists it and fails
-clearly when it holds no page; ``iter_pages`` reads pages in order with a bounded
-prefetch.
+endpoint's ``https://`` URL) into a ``Source``, ``open_sources`` several locations into
+one (``CombinedSource``); ``require_pages`` lists it and fails clearly when it holds no
+page; ``iter_pages`` reads pages in order with a bounded prefetch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -22,6 +23,7 @@ from dcat_quality.sources._base import (
     iter_pages,
     require_pages,
 )
+from dcat_quality.sources.combined import CombinedSource
 from dcat_quality.sources.csw import CswSource, is_csw_location
 from dcat_quality.sources.http import HttpSource
 from dcat_quality.sources.local import LocalSource
@@ -35,6 +37,7 @@ from dcat_quality.sources.s3 import (
 
 __all__ = [
     "PAGE_EXTENSIONS",
+    "CombinedSource",
     "CswSource",
     "HttpSource",
     "LocalSource",
@@ -45,6 +48,7 @@ __all__ = [
     "is_page_name",
     "iter_pages",
     "open_source",
+    "open_sources",
     "require_pages",
 ]
 
@@ -103,6 +107,31 @@ def open_source(
     if location.startswith("file://"):
         location = location[len("file://") :]
     return LocalSource(Path(location))
+
+
+def open_sources(
+    locations: Sequence[str],
+    settings: Settings,
+    *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+) -> Source:
+    """``open_source`` of one location; several are read one after the other as one
+    source (``CombinedSource``), e.g. a catalogue at its source and where it is harvested."""
+    opened = [
+        open_source(
+            location,
+            settings,
+            max_attempts=max_attempts,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        for location in locations
+    ]
+    if not opened:
+        raise ValueError("no source location given")
+    return opened[0] if len(opened) == 1 else CombinedSource(opened)
 
 
 def _secret(value: SecretStr | None) -> str | None:

@@ -126,6 +126,7 @@ class Loader:
         score: ScoreSummary | None = None,
         violations: Sequence[Violation] | None = None,
         repairs: Iterable[RdfFinding] = (),
+        metadata_format: str | None = None,
     ) -> bool:
         """Queue one dataset's rows; False when the dataset was rejected as a duplicate.
 
@@ -142,6 +143,7 @@ class Loader:
                 score=score,
                 violations=violations,
                 repairs=repairs,
+                metadata_format=metadata_format,
             ),
         )
 

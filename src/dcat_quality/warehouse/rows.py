@@ -60,6 +60,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "universe",
         "geo_coverage",
         "open_access",
+        "metadata_format",
     ),
     "hist_distributions": (
         "run_id",
@@ -224,10 +225,26 @@ def page_repairs(findings: Iterable[RdfFinding]) -> tuple[PageRepair, ...]:
     )
 
 
+#: ``hist_datasets.metadata_format``: what a dataset was read from.
+ISO19139 = "iso19139"
+DCAT = "dcat"
+
+
+def metadata_format(parser: str) -> str:
+    """``iso19139`` for a dataset mapped from an ISO 19139 record, ``dcat`` for RDF as
+    published (``ParsedPage.parser``): the two readings the harvest comparison pairs."""
+    return ISO19139 if parser == "iso19139" else DCAT
+
+
 def dataset_row(
-    run_id: int, record: DatasetRecord, indicators: EcospheresIndicators, source_file: str
+    run_id: int,
+    record: DatasetRecord,
+    indicators: EcospheresIndicators,
+    source_file: str,
+    metadata_format: str | None = None,
 ) -> Row:
-    """The ``hist_datasets`` row of one dataset."""
+    """The ``hist_datasets`` row of one dataset (``metadata_format`` None: not known, e.g.
+    a table loaded by ``load``)."""
     return (
         run_id,
         _text(record.dataset_id),
@@ -264,6 +281,7 @@ def dataset_row(
         _text(indicators.universe),
         _text(indicators.geo_coverage),
         indicators.open_access,
+        metadata_format,
     )
 
 
@@ -360,15 +378,17 @@ def dataset_rows(
     score: ScoreSummary | None = None,
     violations: Iterable[Violation] | None = None,
     repairs: Iterable[RdfFinding] = (),
+    metadata_format: str | None = None,
 ) -> list[tuple[str, Row]]:
     """Every ``(table, row)`` of one dataset; ``violations`` None = DCAT-AP not checked;
-    ``repairs`` are the RDF/XML repairs that touched it.
+    ``repairs`` are the RDF/XML repairs that touched it; ``metadata_format`` what it was
+    read from (``metadata_format()``).
 
     Built where the dataset was parsed (a worker process), so the loading process only
     copies rows.
     """
     rows: list[tuple[str, Row]] = [
-        ("hist_datasets", dataset_row(run_id, record, indicators, source_file))
+        ("hist_datasets", dataset_row(run_id, record, indicators, source_file, metadata_format))
     ]
     rows.extend(long_rows(run_id, record, indicators))
     found = None if violations is None else list(violations)
