@@ -239,36 +239,34 @@ class _Compiler:
                 continue
             if len(values) > 1:
                 raise UnsupportedShape(f"{shape_id}: several <{predicate}>")
-            value = values[0]
-            if kind in ("minCount", "maxCount"):
-                if not isinstance(value, Literal):
-                    raise UnsupportedShape(f"{shape_id}: {kind} {value!r}")
-                found[kind] = int(value.value)
-            elif kind == "nodeKind":
-                if value not in _NODE_KINDS:
-                    raise UnsupportedShape(f"{shape_id}: nodeKind {value!r}")
-                found[kind] = str(value)[len(SH) :]
-            elif kind in ("datatype", "class"):
-                if not isinstance(value, str) or is_blank(value):
-                    raise UnsupportedShape(f"{shape_id}: {kind} {value!r}")
-                found[kind] = value
-            elif kind == "hasValue":
-                found[kind] = value
-            elif kind == "in":
-                found[kind] = tuple(self.items(value))
-            elif kind == "pattern":
-                if not isinstance(value, Literal):
-                    raise UnsupportedShape(f"{shape_id}: pattern {value!r}")
-                flags = self.one(node, SH + "flags")
-                found[kind] = (value.value, flags.value if isinstance(flags, Literal) else "")
-            elif kind == "node":
-                found[kind] = self.named(value, f"{shape_id}#node")
-            elif kind == "or":
-                found[kind] = tuple(
-                    self.named(member, f"{shape_id}#or-{index}")
-                    for index, member in enumerate(self.items(value))
-                )
+            found[kind] = self.argument(kind, values[0], node, shape_id)
         return tuple((kind, found[kind]) for kind in CONSTRAINT_KINDS if kind in found)
+
+    def argument(self, kind: str, value: Term, node: str, shape_id: str) -> Any:
+        """A constraint's argument, as the engine reads it (``UnsupportedShape`` if odd)."""
+        if kind in ("minCount", "maxCount", "pattern"):
+            if not isinstance(value, Literal):
+                raise UnsupportedShape(f"{shape_id}: {kind} {value!r}")
+            if kind != "pattern":
+                return int(value.value)
+            flags = self.one(node, SH + "flags")
+            return (value.value, flags.value if isinstance(flags, Literal) else "")
+        if kind == "nodeKind":
+            if value not in _NODE_KINDS:
+                raise UnsupportedShape(f"{shape_id}: nodeKind {value!r}")
+            return str(value)[len(SH) :]
+        if kind in ("datatype", "class") and (not isinstance(value, str) or is_blank(value)):
+            raise UnsupportedShape(f"{shape_id}: {kind} {value!r}")
+        if kind == "in":
+            return tuple(self.items(value))
+        if kind == "node":
+            return self.named(value, f"{shape_id}#node")
+        if kind == "or":
+            return tuple(
+                self.named(member, f"{shape_id}#or-{index}")
+                for index, member in enumerate(self.items(value))
+            )
+        return value  # datatype, class, hasValue: the term itself
 
 
 def read_shapes_graph(paths: Iterable[Path]) -> Graph:
