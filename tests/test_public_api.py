@@ -75,9 +75,9 @@ def test_worker_processes_collect_cycles_rarely() -> None:
         "import gc\n"
         "from dcat_quality.worker import init_worker\n"
         "default = gc.get_threshold()\n"
-        "init_worker(None, 1)\n"
+        "init_worker(None)\n"
         "assert gc.get_threshold() == default and gc.get_freeze_count() == 0\n"
-        "init_worker(None, 1, True)\n"
+        "init_worker(None, True)\n"
         "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"
     )
     out = _python(code)

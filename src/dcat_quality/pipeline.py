@@ -8,6 +8,7 @@ read is parsed or rejected.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import time
@@ -27,15 +28,21 @@ from dcat_quality.quality.registry import Registry
 from dcat_quality.sources import PageRef, Source, iter_pages, require_pages
 from dcat_quality.warehouse import RunCounts, Shard, Warehouse
 from dcat_quality.warehouse.indicators import IndicatorRow
+from dcat_quality.warehouse.loader import Loader
+from dcat_quality.warehouse.runs import Reuse
 from dcat_quality.worker import (
     PageFailure,
     ScoredDataset,
     ScoredPage,
+    ScoringContext,
+    UnchangedDataset,
     check_positions,
+    fingerprint,
     init_worker,
     parse_job,
     score_job,
     score_page,
+    scoring_inputs,
 )
 
 __all__ = [
@@ -44,6 +51,7 @@ __all__ = [
     "RunResult",
     "ScoredDataset",
     "ScoredPage",
+    "UnchangedDataset",
     "check_positions",
     "indicator_rows",
     "parse_pages",
@@ -86,10 +94,39 @@ class RunResult:
     ratings: dict[str, int] = field(default_factory=dict)
     skipped_objects: list[str] = field(default_factory=list)
     failures: list[PageFailure] = field(default_factory=list)
+    incremental: bool = True
+    pages_skipped: int = 0
+    datasets_reused: int = 0
 
     @property
     def anything_rejected(self) -> bool:
         return bool(self.counts.pages_rejected or self.counts.datasets_rejected)
+
+
+class UnchangedPage:
+    """A page whose bytes the published run had: not parsed, its datasets are known."""
+
+
+UNCHANGED_PAGE = UnchangedPage()
+
+
+@dataclass(frozen=True, slots=True)
+class PageSkip:
+    """The pages a run need not parse: their fingerprint is the one the published run
+    recorded (only when the run may reuse the published run's work)."""
+
+    known: Mapping[str, str]
+
+    def unread(self, ref: PageRef) -> bool:
+        """Unchanged by its listing alone (S3 ETag and size): not even downloaded."""
+        return ref.fingerprint is not None and self.known.get(ref.key) == ref.fingerprint
+
+
+def page_fingerprint(ref: PageRef, data: bytes | None) -> str:
+    """What identifies a page's bytes: the listing's (S3 ETag and size), else a digest."""
+    if ref.fingerprint is not None or data is None:
+        return ref.fingerprint or ""
+    return "blake2b:" + hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _in_order(
@@ -99,38 +136,64 @@ def _in_order(
     *,
     workers: int,
     window: int | None,
-    link_status: Mapping[str, int] | None = None,
-    run_id: int = 0,
-    profile: ScoringProfile = DEFAULT_PROFILE,
-) -> Iterator[tuple[PageRef, T | PageFailure]]:
-    """Run ``job`` on every page in ``workers`` processes; results in page order."""
+    context: ScoringContext | None = None,
+    skip: PageSkip | None = None,
+    fingerprints: bool = False,
+) -> Iterator[tuple[PageRef, str | None, T | PageFailure | UnchangedPage]]:
+    """Run ``job`` on every page in ``workers`` processes; results in page order, with
+    the page's fingerprint when ``fingerprints``. Pages ``skip`` knows come back as
+    ``UNCHANGED_PAGE``, unparsed."""
     # compressed bytes cross to the workers, which gunzip them: less to copy, and the
     # loading process (the one serial part of the run) does less
-    pages = iter_pages(source, refs, prefetch=max(2, workers), raw=True)
+    unread = skip.unread if skip is not None else None
+    pages = iter_pages(source, refs, prefetch=max(2, workers), raw=True, unread=unread)
+
+    def print_of(ref: PageRef, data: bytes | PageError | None) -> str | None:
+        if not fingerprints or isinstance(data, PageError):
+            return None
+        return page_fingerprint(ref, data)
+
+    def known(data: bytes | None, print_: str | None, ref: PageRef) -> bool:
+        return data is None or (skip is not None and skip.known.get(ref.key) == print_)
+
     if workers <= 1:
-        init_worker(link_status, run_id, False, profile)
+        init_worker(context)
         for ref, data in pages:
-            yield ref, PageFailure.of(data) if isinstance(data, PageError) else job(data, ref.key)
+            print_ = print_of(ref, data)
+            if isinstance(data, PageError):
+                yield ref, print_, PageFailure.of(data)
+            elif known(data, print_, ref):
+                yield ref, print_, UNCHANGED_PAGE
+            else:
+                assert data is not None
+                yield ref, print_, job(data, ref.key)
         return
     in_flight = window or workers * 3
-    context = multiprocessing.get_context("forkserver")
+    mp_context = multiprocessing.get_context("forkserver")
+    # The pool starts its processes at the first page to parse: none when no page changed.
     with ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=context,
+        mp_context=mp_context,
         initializer=init_worker,
-        initargs=(link_status, run_id, True, profile),
+        initargs=(context, True),
     ) as pool:
-        pending: deque[tuple[PageRef, Future[T] | PageFailure]] = deque()
+        pending: deque[tuple[PageRef, str | None, Future[T] | PageFailure | UnchangedPage]] = (
+            deque()
+        )
 
-        def settle() -> tuple[PageRef, T | PageFailure]:
-            ref, task = pending.popleft()
-            return ref, task if isinstance(task, PageFailure) else task.result()
+        def settle() -> tuple[PageRef, str | None, T | PageFailure | UnchangedPage]:
+            ref, print_, task = pending.popleft()
+            return ref, print_, task.result() if isinstance(task, Future) else task
 
         for ref, data in pages:
+            print_ = print_of(ref, data)
             if isinstance(data, PageError):
-                pending.append((ref, PageFailure.of(data)))
+                pending.append((ref, print_, PageFailure.of(data)))
+            elif known(data, print_, ref):
+                pending.append((ref, print_, UNCHANGED_PAGE))
             else:
-                pending.append((ref, pool.submit(job, data, ref.key)))
+                assert data is not None
+                pending.append((ref, print_, pool.submit(job, data, ref.key)))
             if len(pending) >= in_flight:
                 yield settle()
         while pending:
@@ -141,31 +204,27 @@ def parse_pages(
     source: Source, refs: Iterable[PageRef], *, workers: int = 1, window: int | None = None
 ) -> Iterator[tuple[PageRef, ParsedPage | PageFailure]]:
     """Parse pages in order, in ``workers`` processes, ``window`` pages in flight at most."""
-    yield from _in_order(source, refs, parse_job, workers=workers, window=window)
+    for ref, _, parsed in _in_order(source, refs, parse_job, workers=workers, window=window):
+        assert not isinstance(parsed, UnchangedPage)
+        yield ref, parsed
 
 
 def score_pages(
     source: Source,
     refs: Iterable[PageRef],
     *,
-    run_id: int,
     workers: int = 1,
     window: int | None = None,
-    link_status: Mapping[str, int] | None = None,
-    profile: ScoringProfile = DEFAULT_PROFILE,
+    context: ScoringContext | None = None,
 ) -> Iterator[tuple[PageRef, ScoredPage | PageFailure]]:
     """Parse and score pages in order, the CPU work spread over ``workers`` processes;
-    each dataset comes back as the rows of run ``run_id``, scored with ``profile``."""
-    yield from _in_order(
-        source,
-        refs,
-        score_job,
-        workers=workers,
-        window=window,
-        link_status=link_status,
-        run_id=run_id,
-        profile=profile,
-    )
+    each dataset comes back as the rows of its version (or as unchanged, when
+    ``context.known`` holds its version)."""
+    for ref, _, scored in _in_order(
+        source, refs, score_job, workers=workers, window=window, context=context
+    ):
+        assert not isinstance(scored, UnchangedPage)
+        yield ref, scored
 
 
 def indicator_rows(registry: Registry) -> list[IndicatorRow]:
@@ -194,6 +253,66 @@ def indicator_rows(registry: Registry) -> list[IndicatorRow]:
     return rows
 
 
+@dataclass(slots=True)
+class _Tally:
+    """What a run has read, loaded and rejected so far; the one place counts are kept."""
+
+    pages_read: int = 0
+    pages_rejected: int = 0
+    datasets_read: int = 0
+    datasets_loaded: int = 0
+    datasets_rejected: int = 0
+    empty_pages: int = 0
+    pages_skipped: int = 0
+    failures: list[PageFailure] = field(default_factory=list)
+
+    def counts(self) -> RunCounts:
+        return RunCounts(
+            self.pages_read,
+            self.pages_rejected,
+            self.datasets_read,
+            self.datasets_loaded,
+            self.datasets_rejected,
+        )
+
+
+def _load_page(
+    loader: Loader,
+    tally: _Tally,
+    ref: PageRef,
+    page_print: str | None,
+    scored: ScoredPage | PageFailure | UnchangedPage,
+) -> PageOutcome:
+    """Load what became of one page (its datasets, or its rejection); what to report."""
+    tally.pages_read += 1
+    if isinstance(scored, PageFailure):
+        tally.pages_rejected += 1
+        tally.failures.append(scored)
+        loader.reject(scored.file, scored.message, position=scored.position)
+        log.info("page rejected: %s", scored.message)
+        return PageOutcome(ref, 0, 0, scored)
+    if isinstance(scored, UnchangedPage):
+        tally.pages_skipped += 1
+        loaded, duplicates = loader.add_known_page(ref.key)
+        found = loaded + duplicates
+    else:
+        loader.add_page_repairs(ref.key, scored.repairs)
+        found, loaded = len(scored.datasets), 0
+        for item in scored.datasets:
+            rows = item.rows if isinstance(item, ScoredDataset) else None
+            # False: the same dataset on an earlier page, the first copy is kept
+            loaded += loader.add_dataset(item.dataset_id, item.version, ref.key, rows)
+    tally.datasets_read += found
+    tally.datasets_loaded += loaded
+    tally.datasets_rejected += found - loaded
+    if not found:
+        tally.empty_pages += 1
+        log.info("%s holds no dcat:Dataset", ref.key)
+    if found == loaded and page_print:
+        loader.page_loaded(ref.key, page_print, loaded)
+    return PageOutcome(ref, found, loaded)
+
+
 def run_chain(
     source: Source,
     warehouse: Warehouse,
@@ -204,6 +323,7 @@ def run_chain(
     wait_for_lock: bool = True,
     link_status: Mapping[str, int] | None = None,
     shard: Shard | None = None,
+    full: bool = False,
     profile: ScoringProfile = DEFAULT_PROFILE,
 ) -> RunResult:
     """Read every page of ``source``, score it and publish it in ``warehouse``.
@@ -212,8 +332,14 @@ def run_chain(
     the same dataset on two pages is loaded once (first page wins) and the later copy
     rejected. Any other error fails the run, leaving the previous publish untouched.
 
+    Incremental: a dataset whose version (content and scoring inputs) the published run
+    holds is neither scored nor written again, and a page whose bytes are those the
+    published run read is not parsed (not even downloaded, when the listing tells: S3).
+    ``full`` recomputes everything.
+
     ``link_status`` (URL → HTTP status, from the link-check cache) makes the score the
-    full variant; without it the two URL status checks are "not measured".
+    full variant; without it the two URL status checks are "not measured". Its pages
+    are always parsed (their datasets' link results may have changed).
 
     ``shard`` loads only the pages ``index``, ``index + count``, … (in key order) into
     the run shared by every shard of ``shard.key``; the last shard to finish publishes.
@@ -230,6 +356,8 @@ def run_chain(
     description = source.describe()
     registry = default_registry()
     variant = "without-link-checks" if link_status is None else "full"
+    link_checks = link_status is not None
+    inputs = fingerprint(scoring_inputs(registry, profile, link_checks=link_checks))
     run_id = warehouse.begin_run(
         description,
         __version__,
@@ -239,88 +367,65 @@ def run_chain(
         shard=shard,
         licence_list=profile.licence_list,
         dcat_ap_version=profile.dcat_ap_version,
-        scoring_digest=scoring_digest(profile, link_checks=link_status is not None),
+        scoring_digest=scoring_digest(profile, link_checks=link_checks),
+        scoring_inputs=inputs,
+        full=full,
     )
-    pages_read = pages_rejected = datasets_read = datasets_loaded = datasets_rejected = 0
-    empty_pages = 0
-    fill_total = 0.0
-    score_total = max_total = 0
-    ratings: dict[str, int] = {}
-    failures: list[PageFailure] = []
-
-    def counts() -> RunCounts:
-        return RunCounts(
-            pages_read, pages_rejected, datasets_read, datasets_loaded, datasets_rejected
-        )
-
+    tally = _Tally()
     try:
         warehouse.write_indicators(indicator_rows(registry))
         if warehouse.check_positions() != check_positions(registry):
             raise DcatQualityError("the indicator dictionary disagrees with the registry")
+        state = warehouse.published_state(inputs, full=full)
+        context = ScoringContext(link_status, inputs, state.known, profile=profile)
+        skip = PageSkip(state.pages) if state.reusable and link_status is None else None
         with warehouse.loader(run_id) as loader:
-            for ref, scored in score_pages(
+            for ref, page_print, scored in _in_order(
                 source,
                 refs,
+                score_job,
                 workers=workers,
-                link_status=link_status,
-                run_id=run_id,
-                profile=profile,
+                window=None,
+                context=context,
+                skip=skip,
+                fingerprints=True,
             ):
-                pages_read += 1
-                if isinstance(scored, PageFailure):
-                    pages_rejected += 1
-                    failures.append(scored)
-                    loader.reject(scored.file, scored.message, position=scored.position)
-                    log.info("page rejected: %s", scored.message)
-                    if on_page:
-                        on_page(PageOutcome(ref, 0, 0, scored))
-                    continue
-                loaded_here = 0
-                loader.add_page_repairs(ref.key, scored.repairs)
-                if not scored.datasets:
-                    empty_pages += 1
-                    log.info("%s holds no dcat:Dataset", ref.key)
-                for item in scored.datasets:
-                    datasets_read += 1
-                    if loader.add_rows(item.dataset_id, ref.key, item.rows):
-                        fill_total += item.fill_rate
-                        score_total += item.total
-                        max_total += item.max_points
-                        ratings[item.rating] = ratings.get(item.rating, 0) + 1
-                        datasets_loaded += 1
-                        loaded_here += 1
-                    else:  # the same dataset on an earlier page: first copy kept
-                        datasets_rejected += 1
+                outcome = _load_page(loader, tally, ref, page_print, scored)
                 if on_page:
-                    on_page(PageOutcome(ref, len(scored.datasets), loaded_here))
-        published = warehouse.publish(run_id, counts())
+                    on_page(outcome)
+        summary = warehouse.summary(run_id)
+        reuse = Reuse(tally.pages_skipped, loader.reused)
+        published = warehouse.publish(run_id, tally.counts(), reuse)
     except KeyboardInterrupt:
         warehouse.fail(
             run_id,
             "interrupted (signal or Ctrl-C) before publishing",
             status="interrupted",
-            counts=counts(),
+            counts=tally.counts(),
         )
         raise
     except BaseException as exc:
-        warehouse.fail(run_id, _describe_error(exc), counts=counts())
+        warehouse.fail(run_id, _describe_error(exc), counts=tally.counts())
         raise
     return RunResult(
         run_id=run_id,
         source=description,
         status="succeeded" if published else "shard loaded, waiting for the other shards",
-        counts=counts(),
-        mean_fill_rate=round(fill_total / datasets_loaded, 2) if datasets_loaded else None,
+        counts=tally.counts(),
+        mean_fill_rate=summary.mean_fill_rate,
         duration_s=time.monotonic() - started,
-        empty_pages=empty_pages,
+        empty_pages=tally.empty_pages,
         score_variant=variant,
         licence_list=profile.licence_list,
         dcat_ap_version=profile.dcat_ap_version,
-        mean_score=round(score_total / datasets_loaded, 1) if datasets_loaded else None,
-        mean_max_points=round(max_total / datasets_loaded, 1) if datasets_loaded else None,
-        ratings=ratings,
+        mean_score=summary.mean_score,
+        mean_max_points=summary.mean_max_points,
+        ratings=summary.ratings,
         skipped_objects=list(source.skipped),
-        failures=failures,
+        failures=tally.failures,
+        incremental=not full,
+        pages_skipped=reuse.pages_skipped,
+        datasets_reused=reuse.datasets_reused,
     )
 
 

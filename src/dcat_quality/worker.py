@@ -1,5 +1,8 @@
 """What the parse workers run: page bytes → records → indicators → warehouse rows.
 
+A dataset whose version (the digest of its inputs and of the run's scoring inputs) the
+published run already holds is not scored: it comes back as that version only.
+
 Kept apart from ``pipeline`` so that a worker process imports only parsing and scoring
 (pyoxigraph, orjson and our own modules), not the sources, the warehouse client or the
 CLI: each of the two workers then holds about half the memory.
@@ -8,22 +11,28 @@ CLI: each of the two workers then holds about half the memory.
 from __future__ import annotations
 
 import gc
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import NamedTuple
 
+import orjson
+
+from dcat_quality._version import __version__
 from dcat_quality.dcat.graph import is_iri
 from dcat_quality.dcat.gzip_page import decode_page
 from dcat_quality.dcat.parse import PageGraph, read_page
-from dcat_quality.dcat.records import DatasetRecord, ParsedPage
+from dcat_quality.dcat.records import DatasetRecord, ParsedPage, RdfFinding
 from dcat_quality.errors import PageError
 from dcat_quality.quality import ecospheres, hvd_indicators, mqa
 from dcat_quality.quality.builtin import default_registry
-from dcat_quality.quality.profile import DEFAULT_PROFILE, ScoringProfile
+from dcat_quality.quality.profile import DEFAULT_PROFILE, ScoringProfile, scoring_identity
 from dcat_quality.quality.registry import CheckContext, Registry
 from dcat_quality.quality.shacl import Violation, check_dataset, complies
+from dcat_quality.warehouse.digest import KnownVersions, version_digest
 from dcat_quality.warehouse.rows import (
+    ISO19139,
     PageRepair,
     Row,
     dataset_rows,
@@ -52,13 +61,14 @@ class PageFailure:
 
 
 class ScoredDataset(NamedTuple):
-    """One dataset as the warehouse rows to load, and the figures the run summary adds up.
+    """One dataset as the warehouse rows to load (its version's), with its score.
 
     A plain tuple, and no records: this crosses from the worker to the loading process
     for every dataset, and unpickling dataclasses there cost more than loading the rows.
     """
 
     dataset_id: str
+    version: bytes
     fill_rate: float
     total: int
     max_points: int
@@ -66,13 +76,86 @@ class ScoredDataset(NamedTuple):
     rows: list[tuple[str, Row]]
 
 
+class UnchangedDataset(NamedTuple):
+    """A dataset whose version the published run already holds: not scored again."""
+
+    dataset_id: str
+    version: bytes
+
+
 @dataclass(frozen=True, slots=True)
 class ScoredPage:
     """A page's datasets, parsed and scored by the worker that read it, and the page's
     RDF/XML repairs summed up by kind (``rows.page_repairs``)."""
 
-    datasets: tuple[ScoredDataset, ...]
+    datasets: tuple[ScoredDataset | UnchangedDataset, ...]
     repairs: tuple[PageRepair, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringContext:
+    """What scoring a page needs besides the page, the same for every page of a run.
+
+    ``fingerprint`` digests the scoring inputs (``scoring_inputs``); ``known`` holds the
+    versions of the published run, whose datasets are not scored again (empty for a
+    complete recomputation); ``profile`` holds the run's scoring choices (DCAT-AP
+    version, licence lists).
+    """
+
+    link_status: Mapping[str, int] | None = None
+    fingerprint: str = ""
+    known: KnownVersions = field(default_factory=KnownVersions)
+    shacl: bool = True
+    profile: ScoringProfile = DEFAULT_PROFILE
+
+
+class DatasetInputs(NamedTuple):
+    """Everything a dataset's rows are made from, besides the run's scoring inputs.
+
+    Its digest is the dataset's version: what enters the rows must be here. A new
+    per-dataset input (a finding, a measurement) is one more field, and so part of the
+    version without anything else to change.
+    """
+
+    record: DatasetRecord
+    violations: tuple[Violation, ...] | None  # None: DCAT-AP not checked
+    findings: tuple[RdfFinding, ...]  # lenient RDF/XML readings that touched it
+    read_as: str  # rows.metadata_format: ISO 19139 (well-formed RDF not measured) or DCAT
+    links: tuple[tuple[str, int | None], ...] | None  # its URLs' statuses (full variant)
+
+    def version(self, fingerprint: str) -> bytes:
+        return version_digest(fingerprint, self)
+
+
+def _link_inputs(
+    record: DatasetRecord, link_status: Mapping[str, int] | None
+) -> tuple[tuple[str, int | None], ...] | None:
+    """The link-check results the score of ``record`` reads (None without link checks)."""
+    if link_status is None:
+        return None
+    urls = {u for d in record.distributions for u in (d.access_url, d.download_url) if u}
+    return tuple((url, link_status.get(url)) for url in sorted(urls))
+
+
+def scoring_inputs(
+    registry: Registry, profile: ScoringProfile, *, link_checks: bool, shacl: bool = True
+) -> dict[str, str]:
+    """Everything besides a dataset that changes its rows: the inputs of a score
+    (``quality.profile.scoring_identity``: methodology, vocabularies, licence lists,
+    DCAT-AP shapes, variant), the indicators and their bits in the masks, and the software
+    itself. A change of any of them makes every dataset a new version."""
+    indicators = [(i.id, i.family, i.dimension, i.points, i.level, i.kind) for i in registry]
+    return {
+        **scoring_identity(profile, link_checks=link_checks, dcat_ap=shacl),
+        "software": __version__,
+        "indicators": hashlib.blake2b(orjson.dumps(indicators), digest_size=16).hexdigest(),
+        "check positions": orjson.dumps(check_positions(registry)).decode(),
+    }
+
+
+def fingerprint(inputs: Mapping[str, str]) -> str:
+    """The digest of ``scoring_inputs``, as recorded in ``runs.scoring_inputs``."""
+    return hashlib.blake2b(orjson.dumps(dict(sorted(inputs.items()))), digest_size=16).hexdigest()
 
 
 #: Families whose checks get a bit in the score masks: MQA first, then the HVD checks
@@ -172,103 +255,110 @@ def masked_checks(
     return measured, passed
 
 
-def score_page(
-    graph_page: PageGraph,
-    link_status: Mapping[str, int] | None,
-    run_id: int,
-    source_file: str,
-    *,
-    shacl: bool = True,
-    profile: ScoringProfile = DEFAULT_PROFILE,
-) -> ScoredPage:
-    """The Ecosphères indicators, MQA score, SHACL violations and RDF/XML repairs of every
-    dataset of a page, as the rows of run ``run_id``; ``shacl=False`` leaves DCAT-AP
-    unchecked. ``profile``: the run's DCAT-AP version and licence lists.
-    ``ecospheres.well_formed_rdf`` reads the repairs that touched each dataset (not
-    measured on an ISO 19139 page: it was not published as RDF)."""
+def score_page(graph_page: PageGraph, context: ScoringContext | None = None) -> ScoredPage:
+    """The Ecosphères indicators, MQA score and SHACL findings of every dataset of a page,
+    as the rows of its version; a dataset whose version ``context.known`` holds comes back
+    as an ``UnchangedDataset``, not scored. ``context.shacl=False`` leaves DCAT-AP
+    unchecked."""
+    context = context or _DEFAULT_CONTEXT
     registry = default_registry()
     positions = _default_positions()
-    vocabularies = profile.vocabularies
+    link_status = context.link_status
+    profile = context.profile
+    violations = check_page(graph_page, profile.dcat_ap_version) if context.shacl else None
     page = graph_page.page
-    violations = check_page(graph_page, profile.dcat_ap_version) if shacl else None
-    touched = dict(page.dataset_findings)
+    findings = dict(page.dataset_findings)
     read_as = metadata_format(page.parser)
-    published_as_rdf = read_as != "iso19139"
-    scored = []
+    scored: list[ScoredDataset | UnchangedDataset] = []
     for record in page.datasets:
-        found = violations.get(record.dataset_id, ()) if violations is not None else None
-        repairs = touched.get(record.dataset_id, ())
-        summary = mqa.summarise(
+        inputs = DatasetInputs(
             record,
-            positions,
-            dcat_ap_compliant=complies(found) if found is not None else None,
-            registry=registry,
-            link_status=link_status,
-            vocabularies=vocabularies,
+            violations.get(record.dataset_id, ()) if violations is not None else None,
+            findings.get(record.dataset_id, ()),
+            read_as,
+            _link_inputs(record, link_status),
         )
-        if record.hvd is not None:
-            measured, passed = hvd_indicators.masks(record, positions, registry)
-            summary = replace(
-                summary,
-                measured_mask=summary.measured_mask | measured,
-                passed_mask=summary.passed_mask | passed,
-            )
-        context = CheckContext(
-            vocabularies=vocabularies,
-            rdf_repairs=tuple(r.code for r in repairs) if published_as_rdf else None,
-        )
-        measured, passed = masked_checks(record, positions, registry, context)
+        version = inputs.version(context.fingerprint)
+        if version in context.known:
+            scored.append(UnchangedDataset(record.dataset_id, version))
+            continue
+        scored.append(_score(inputs, version, registry, positions, context))
+    return ScoredPage(tuple(scored), page_repairs(page.findings))
+
+
+def _score(
+    inputs: DatasetInputs,
+    version: bytes,
+    registry: Registry,
+    positions: dict[str, int],
+    context: ScoringContext,
+) -> ScoredDataset:
+    """One dataset's rows, made from ``inputs`` (and the run's scoring inputs) alone."""
+    record, found = inputs.record, inputs.violations
+    summary = mqa.summarise(
+        record,
+        positions,
+        dcat_ap_compliant=complies(found) if found is not None else None,
+        registry=registry,
+        link_status=context.link_status,
+        vocabularies=context.profile.vocabularies,
+    )
+    if record.hvd is not None:
+        measured, passed = hvd_indicators.masks(record, positions, registry)
         summary = replace(
             summary,
             measured_mask=summary.measured_mask | measured,
             passed_mask=summary.passed_mask | passed,
         )
-        indicators = ecospheres.compute(record)
-        rows = dataset_rows(
-            run_id,
+    checks = CheckContext(
+        vocabularies=context.profile.vocabularies,
+        rdf_repairs=(
+            tuple(r.code for r in inputs.findings) if inputs.read_as != ISO19139 else None
+        ),
+    )
+    measured, passed = masked_checks(record, positions, registry, checks)
+    summary = replace(
+        summary,
+        measured_mask=summary.measured_mask | measured,
+        passed_mask=summary.passed_mask | passed,
+    )
+    indicators = ecospheres.compute(record)
+    return ScoredDataset(
+        record.dataset_id,
+        version,
+        indicators.fill_rate,
+        summary.total,
+        summary.max_points,
+        summary.rating,
+        dataset_rows(
             record,
             indicators,
-            source_file,
             score=summary,
             violations=found,
-            repairs=repairs,
-            metadata_format=read_as,
-        )
-        scored.append(
-            ScoredDataset(
-                record.dataset_id,
-                indicators.fill_rate,
-                summary.total,
-                summary.max_points,
-                summary.rating,
-                rows,
-            )
-        )
-    return ScoredPage(tuple(scored), page_repairs(page.findings))
+            repairs=inputs.findings,
+            metadata_format=inputs.read_as,
+        ),
+    )
 
 
-# Set once per worker process by the pool initializer: what scoring needs besides a page.
-_LINK_STATUS: Mapping[str, int] | None = None
-_RUN_ID = 0
-_PROFILE = DEFAULT_PROFILE
+_DEFAULT_CONTEXT = ScoringContext()
 
 
-def init_worker(
-    link_status: Mapping[str, int] | None,
-    run_id: int = 0,
-    worker_process: bool = False,
-    profile: ScoringProfile = DEFAULT_PROFILE,
-) -> None:
-    """Pool initializer: the link statuses, run id and scoring profile every page of the
-    run shares.
+class _Worker:
+    """Set once per worker process by the pool initializer."""
+
+    context = _DEFAULT_CONTEXT
+
+
+def init_worker(context: ScoringContext | None = None, worker_process: bool = False) -> None:
+    """Pool initializer: the scoring context every page of the run shares.
 
     In a worker process, the cyclic garbage collector is also told to look rarely:
     parsing allocates millions of dicts, lists and tuples, none of them in a cycle
     (reference counting frees them all), and scanning them every 700 allocations
     cost about 7% of a worker's CPU. What the imports created is frozen out of its way.
     """
-    global _LINK_STATUS, _RUN_ID, _PROFILE
-    _LINK_STATUS, _RUN_ID, _PROFILE = link_status, run_id, profile
+    _Worker.context = context or _DEFAULT_CONTEXT
     if worker_process:
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
@@ -289,8 +379,8 @@ def parse_job(data: bytes, key: str) -> ParsedPage | PageFailure:
 
 
 def score_job(data: bytes, key: str) -> ScoredPage | PageFailure:
-    """Parse and score one page, as the rows of the run set by ``init_worker``."""
+    """Parse and score one page in the context set by ``init_worker``."""
     read = _read_job(data, key)
     if isinstance(read, PageFailure):
         return read
-    return score_page(read, _LINK_STATUS, _RUN_ID, key, profile=_PROFILE)
+    return score_page(read, _Worker.context)

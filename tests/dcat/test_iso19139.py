@@ -182,7 +182,7 @@ def test_roles_map_to_their_geodcat_ap_properties(realdata: Path) -> None:
 def test_an_iso_record_is_scored_like_any_dcat_page(realdata: Path, name: str) -> None:
     page, record = _read(realdata, name)
     assert ecospheres.compute(record).fill_rate > 0
-    scored = score_page(page, None, 1, name)
+    scored = score_page(page)
     assert [d.dataset_id for d in scored.datasets] == [record.dataset_id]
     (dataset,) = scored.datasets
     assert 0 < dataset.total <= dataset.max_points

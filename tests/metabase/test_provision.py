@@ -602,11 +602,11 @@ def test_mqa_history_outlives_the_pruned_detail(warehouse_url: str, spec: Dashbo
     with psycopg.connect(warehouse_url) as conn:
         runs = [r for (r,) in conn.execute(f"SELECT run_id FROM {SCHEMA}.runs ORDER BY run_id")]
         old = runs[0]
-        # As pruning leaves it: the old run's detail gone, and it ran long ago.
-        for table in ("hist_datasets", "hist_dataset_themes", "hist_dataset_territories"):
-            conn.execute(f"DELETE FROM {SCHEMA}.{table} WHERE run_id = %s", (old,))
+        # As retention leaves it: the old run's detail gone, and it ran long ago.
         conn.execute(
-            f"UPDATE {SCHEMA}.runs SET started_at = '2001-01-01' WHERE run_id = %s", (old,)
+            f"UPDATE {SCHEMA}.runs SET started_at = '2001-01-01', detail_kept = false"
+            " WHERE run_id = %s",
+            (old,),
         )
         try:
             trend = _card_rows(conn, spec, "mqa_trend", {})

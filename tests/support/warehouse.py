@@ -142,3 +142,19 @@ def run_statuses(conn: psycopg.Connection[Any], schema: str = "dcat_quality") ->
         sql.SQL("SELECT run_id, status FROM {}.runs ORDER BY run_id").format(sql.Identifier(schema))
     ).fetchall()
     return {int(run_id): str(status) for run_id, status in rows}
+
+
+def traces(conn: psycopg.Connection[Any], run_id: int, schema: str = "dcat_quality") -> int:
+    """Spans and staged rows that run ``run_id`` wrote (0 once an unpublished run is undone)."""
+    row = conn.execute(
+        sql.SQL(
+            "SELECT (SELECT count(*) FROM {s}.dataset_spans WHERE first_run = %(r)s"
+            "  OR end_run = %(r)s)"
+            " + (SELECT count(*) FROM {s}.page_spans WHERE first_run = %(r)s OR end_run = %(r)s)"
+            " + (SELECT count(*) FROM {s}.run_staged_datasets WHERE run_id = %(r)s)"
+            " + (SELECT count(*) FROM {s}.run_staged_pages WHERE run_id = %(r)s)"
+        ).format(s=sql.Identifier(schema)),
+        {"r": run_id},
+    ).fetchone()
+    assert row is not None
+    return int(row[0])

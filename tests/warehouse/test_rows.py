@@ -7,7 +7,8 @@ from datetime import date
 from dcat_quality.dcat.records import DatasetRecord, DistributionRecord, RdfFinding
 from dcat_quality.quality.ecospheres import compute
 from dcat_quality.warehouse.rows import (
-    COLUMNS,
+    BY_NAME,
+    FAMILIES,
     dataset_row,
     dataset_rows,
     distribution_row,
@@ -16,13 +17,14 @@ from dcat_quality.warehouse.rows import (
 )
 from support.warehouse import BLANK, RICH
 
+COLUMNS = {family.name: family.columns for family in FAMILIES}
+
 
 def test_dataset_row_matches_its_columns() -> None:
-    row = dict(
-        zip(COLUMNS["hist_datasets"], dataset_row(4, RICH, compute(RICH), "p.json"), strict=True)
-    )
-    assert row["run_id"] == 4
-    assert row["source_file"] == "p.json"
+    row = dict(zip(COLUMNS["hist_datasets"], dataset_row(RICH, compute(RICH)), strict=True))
+    assert row["dataset_id"] == RICH.dataset_id
+    assert "run_id" not in row  # a version's content only: no run, no page
+    assert "source_file" not in row
     assert row["created"] == date(2023, 5, 4)
     assert row["created_text"] == "04.05.2023"
     assert row["status_label"] == "Finalisé"
@@ -31,9 +33,8 @@ def test_dataset_row_matches_its_columns() -> None:
 
 def test_long_rows_of_every_table_match_their_columns() -> None:
     tables = set()
-    for table, row in long_rows(1, RICH, compute(RICH)):
+    for table, row in long_rows(RICH, compute(RICH)):
         assert len(row) == len(COLUMNS[table])
-        assert row[:2] == (1, RICH.dataset_id)
         tables.add(table)
     assert tables == set(COLUMNS) - {
         "hist_datasets",
@@ -42,7 +43,7 @@ def test_long_rows_of_every_table_match_their_columns() -> None:
         "hist_rdf_repairs",  # dataset_rows' (see test_rdf_repairs_are_stored_...)
         "hist_dataset_hvd_categories",  # RICH is no high-value dataset: see the next test
     }
-    assert list(long_rows(1, BLANK, compute(BLANK))) == []
+    assert list(long_rows(BLANK, compute(BLANK))) == []
 
 
 def test_hvd_categories_are_stored_with_their_labels_and_top_category() -> None:
@@ -53,46 +54,48 @@ def test_hvd_categories_are_stored_with_their_labels_and_top_category() -> None:
     addresses = "http://data.europa.eu/bna/c_c3de25e4"
     unknown = "http://example.org/not-a-category"
     record = replace(RICH, hvd=HvdFacts(categories=(addresses, unknown)))
-    rows = [row for table, row in long_rows(1, record, compute(record)) if "hvd" in table]
+    rows = [row for table, row in long_rows(record, compute(record)) if "hvd" in table]
     assert rows == [
         (
-            1,
-            RICH.dataset_id,
             addresses,
             "Addresses",  # no French label restated for sub-categories: English
             "http://data.europa.eu/bna/c_ac64a52d",
             "Géospatiales",
         ),
-        (1, RICH.dataset_id, unknown, None, None, None),
+        (unknown, None, None, None),
     ]
+
+
+def test_every_family_is_one_table_and_only_scores_are_history() -> None:
+    assert len({f.table for f in FAMILIES}) == len(FAMILIES)
+    assert FAMILIES[0].name == "hist_datasets"  # the version's root
+    assert {f.name for f in FAMILIES if f.history} == {"score_history"}
+    assert {name for name, _ in dataset_rows(RICH, compute(RICH))} <= set(BY_NAME)
 
 
 def test_access_rights_give_label_rows_and_iri_rows() -> None:
     rows = [
         row
-        for table, row in long_rows(1, RICH, compute(RICH))
+        for table, row in long_rows(RICH, compute(RICH))
         if table == "hist_dataset_access_rights"
     ]
-    assert rows == [
-        (1, RICH.dataset_id, RICH.access_rights[0], None),
-        (1, RICH.dataset_id, None, RICH.access_rights_iris[0]),
-    ]
+    assert rows == [(RICH.access_rights[0], None), (None, RICH.access_rights_iris[0])]
 
 
 def test_text_is_cleaned_and_empty_values_skipped() -> None:
     rec = DatasetRecord(
         "d\x00", title="a\x00b", keywords=("x", "", "x\x00"), description="caf\udce9"
     )
-    row = dict(zip(COLUMNS["hist_datasets"], dataset_row(1, rec, compute(rec), "p"), strict=True))
+    row = dict(zip(COLUMNS["hist_datasets"], dataset_row(rec, compute(rec)), strict=True))
     assert (row["dataset_id"], row["title"], row["description"]) == ("d", "ab", "caf?")
     assert [
-        row for table, row in long_rows(1, rec, compute(rec)) if table == "hist_dataset_keywords"
-    ] == [(1, "d", "x")]
+        row for table, row in long_rows(rec, compute(rec)) if table == "hist_dataset_keywords"
+    ] == [("x",)]
 
 
 def test_byte_size_beyond_bigint_is_dropped() -> None:
     too_big = DistributionRecord("x", byte_size=2**70)
-    row = dict(zip(COLUMNS["hist_distributions"], distribution_row(1, "d", too_big), strict=True))
+    row = dict(zip(COLUMNS["hist_distributions"], distribution_row(too_big), strict=True))
     assert row["byte_size"] is None
 
 
@@ -112,7 +115,7 @@ def test_score_row_packs_checks_into_bit_masks() -> None:
     row = dict(
         zip(
             COLUMNS["score_history"],
-            score_row(3, RICH.dataset_id, summary, 55.5, 0),
+            score_row(summary, 55.5, 0),
             strict=True,
         )
     )
@@ -132,14 +135,14 @@ LATER_ABOUT = RdfFinding("relative_iri", 25, 7, "another relative rdf:about", "f
 
 
 def test_rdf_repairs_are_stored_one_row_each_with_their_position() -> None:
-    rows = dataset_rows(3, RICH, compute(RICH), "p.xml", repairs=(THEME, ABOUT))
+    rows = dataset_rows(RICH, compute(RICH), repairs=(THEME, ABOUT))
     repairs = [row for table, row in rows if table == "hist_rdf_repairs"]
     assert all(len(row) == len(COLUMNS["hist_rdf_repairs"]) for row in repairs)
     assert repairs == [
-        (3, RICH.dataset_id, "resource_with_text", 15, 73, "theme text"),  # NUL dropped
-        (3, RICH.dataset_id, "relative_iri", 11, 7, "relative rdf:about"),
+        ("resource_with_text", 15, 73, "theme text"),  # NUL dropped
+        ("relative_iri", 11, 7, "relative rdf:about"),
     ]
-    assert not any(t == "hist_rdf_repairs" for t, _ in dataset_rows(3, RICH, compute(RICH), "p"))
+    assert not any(t == "hist_rdf_repairs" for t, _ in dataset_rows(RICH, compute(RICH)))
 
 
 def test_page_repairs_are_summed_up_by_kind_with_the_first_occurrence() -> None:

@@ -17,7 +17,7 @@ from dcat_quality.errors import RunLockedError, WarehouseError
 from dcat_quality.quality.ecospheres import compute
 from dcat_quality.warehouse import DatabaseTarget, RunCounts, Warehouse
 from dcat_quality.warehouse.warehouse import STALE_ERROR
-from support.warehouse import BLANK, RICH, load_and_publish, partitions, query, record
+from support.warehouse import BLANK, RICH, load_and_publish, query, record, traces
 
 
 def _dicts(conn: psycopg.Connection[Any], template: str) -> list[dict[str, Any]]:
@@ -177,21 +177,26 @@ def test_retention_keeps_only_the_latest_runs_details(
 ) -> None:
     with Warehouse.open(target, keep_runs=1) as warehouse:
         first = load_and_publish(warehouse, [record(1)])
-        assert partitions(db) == {f"{t}_r{first}" for t in _tables()}
         second = load_and_publish(warehouse, [record(2)])
-        # Detail goes with retention; the score history of every succeeded run stays.
-        assert partitions(db) == {f"{t}_r{second}" for t in _tables()} | {f"score_history_r{first}"}
+        # Detail goes with retention (the views no longer show it, its versions are
+        # deleted); the runs and the spans stay, so every run's scores stay answerable.
         assert query(db, "SELECT DISTINCT run_id FROM {schema}.hist_dataset_keywords") == [
             (second,)
         ]
+        assert query(db, "SELECT dataset_id FROM {schema}.dataset_versions") == [
+            ("https://example.org/d/2",)
+        ]
+        assert query(db, "SELECT keyword FROM {schema}.version_keywords") == [("k2",)]
+        assert query(db, "SELECT run_id, detail_kept FROM {schema}.runs ORDER BY 1") == [
+            (first, False),
+            (second, True),
+        ]
+        assert query(db, "SELECT first_run, end_run FROM {schema}.dataset_spans ORDER BY 1") == [
+            (first, second),
+            (second, None),
+        ]
         assert [run.status for run in warehouse.latest_runs()] == ["succeeded"] * 2
     assert _current_ids(db) == ["https://example.org/d/2"]
-
-
-def _tables() -> tuple[str, ...]:
-    from dcat_quality.warehouse.rows import DETAIL_TABLES
-
-    return DETAIL_TABLES
 
 
 def test_unpublished_rows_are_invisible(warehouse: Warehouse, db: psycopg.Connection[Any]) -> None:
@@ -222,7 +227,7 @@ def test_failed_run_leaves_the_previous_publish_and_keeps_its_rejections(
 
     assert _current_ids(db) == ["https://example.org/d/1"]
     assert _status(warehouse)[run_id] == ("failed", "boom")
-    assert not any(name.endswith(f"_r{run_id}") for name in partitions(db))
+    assert traces(db, run_id) == 0
     assert query(db, "SELECT run_id, file, position, reason FROM {schema}.rejections") == [
         (run_id, "bad.json", "line 1", "not RDF")
     ]
@@ -379,7 +384,7 @@ def test_killed_run_leaves_the_previous_publish_and_is_found_stale(
         assert _status(warehouse)[run_id] == ("running", None)
         following = warehouse.begin_run("test", "test")
         assert _status(warehouse)[run_id] == ("failed", STALE_ERROR)
-        assert not any(name.endswith(f"_r{run_id}") for name in partitions(db))
+        assert traces(db, run_id) == 0
         assert _current_ids(db) == ["https://example.org/d/1"]
         with warehouse.loader(following) as loader:
             loader.add(record(2), compute(record(2)), "p.json")
@@ -470,36 +475,30 @@ def test_operations_on_a_run_not_in_progress_are_refused(warehouse: Warehouse) -
 # -- readers ------------------------------------------------------------------------------
 
 
-def test_readers_are_never_blocked_and_a_long_reader_only_delays_retention(
-    target: DatabaseTarget,
-    database_url: str,
-    db: psycopg.Connection[Any],
-    caplog: pytest.LogCaptureFixture,
+def test_readers_are_never_blocked_by_runs_nor_retention(
+    target: DatabaseTarget, database_url: str, db: psycopg.Connection[Any]
 ) -> None:
+    """A dashboard query left open keeps its snapshot; runs, publishing and retention only
+    write rows, so they never wait for it and it never waits for them."""
     with Warehouse.open(target, keep_runs=1) as warehouse:
-        warehouse.retention_timeout = 0.5
-        first = load_and_publish(warehouse, [record(1)])
+        load_and_publish(warehouse, [record(1)])
         with psycopg.connect(database_url) as reader:  # a dashboard query left open
             reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             reader.execute("SET lock_timeout = '2s'")  # blocked readers fail the test
             assert _current_ids(reader) == ["https://example.org/d/1"]
-            second = load_and_publish(warehouse, [record(2)])  # retention gives up waiting
+            second = load_and_publish(warehouse, [record(2)])  # retention drops run 1
             assert _current_ids(reader) == ["https://example.org/d/1"]  # its snapshot
             assert _current_ids(db) == ["https://example.org/d/2"]  # a new reader
             with psycopg.connect(database_url, autocommit=True) as other:
                 other.execute("SET lock_timeout = '2s'")
-                third = warehouse.begin_run("test", "test")  # creating partitions
+                third = warehouse.begin_run("test", "test")
                 assert _current_ids(other) == ["https://example.org/d/2"]
-                # run 1 is half-way out: no longer visible to new queries
                 assert query(other, "SELECT DISTINCT run_id FROM {schema}.hist_datasets") == [
                     (second,)
                 ]
-            assert "not all dropped" in caplog.text
-            assert any(name.endswith(f"_r{first}") for name in partitions(db))
         warehouse.fail(third, "stopped")
-        fourth = load_and_publish(warehouse, [record(4)])  # the reader is gone: all cleaned
-        assert partitions(db) == {f"{t}_r{fourth}" for t in _tables()} | {
-            f"score_history_r{first}",
-            f"score_history_r{second}",
-        }
+        fourth = load_and_publish(warehouse, [record(4)])
+        assert query(db, "SELECT dataset_id FROM {schema}.dataset_versions") == [
+            ("https://example.org/d/4",)
+        ]
     assert second < third < fourth

@@ -176,6 +176,14 @@ def _summary(result: RunResult, target: DatabaseTarget, schema: str) -> Table:
             "scored with",
             f"DCAT-AP {result.dcat_ap_version} shapes; known licences: {result.licence_list}",
         )
+    if result.incremental:
+        table.add_row(
+            "reused",
+            f"{result.pages_skipped} unchanged pages not parsed, {result.datasets_reused} "
+            "unchanged datasets neither scored nor written",
+        )
+    else:
+        table.add_row("reused", "nothing (--full: everything recomputed)")
     table.add_row("duration", f"{result.duration_s:.1f} s ({rate:,.0f} datasets/s)")
     if result.skipped_objects:
         table.add_row("skipped objects", f"{len(result.skipped_objects)} (not dump pages)")
@@ -244,13 +252,22 @@ def run(
             "lock, instead of waiting for it.",
         ),
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Recompute everything: parse every page and score every dataset, even "
+            "those unchanged since the published run (by default they are reused).",
+        ),
+    ] = False,
 ) -> None:
     """Run the whole chain: read the dump, compute the indicators, publish them in PostgreSQL.
 
     Bad pages are quarantined in the `rejections` table and the run goes on; the data is
     published in one short transaction only when the run completes, so a failed run leaves
-    the previous data untouched. Exit codes: 0 done, 3 done with rejections, 1 failed,
-    130 interrupted.
+    the previous data untouched. Incremental: unchanged pages are not parsed again and
+    unchanged datasets neither scored nor written (--full recomputes everything). Exit
+    codes: 0 done, 3 done with rejections, 1 failed, 130 interrupted.
     """
     with reported_errors(), sigterm_as_interrupt():
         settings = settings_from(workers=workers)
@@ -292,6 +309,7 @@ def run(
                     link_status=link_status,
                     shard=shard,
                     profile=ScoringProfile.of(settings.dcat_ap_version, settings.licence_extras),
+                    full=full,
                 )
         console.print(_summary(result, target, settings.schema_name))
         for failure in result.failures[:10]:

@@ -16,10 +16,15 @@ PAGE_EXTENSIONS = (".json", ".jsonld", ".ttl", ".rdf", ".owl", ".xml", ".nt")
 
 @dataclass(frozen=True, slots=True)
 class PageRef:
-    """One page of the dump; ``key`` is what errors and the rejections table name."""
+    """One page of the dump; ``key`` is what errors and the rejections table name.
+
+    ``fingerprint`` identifies the page's bytes without reading them, when the listing
+    tells (S3: ETag and size); an incremental run then skips an unchanged page unread.
+    """
 
     key: str
     size: int | None = None
+    fingerprint: str | None = None
 
 
 @runtime_checkable
@@ -76,21 +81,31 @@ def require_pages(source: Source) -> list[PageRef]:
 
 
 def iter_pages(
-    source: Source, refs: Iterable[PageRef], *, prefetch: int = 4, raw: bool = False
-) -> Iterator[tuple[PageRef, bytes | PageError]]:
+    source: Source,
+    refs: Iterable[PageRef],
+    *,
+    prefetch: int = 4,
+    raw: bool = False,
+    unread: Callable[[PageRef], bool] | None = None,
+) -> Iterator[tuple[PageRef, bytes | PageError | None]]:
     """Read pages in order, ``prefetch`` of them ahead in threads (memory stays bounded).
 
     ``raw`` yields the bytes as stored (``read_raw``), for the caller to ``decode_page``.
     A page that cannot be read yields its ``PageError`` (to quarantine it) instead of
-    stopping the run; ``SourceError`` (the whole source is unusable) is raised.
+    stopping the run; ``SourceError`` (the whole source is unusable) is raised. A page
+    for which ``unread`` says True is not read: it comes with None.
     """
-    read = source.read_raw if raw else source.read
+    source_read = source.read_raw if raw else source.read
+
+    def read(ref: PageRef) -> bytes | None:
+        return None if unread is not None and unread(ref) else source_read(ref)
+
     if prefetch < 1:
         for ref in refs:
             yield ref, _read_or_error(read, ref)
         return
     with ThreadPoolExecutor(max_workers=prefetch, thread_name_prefix="page-reader") as pool:
-        pending: deque[tuple[PageRef, Future[bytes | PageError]]] = deque()
+        pending: deque[tuple[PageRef, Future[bytes | PageError | None]]] = deque()
         try:
             for ref in refs:
                 pending.append((ref, pool.submit(_read_or_error, read, ref)))
@@ -105,7 +120,9 @@ def iter_pages(
                 future.cancel()
 
 
-def _read_or_error(read: Callable[[PageRef], bytes], ref: PageRef) -> bytes | PageError:
+def _read_or_error(
+    read: Callable[[PageRef], bytes | None], ref: PageRef
+) -> bytes | PageError | None:
     try:
         return read(ref)
     except PageError as exc:

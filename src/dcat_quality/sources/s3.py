@@ -175,7 +175,7 @@ class S3Source:
     def list_pages(self) -> Iterator[PageRef]:
         """Page objects sorted by key (names only are held, never contents)."""
         self._skipped = []
-        found: list[tuple[str, int]] = []
+        found: list[tuple[str, int, str | None]] = []
         paginator = self._client.get_paginator("list_objects_v2")
         try:
             for response in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
@@ -184,7 +184,8 @@ class S3Source:
                     if not self._in_location(key):
                         continue
                     if is_page_name(key) and not key.endswith("/"):
-                        found.append((key, item.get("Size", 0)))
+                        size, etag = item.get("Size", 0), item.get("ETag")
+                        found.append((key, size, f"s3:{etag}:{size}" if etag else None))
                     else:
                         self._skipped.append(self._url(key))
         except (BotoCoreError, ClientError) as exc:
@@ -194,8 +195,8 @@ class S3Source:
             log.info(
                 "%d object(s) under %s are not dump pages", len(self._skipped), self.describe()
             )
-        for key, size in sorted(found):
-            yield PageRef(self._url(key), size)
+        for key, size, fingerprint in sorted(found):
+            yield PageRef(self._url(key), size, fingerprint)
 
     def read(self, ref: PageRef) -> bytes:
         return decode_page(ref.key, self.read_raw(ref))

@@ -2,9 +2,10 @@
 
 Where things live: ``target`` (a database and its redaction), ``embedded`` (the bundled
 server), ``connection`` (which database, connecting), ``schema`` (migrations), ``runs``
-(the run lifecycle), ``shards``, ``partitions`` (run partitions and retention), ``rows``
-(records → rows), ``loader`` (COPY), ``indicators``, ``link_cache``, ``queries`` (reading
-the published run), and ``warehouse`` (the ``Warehouse`` the chain uses).
+(the run lifecycle), ``shards``, ``versions`` (history as versions, retention), ``rows``
+(records → rows), ``digest`` (versions as digests), ``loader`` (COPY), ``indicators``,
+``link_cache``, ``queries`` (reading the published run), and ``warehouse`` (the
+``Warehouse`` the chain uses).
 
 Names are imported on first use (see ``dcat_quality._lazy``): the parse workers need
 ``warehouse.rows`` but not psycopg.

@@ -1,4 +1,10 @@
-"""The loader: one run's rows streamed into its partitions with COPY, in one transaction.
+"""The loader: what one run read, streamed into the warehouse with COPY, in one transaction.
+
+For every dataset the run stages its version and page (``run_staged_datasets``); the rows
+of a version are written only when the warehouse does not hold that version yet. When
+the ``with`` block ends, the staged rows become spans (``versions.finish_run``; a sharded
+run's last shard does it when it publishes) and the transaction commits: nothing of the
+run is visible until it is published.
 
 Rejections are written in their own committed transactions, so they are kept even when
 the run that found them later fails.
@@ -7,10 +13,11 @@ the run that found them later fails.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, suppress
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import Protocol, Self
 
 import psycopg
 from psycopg import sql
@@ -23,12 +30,18 @@ from dcat_quality.quality.shacl import Violation
 from dcat_quality.warehouse import rows as _rows
 from dcat_quality.warehouse._sql import Connection, SchemaSession
 from dcat_quality.warehouse.connection import connect
+from dcat_quality.warehouse.digest import rows_digest
 from dcat_quality.warehouse.seen import SeenIds
-
-if TYPE_CHECKING:
-    from dcat_quality.warehouse.warehouse import Warehouse
+from dcat_quality.warehouse.target import DatabaseTarget
 
 log = logging.getLogger(__name__)
+
+_STAGED_COLUMNS = ("run_id", "shard", "dataset_id", "version", "source_file")
+_PAGE_COLUMNS = ("run_id", "shard", "source_file", "fingerprint", "datasets")
+_REPAIR_COLUMNS = ("run_id", "file", "code", "occurrences", "line", "col", "message")
+_ID, _FILE = _STAGED_COLUMNS.index("dataset_id"), _STAGED_COLUMNS.index("source_file")
+#: Versions written by a run beyond which it refreshes the planner's statistics.
+_ANALYZE_AFTER = 1000
 
 
 def write_rejections(db: SchemaSession, rows: list[_rows.Row]) -> None:
@@ -46,30 +59,58 @@ def write_rejections(db: SchemaSession, rows: list[_rows.Row]) -> None:
                 copy.write_row(row)
 
 
-_DATASET_ID = _rows.COLUMNS["hist_datasets"].index("dataset_id")
-_SOURCE_FILE = _rows.COLUMNS["hist_datasets"].index("source_file")
+class LoadingRun(Protocol):
+    """What the loader needs of the warehouse whose run it loads (``Warehouse``)."""
+
+    @property
+    def target(self) -> DatabaseTarget: ...
+
+    @property
+    def session(self) -> SchemaSession: ...
+
+    @property
+    def sharded(self) -> bool: ...
+
+    def finish_run(self, conn: Connection, run_id: int) -> None: ...
 
 
 class Loader:
-    """Streams one run's rows into its partitions with COPY, in a single transaction.
+    """Streams one run's datasets into the warehouse with COPY, in a single transaction.
 
-    Rows are buffered per table (at most ``batch_rows`` datasets' worth) and flushed with
-    one COPY per table; the transaction commits when the ``with`` block exits normally
-    and rolls back on an exception. A dataset id seen twice in a run is rejected.
+    Rows are buffered (at most ``batch_rows`` datasets' worth) and flushed with one COPY
+    per table; the transaction commits when the ``with`` block exits normally and rolls
+    back on an exception. A dataset id seen twice in a run is rejected.
+
+    ``look_up_versions`` False skips asking whether a version is stored already (the
+    warehouse holds none: a first run).
     """
 
-    def __init__(self, warehouse: Warehouse, run_id: int, *, batch_rows: int) -> None:
+    def __init__(
+        self,
+        warehouse: LoadingRun,
+        run_id: int,
+        *,
+        batch_rows: int,
+        shard: int = 0,
+        look_up_versions: bool = True,
+    ) -> None:
         self._warehouse = warehouse
         self.run_id = run_id
+        self.shard = shard
         self._batch_rows = max(1, batch_rows)
+        self._look_up = look_up_versions
         self._conn: Connection | None = None
-        self._buffers: dict[str, list[_rows.Row]] = {t: [] for t in _rows.DETAIL_TABLES}
-        self._buffered = 0
-        self._rejections: list[_rows.Row] = []
+        self._new: list[tuple[uuid.UUID, Sequence[tuple[str, _rows.Row]]]] = []
+        self._staged: list[_rows.Row] = []
+        self._pages: list[_rows.Row] = []
         self._page_repairs: list[_rows.Row] = []
+        self._known_pages: list[str] = []
+        self._rejections: list[_rows.Row] = []
         self._seen = SeenIds()
         self.loaded = 0
         self.duplicates = 0
+        self.reused = 0  # datasets whose version was stored already
+        self.versions_written = 0
 
     def __enter__(self) -> Self:
         self._conn = connect(
@@ -88,9 +129,10 @@ class Loader:
         try:
             if exc_type is None:
                 self._flush()
+                self._copy_known_page_repairs()
                 if not self._warehouse.sharded:  # a sharded run's: at its publish
-                    with self._errors("could not compute the pass rates"):
-                        self._warehouse.write_indicator_stats(conn, self.run_id)
+                    with self._errors("could not record the run's versions"):
+                        self._warehouse.finish_run(conn, self.run_id)
                 write_rejections(self._warehouse.session, self._rejections)
                 self._rejections = []
                 with self._errors("could not commit the load"):
@@ -117,6 +159,14 @@ class Loader:
     def _errors(self, what: str) -> AbstractContextManager[None]:
         return self._warehouse.session.errors(f"{what} of run {self.run_id}")
 
+    @property
+    def _session(self) -> SchemaSession:
+        if self._conn is None:
+            raise WarehouseError("the loader is used outside its `with` block")
+        return self._warehouse.session.on(self._conn)
+
+    # -- datasets -----------------------------------------------------------------------
+
     def add(
         self,
         record: DatasetRecord,
@@ -130,69 +180,133 @@ class Loader:
     ) -> bool:
         """Queue one dataset's rows; False when the dataset was rejected as a duplicate.
 
-        ``violations`` is None when DCAT-AP was not checked (then nothing is stored).
+        ``violations`` is None when DCAT-AP was not checked (then nothing is stored). The
+        version is the digest of the rows themselves.
         """
-        return self.add_rows(
-            record.dataset_id,
-            source_file,
-            _rows.dataset_rows(
-                self.run_id,
-                record,
-                indicators,
-                source_file,
-                score=score,
-                violations=violations,
-                repairs=repairs,
-                metadata_format=metadata_format,
-            ),
+        rows = _rows.dataset_rows(
+            record,
+            indicators,
+            score=score,
+            violations=violations,
+            repairs=repairs,
+            metadata_format=metadata_format,
         )
+        return self.add_dataset(record.dataset_id, rows_digest(rows), source_file, rows)
+
+    def add_dataset(
+        self,
+        dataset_id: str,
+        version: bytes,
+        source_file: str,
+        rows: Sequence[tuple[str, _rows.Row]] | None = None,
+    ) -> bool:
+        """Record that the run read ``dataset_id`` at ``version`` on ``source_file``, with
+        the version's rows (from ``rows.dataset_rows``) unless the published run holds it
+        already (None). False when the dataset was rejected as a duplicate."""
+        self._session  # noqa: B018 (inside the `with` block?)
+        if not self._accept(dataset_id, source_file):
+            return False
+        key = uuid.UUID(bytes=version)
+        if rows is None:
+            self.reused += 1
+        else:
+            self._new.append((key, rows))
+        self._staged.append(
+            (self.run_id, self.shard, _rows.stored_id(dataset_id), key, _rows.text(source_file))
+        )
+        self.loaded += 1
+        if len(self._staged) >= self._batch_rows:
+            self._flush()
+        return True
+
+    def add_known_page(self, source_file: str) -> tuple[int, int]:
+        """The run read ``source_file`` unchanged: its datasets are those it had in the
+        published run, at the same versions. ``(loaded, rejected as duplicates)``."""
+        db = self._session
+        with self._errors(f"could not read the datasets of {source_file}"):
+            known = db.conn.execute(
+                db.sql(
+                    "SELECT dataset_id, version FROM {schema}.dataset_spans"
+                    " WHERE end_run IS NULL AND source_file = %s ORDER BY dataset_id"
+                ),
+                (_rows.text(source_file),),
+            ).fetchall()
+        self._known_pages.append(source_file)
+        loaded = duplicates = 0
+        for dataset_id, version in known:
+            if not self._accept(str(dataset_id), source_file):
+                duplicates += 1
+                continue
+            self._staged.append(
+                (self.run_id, self.shard, dataset_id, version, _rows.text(source_file))
+            )
+            self.reused += 1
+            self.loaded += 1
+            loaded += 1
+        if len(self._staged) >= self._batch_rows:
+            self._flush()
+        return loaded, duplicates
 
     def add_page_repairs(self, file: str, repairs: Iterable[_rows.PageRepair]) -> None:
         """Queue a page's RDF/XML repairs (``rows.page_repairs``), loaded with the run."""
         self._page_repairs.extend((self.run_id, file, *repair) for repair in repairs)
 
-    def add_rows(
-        self, dataset_id: str, source_file: str, rows: Sequence[tuple[str, _rows.Row]]
-    ) -> bool:
-        """Queue one dataset's rows (from ``rows.dataset_rows``); False for a duplicate."""
-        if self._conn is None:
-            raise WarehouseError("the loader is used outside its `with` block")
-        first_file = None if self._seen.add(dataset_id) else self._first_copy(dataset_id)
-        if first_file is not None:
-            self.reject(
-                source_file,
-                f"duplicate dataset {dataset_id} in {source_file}: already loaded from "
-                f"{first_file}; the first copy is kept — remove the duplicate from one of "
-                "the pages",
-                position=dataset_id,
-                dataset_id=dataset_id,
+    def _copy_known_page_repairs(self) -> None:
+        """The repairs of the pages not parsed again: those the published run read."""
+        if not self._known_pages:
+            return
+        db = self._session
+        with self._errors("could not keep the repairs of the unchanged pages"):
+            db.conn.execute(
+                db.sql(
+                    "INSERT INTO {schema}.run_page_repairs"
+                    " (run_id, file, code, occurrences, line, col, message)"
+                    " SELECT %s, file, code, occurrences, line, col, message"
+                    " FROM {schema}.run_page_repairs WHERE file = ANY(%s) AND run_id = ("
+                    "  SELECT max(run_id) FROM {schema}.runs WHERE status = 'succeeded')"
+                ),
+                (self.run_id, self._known_pages),
             )
-            self.duplicates += 1
-            return False
-        buffers = self._buffers
-        for table, row in rows:
-            buffers[table].append(row)
-        self.loaded += 1
-        self._buffered += 1
-        if self._buffered >= self._batch_rows:
-            self._flush()
-        return True
+        self._known_pages = []
+
+    def page_loaded(self, source_file: str, fingerprint: str, datasets: int) -> None:
+        """Record the fingerprint of a page loaded without rejection: if its bytes are the
+        same next time, it is not parsed again."""
+        self._pages.append(
+            (self.run_id, self.shard, _rows.text(source_file), fingerprint, datasets)
+        )
+
+    def _accept(self, dataset_id: str, source_file: str) -> bool:
+        """False (and a rejection) when ``dataset_id`` was loaded already in this run."""
+        first_file = None if self._seen.add(dataset_id) else self._first_copy(dataset_id)
+        if first_file is None:
+            return True
+        self.reject(
+            source_file,
+            f"duplicate dataset {dataset_id} in {source_file}: already loaded from "
+            f"{first_file}; the first copy is kept — remove the duplicate from one of "
+            "the pages",
+            position=dataset_id,
+            dataset_id=dataset_id,
+        )
+        self.duplicates += 1
+        return False
 
     def _first_copy(self, dataset_id: str) -> str | None:
         """The page of the loaded copy of ``dataset_id``; None if there is none (the ids
         table only said "maybe": two ids shared a digest)."""
         key = _rows.stored_id(dataset_id)
-        for row in self._buffers["hist_datasets"]:
-            if row[_DATASET_ID] == key:
-                return str(row[_SOURCE_FILE])
-        assert self._conn is not None
+        for row in self._staged:
+            if row[_ID] == key:
+                return str(row[_FILE])
+        db = self._session
         with self._errors("could not look for a duplicate dataset"):
-            found = self._conn.execute(
-                self._warehouse.session.sql(
-                    "SELECT source_file FROM {schema}.{partition} WHERE dataset_id = %s",
-                    partition=f"hist_datasets_r{self.run_id}",
+            found = db.conn.execute(
+                db.sql(
+                    "SELECT source_file FROM {schema}.run_staged_datasets"
+                    " WHERE dataset_id = %s AND run_id = %s AND shard = %s"
                 ),
-                (key,),
+                (key, self.run_id, self.shard),
             ).fetchone()
         return None if found is None else str(found[0])
 
@@ -205,48 +319,67 @@ class Loader:
             write_rejections(self._warehouse.session, self._rejections)
             self._rejections = []
 
+    # -- COPY ---------------------------------------------------------------------------
+
     def _flush(self) -> None:
-        conn = self._conn
-        if conn is None:
-            raise WarehouseError("the loader is used outside its `with` block")
-        schema = sql.Identifier(self._warehouse.schema)
-        with self._errors("could not load the rows"), conn.cursor() as cursor:
-            for table, buffer in self._buffers.items():
+        db = self._session
+        with self._errors("could not load the rows"), db.conn.cursor() as cursor:
+            tables = self._version_rows(db)
+            tables["run_staged_datasets"] = (_STAGED_COLUMNS, self._staged)
+            tables["run_staged_pages"] = (_PAGE_COLUMNS, self._pages)
+            tables["run_page_repairs"] = (_REPAIR_COLUMNS, self._page_repairs)
+            for table, (columns, buffer) in tables.items():
                 if not buffer:
                     continue
-                statement = sql.SQL("COPY {schema}.{partition} ({columns}) FROM STDIN").format(
-                    schema=schema,
-                    partition=sql.Identifier(f"{table}_r{self.run_id}"),
-                    columns=sql.SQL(", ").join(map(sql.Identifier, _rows.COLUMNS[table])),
+                statement = sql.SQL("COPY {schema}.{table} ({columns}) FROM STDIN").format(
+                    schema=sql.Identifier(db.schema),
+                    table=sql.Identifier(table),
+                    columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
                 )
                 with cursor.copy(statement) as copy:
                     for row in buffer:
                         copy.write_row(row)
-                buffer.clear()
-            if self._page_repairs:
-                with cursor.copy(
-                    sql.SQL(
-                        "COPY {schema}.run_page_repairs"
-                        " (run_id, file, code, occurrences, line, col, message) FROM STDIN"
-                    ).format(schema=schema)
-                ) as copy:
-                    for row in self._page_repairs:
-                        copy.write_row(row)
-                self._page_repairs = []
-        self._buffered = 0
+        self._new, self._staged, self._pages, self._page_repairs = [], [], [], []
+
+    def _version_rows(
+        self, db: SchemaSession
+    ) -> dict[str, tuple[tuple[str, ...], list[_rows.Row]]]:
+        """The rows of the new versions not stored yet, per table."""
+        stored: dict[bool, set[uuid.UUID]] = {False: set(), True: set()}
+        if self._look_up and self._new:
+            keys = [key for key, _ in self._new]
+            for history, root in ((False, "dataset_versions"), (True, "version_scores")):
+                found = db.conn.execute(
+                    db.sql(
+                        "SELECT version FROM {schema}.{root} WHERE version = ANY(%s)", root=root
+                    ),
+                    (keys,),
+                ).fetchall()
+                stored[history] = {value for (value,) in found}
+        buffers: dict[str, list[_rows.Row]] = {f.name: [] for f in _rows.FAMILIES}
+        by_name = _rows.BY_NAME
+        for key, rows in self._new:
+            if key not in stored[False]:
+                self.versions_written += 1
+            for family, row in rows:
+                if key not in stored[by_name[family].history]:
+                    buffers[family].append((key, *row))
+        return {f.table: (("version", *f.columns), buffers[f.name]) for f in _rows.FAMILIES}
 
     def _analyze(self) -> None:
-        """Fresh statistics, so the first dashboard queries get good plans (best effort)."""
+        """Fresh statistics after a large load, so the first dashboard queries get good
+        plans (best effort)."""
+        if self.versions_written < _ANALYZE_AFTER:
+            return
         assert self._conn is not None
         self._conn.autocommit = True
-        schema = sql.Identifier(self._warehouse.schema)
+        schema = sql.Identifier(self._warehouse.session.schema)
+        tables = ["dataset_spans", *(f.table for f in _rows.FAMILIES)]
         try:
             with self._errors("could not analyze the loaded rows"):
-                for table in _rows.DETAIL_TABLES:
+                for table in tables:
                     self._conn.execute(
-                        sql.SQL("ANALYZE {}.{}").format(
-                            schema, sql.Identifier(f"{table}_r{self.run_id}")
-                        )
+                        sql.SQL("ANALYZE {}.{}").format(schema, sql.Identifier(table))
                     )
         except WarehouseError as exc:  # the rows are committed; autovacuum will analyze
             log.warning("%s", exc)

@@ -1,13 +1,18 @@
-"""Record → table rows, in the column order of the COPY statements.
+"""Record → rows of each family of per-dataset tables, in the column order of COPY.
 
-Kept apart from the loader so the conversion can be tested and measured alone. Every
-text value goes through ``_text``: PostgreSQL refuses NUL characters and lone
-surrogates, and one such value would otherwise abort the whole load.
+A dataset's rows are its content only: no run, no page. The loader stores them once per
+version of the dataset (see ``Family``); which run had which version is stored apart.
+
+Kept apart from the loader so the conversion can be tested and measured alone (and so
+the parse workers, which build the rows, import no database client). Every text value
+goes through ``_text``: PostgreSQL refuses NUL characters and lone surrogates, and one
+such value would otherwise abort the whole load.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,121 +27,134 @@ Row = tuple[Any, ...]
 
 _BIGINT_MAX = 2**63 - 1
 
-#: Table name → columns, in COPY order. ``run_id`` is always first.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "hist_datasets": (
-        "run_id",
-        "dataset_id",
-        "source_file",
-        "is_blank_node",
-        "is_series",
-        "identifier",
-        "title",
-        "title_lang",
-        "description",
-        "description_lang",
-        "issued",
-        "issued_text",
-        "created",
-        "created_text",
-        "modified",
-        "modified_text",
-        "creator",
-        "rights_holder",
-        "publisher",
-        "contact_name",
-        "contact_email",
-        "status_code",
-        "status_label",
-        "catalog",
-        "bbox",
-        "landing_page",
-        "temporal_start",
-        "temporal_end",
-        "accrual_periodicity",
-        "distribution_count",
-        "fill_rate",
-        "filled_fields",
-        "universe",
-        "geo_coverage",
-        "open_access",
-        "metadata_format",
-    ),
-    "hist_distributions": (
-        "run_id",
-        "dataset_id",
-        "distribution_id",
-        "title",
-        "access_url",
-        "download_url",
-        "format",
-        "media_type",
-        "license",
-        "byte_size",
-        "issued",
-        "modified",
-        "rights",
-    ),
-    "hist_dataset_keywords": ("run_id", "dataset_id", "keyword"),
-    "hist_dataset_themes": ("run_id", "dataset_id", "theme"),
-    "hist_dataset_hvd_categories": (
-        "run_id",
-        "dataset_id",
-        "category_iri",
-        "category_label",
-        "top_category_iri",
-        "top_category_label",
-    ),
-    "hist_dataset_territories": (
-        "run_id",
-        "dataset_id",
-        "territory_iri",
-        "kind",
-        "code",
-        "departement",
-    ),
-    "hist_dataset_spatial": ("run_id", "dataset_id", "spatial_iri"),
-    "hist_dataset_licenses": ("run_id", "dataset_id", "license"),
-    "hist_dataset_access_rights": ("run_id", "dataset_id", "label", "iri"),
-    "hist_dataset_languages": ("run_id", "dataset_id", "language"),
-    "hist_shacl_violations": (
-        "run_id",
-        "dataset_id",
-        "focus",
-        "path",
-        "constraint_component",
-        "severity",
-        "message",
-    ),
-    "hist_rdf_repairs": ("run_id", "dataset_id", "code", "line", "col", "message"),
-    "score_history": (
-        "run_id",
-        "dataset_id",
-        "variant",
-        "total",
-        "max_points",
-        "rating",
-        "findability",
-        "accessibility",
-        "interoperability",
-        "reusability",
-        "contextuality",
-        "measured_mask",
-        "passed_mask",
-        "best_distribution_id",
-        "fill_rate",
-        "shacl_violations",
-    ),
-}
 
-#: Partitioned tables kept for every succeeded run (retention only drops the others).
-HISTORY_TABLES: frozenset[str] = frozenset({"score_history"})
+@dataclass(frozen=True, slots=True)
+class Family:
+    """One kind of per-dataset rows.
 
-#: The partitioned detail tables, in load order.
-DETAIL_TABLES: tuple[str, ...] = tuple(COLUMNS)
+    Stored once per dataset version in ``table`` (the ``version`` key, then ``columns``);
+    read through the view ``name`` (``run_id``, ``dataset_id``, then ``columns``), which
+    shows for each run the rows of the version the dataset had in it. ``history``
+    families are kept for every succeeded run (scores); the others only for the runs whose
+    detail is kept (``keep_runs``).
+    """
+
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    history: bool = False
 
 
-def _text(value: str | None) -> str | None:
+#: Every family, in load order; the first one (``hist_datasets``) is the version's root.
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "hist_datasets",
+        "dataset_versions",
+        (
+            "dataset_id",
+            "is_blank_node",
+            "is_series",
+            "identifier",
+            "title",
+            "title_lang",
+            "description",
+            "description_lang",
+            "issued",
+            "issued_text",
+            "created",
+            "created_text",
+            "modified",
+            "modified_text",
+            "creator",
+            "rights_holder",
+            "publisher",
+            "contact_name",
+            "contact_email",
+            "status_code",
+            "status_label",
+            "catalog",
+            "bbox",
+            "landing_page",
+            "temporal_start",
+            "temporal_end",
+            "accrual_periodicity",
+            "distribution_count",
+            "fill_rate",
+            "filled_fields",
+            "universe",
+            "geo_coverage",
+            "open_access",
+            "metadata_format",
+        ),
+    ),
+    Family(
+        "hist_distributions",
+        "version_distributions",
+        (
+            "distribution_id",
+            "title",
+            "access_url",
+            "download_url",
+            "format",
+            "media_type",
+            "license",
+            "byte_size",
+            "issued",
+            "modified",
+            "rights",
+        ),
+    ),
+    Family("hist_dataset_keywords", "version_keywords", ("keyword",)),
+    Family("hist_dataset_themes", "version_themes", ("theme",)),
+    Family(
+        "hist_dataset_hvd_categories",
+        "version_hvd_categories",
+        ("category_iri", "category_label", "top_category_iri", "top_category_label"),
+    ),
+    Family(
+        "hist_dataset_territories",
+        "version_territories",
+        ("territory_iri", "kind", "code", "departement"),
+    ),
+    Family("hist_dataset_spatial", "version_spatial", ("spatial_iri",)),
+    Family("hist_dataset_licenses", "version_licenses", ("license",)),
+    Family("hist_dataset_access_rights", "version_access_rights", ("label", "iri")),
+    Family("hist_dataset_languages", "version_languages", ("language",)),
+    Family(
+        "hist_shacl_violations",
+        "version_shacl_violations",
+        ("focus", "path", "constraint_component", "severity", "message"),
+    ),
+    Family("hist_rdf_repairs", "version_rdf_repairs", ("code", "line", "col", "message")),
+    Family(
+        "score_history",
+        "version_scores",
+        (
+            "variant",
+            "total",
+            "max_points",
+            "rating",
+            "findability",
+            "accessibility",
+            "interoperability",
+            "reusability",
+            "contextuality",
+            "measured_mask",
+            "passed_mask",
+            "best_distribution_id",
+            "fill_rate",
+            "shacl_violations",
+        ),
+        history=True,
+    ),
+)
+
+#: Family name → family.
+BY_NAME: dict[str, Family] = {family.name: family for family in FAMILIES}
+
+
+def text(value: str | None) -> str | None:
+    """``value`` as PostgreSQL accepts it: no NUL, no lone surrogate."""
     if value is None:
         return None
     if "\x00" in value:
@@ -151,7 +169,7 @@ def _text(value: str | None) -> str | None:
 
 def stored_id(dataset_id: str) -> str:
     """A dataset id as its rows store it: the key to find them again."""
-    return _text(dataset_id) or ""
+    return text(dataset_id) or ""
 
 
 def _date(text: str | None) -> date | None:
@@ -164,17 +182,9 @@ def _bigint(value: int | None) -> int | None:
     return value
 
 
-def score_row(
-    run_id: int,
-    dataset_id: str,
-    score: ScoreSummary,
-    fill_rate: float,
-    shacl_violations: int | None,
-) -> Row:
+def score_row(score: ScoreSummary, fill_rate: float, shacl_violations: int | None) -> Row:
     """The ``score_history`` row of one dataset."""
     return (
-        run_id,
-        _text(dataset_id),
         score.variant,
         score.total,
         score.max_points,
@@ -182,30 +192,28 @@ def score_row(
         *score.by_dimension,
         score.measured_mask,
         score.passed_mask,
-        _text(score.best_distribution_id),
+        text(score.best_distribution_id),
         fill_rate,
         shacl_violations,
     )
 
 
-def violation_rows(run_id: int, dataset_id: str, violations: Iterable[Violation]) -> Iterator[Row]:
+def violation_rows(violations: Iterable[Violation]) -> Iterator[Row]:
     """``hist_shacl_violations`` rows of one dataset."""
     for v in violations:
         yield (
-            run_id,
-            _text(dataset_id),
-            _text(v.focus),
-            _text(v.path),
+            text(v.focus),
+            text(v.path),
             v.constraint,
             v.severity,
-            _text(v.message),
+            text(v.message),
         )
 
 
-def repair_rows(run_id: int, dataset_id: str, repairs: Iterable[RdfFinding]) -> Iterator[Row]:
+def repair_rows(repairs: Iterable[RdfFinding]) -> Iterator[Row]:
     """``hist_rdf_repairs`` rows of one dataset."""
     for r in repairs:
-        yield (run_id, _text(dataset_id), r.code, r.line, r.column, _text(r.message))
+        yield (r.code, r.line, r.column, text(r.message))
 
 
 #: One page's repairs of one kind: ``(code, occurrences, line, col, message)`` of the
@@ -221,7 +229,7 @@ def page_repairs(findings: Iterable[RdfFinding]) -> tuple[PageRepair, ...]:
         first.setdefault(finding.code, finding)
         counts[finding.code] = counts.get(finding.code, 0) + 1
     return tuple(
-        (code, counts[code], f.line, f.column, _text(f.message)) for code, f in first.items()
+        (code, counts[code], f.line, f.column, text(f.message)) for code, f in first.items()
     )
 
 
@@ -237,94 +245,82 @@ def metadata_format(parser: str) -> str:
 
 
 def dataset_row(
-    run_id: int,
-    record: DatasetRecord,
-    indicators: EcospheresIndicators,
-    source_file: str,
-    metadata_format: str | None = None,
+    record: DatasetRecord, indicators: EcospheresIndicators, metadata_format: str | None = None
 ) -> Row:
     """The ``hist_datasets`` row of one dataset (``metadata_format`` None: not known, e.g.
     a table loaded by ``load``)."""
     return (
-        run_id,
-        _text(record.dataset_id),
-        _text(source_file),
+        text(record.dataset_id),
         record.is_blank_node,
         record.is_series,
-        _text(record.identifier),
-        _text(record.title),
-        _text(record.title_lang),
-        _text(record.description),
-        _text(record.description_lang),
+        text(record.identifier),
+        text(record.title),
+        text(record.title_lang),
+        text(record.description),
+        text(record.description_lang),
         _date(record.issued),
-        _text(record.issued),
+        text(record.issued),
         _date(record.created),
-        _text(record.created),
+        text(record.created),
         _date(record.modified),
-        _text(record.modified),
-        _text(record.creator),
-        _text(record.rights_holder),
-        _text(record.publisher),
-        _text(record.contact_name),
-        _text(record.contact_email),
-        _text(indicators.status_code),
-        _text(indicators.status_label),
-        _text(record.catalog),
-        _text(record.bbox),
-        _text(record.landing_page),
+        text(record.modified),
+        text(record.creator),
+        text(record.rights_holder),
+        text(record.publisher),
+        text(record.contact_name),
+        text(record.contact_email),
+        text(indicators.status_code),
+        text(indicators.status_label),
+        text(record.catalog),
+        text(record.bbox),
+        text(record.landing_page),
         _date(record.temporal_start),
         _date(record.temporal_end),
-        _text(record.accrual_periodicity),
+        text(record.accrual_periodicity),
         len(record.distributions),
         indicators.fill_rate,
         indicators.filled_fields,
-        _text(indicators.universe),
-        _text(indicators.geo_coverage),
+        text(indicators.universe),
+        text(indicators.geo_coverage),
         indicators.open_access,
         metadata_format,
     )
 
 
-def distribution_row(run_id: int, dataset_id: str | None, dist: DistributionRecord) -> Row:
+def distribution_row(dist: DistributionRecord) -> Row:
     """The ``hist_distributions`` row of one distribution."""
     return (
-        run_id,
-        dataset_id,
-        _text(dist.distribution_id),
-        _text(dist.title),
-        _text(dist.access_url),
-        _text(dist.download_url),
-        _text(dist.format),
-        _text(dist.media_type),
-        _text(dist.license),
+        text(dist.distribution_id),
+        text(dist.title),
+        text(dist.access_url),
+        text(dist.download_url),
+        text(dist.format),
+        text(dist.media_type),
+        text(dist.license),
         _bigint(dist.byte_size),
         _date(dist.issued),
         _date(dist.modified),
-        _text(dist.rights),
+        text(dist.rights),
     )
 
 
-def _values(run_id: int, dataset_id: str | None, values: tuple[str, ...]) -> Iterator[Row]:
+def _values(values: tuple[str, ...]) -> Iterator[Row]:
     seen: set[str] = set()
     for value in values:
-        clean = _text(value)
+        clean = text(value)
         if clean and clean not in seen:
             seen.add(clean)
-            yield (run_id, dataset_id, clean)
+            yield (clean,)
 
 
-def _hvd_category_rows(
-    run_id: int, dataset_id: str | None, categories: tuple[str, ...]
-) -> Iterator[tuple[str, Row]]:
+def _hvd_category_rows(categories: tuple[str, ...]) -> Iterator[tuple[str, Row]]:
     vocabulary = load_hvd_vocabulary()
-    for _, _, iri in _values(run_id, dataset_id, categories):
+    for (iri,) in _values(categories):
         category = vocabulary.categories.get(iri)
         top = vocabulary.top(iri)
         yield (
             "hist_dataset_hvd_categories",
             (
-                run_id,
-                dataset_id,
                 iri,
                 category.label("fr") if category else None,
                 top.iri if top else None,
@@ -333,54 +329,47 @@ def _hvd_category_rows(
         )
 
 
-def long_rows(
-    run_id: int, record: DatasetRecord, indicators: EcospheresIndicators
-) -> Iterator[tuple[str, Row]]:
-    """``(table, row)`` for every long-table row of one dataset (empty values skipped)."""
-    dataset_id = _text(record.dataset_id)
+def long_rows(record: DatasetRecord, indicators: EcospheresIndicators) -> Iterator[tuple[str, Row]]:
+    """``(family, row)`` for every long-table row of one dataset (empty values skipped)."""
     for dist in record.distributions:
-        yield "hist_distributions", distribution_row(run_id, dataset_id, dist)
-    for row in _values(run_id, dataset_id, record.keywords):
+        yield "hist_distributions", distribution_row(dist)
+    for row in _values(record.keywords):
         yield "hist_dataset_keywords", row
-    for row in _values(run_id, dataset_id, record.themes):
+    for row in _values(record.themes):
         yield "hist_dataset_themes", row
     if record.hvd is not None:
-        yield from _hvd_category_rows(run_id, dataset_id, record.hvd.categories)
+        yield from _hvd_category_rows(record.hvd.categories)
     for territory in indicators.territories:
         yield (
             "hist_dataset_territories",
             (
-                run_id,
-                dataset_id,
-                _text(territory.iri),
-                _text(territory.kind),
-                _text(territory.code),
-                _text(territory.departement),
+                text(territory.iri),
+                text(territory.kind),
+                text(territory.code),
+                text(territory.departement),
             ),
         )
-    for row in _values(run_id, dataset_id, record.spatial):
+    for row in _values(record.spatial):
         yield "hist_dataset_spatial", row
-    for row in _values(run_id, dataset_id, record.licenses):
+    for row in _values(record.licenses):
         yield "hist_dataset_licenses", row
-    for _, _, label in _values(run_id, dataset_id, record.access_rights):
-        yield "hist_dataset_access_rights", (run_id, dataset_id, label, None)
-    for _, _, iri in _values(run_id, dataset_id, record.access_rights_iris):
-        yield "hist_dataset_access_rights", (run_id, dataset_id, None, iri)
-    for row in _values(run_id, dataset_id, record.languages):
+    for (label,) in _values(record.access_rights):
+        yield "hist_dataset_access_rights", (label, None)
+    for (iri,) in _values(record.access_rights_iris):
+        yield "hist_dataset_access_rights", (None, iri)
+    for row in _values(record.languages):
         yield "hist_dataset_languages", row
 
 
 def dataset_rows(
-    run_id: int,
     record: DatasetRecord,
     indicators: EcospheresIndicators,
-    source_file: str,
     score: ScoreSummary | None = None,
     violations: Iterable[Violation] | None = None,
     repairs: Iterable[RdfFinding] = (),
     metadata_format: str | None = None,
 ) -> list[tuple[str, Row]]:
-    """Every ``(table, row)`` of one dataset; ``violations`` None = DCAT-AP not checked;
+    """Every ``(family, row)`` of one dataset; ``violations`` None = DCAT-AP not checked;
     ``repairs`` are the RDF/XML repairs that touched it; ``metadata_format`` what it was
     read from (``metadata_format()``).
 
@@ -388,25 +377,18 @@ def dataset_rows(
     copies rows.
     """
     rows: list[tuple[str, Row]] = [
-        ("hist_datasets", dataset_row(run_id, record, indicators, source_file, metadata_format))
+        ("hist_datasets", dataset_row(record, indicators, metadata_format))
     ]
-    rows.extend(long_rows(run_id, record, indicators))
+    rows.extend(long_rows(record, indicators))
     found = None if violations is None else list(violations)
     if found is not None:
-        rows.extend(
-            ("hist_shacl_violations", row)
-            for row in violation_rows(run_id, record.dataset_id, found)
-        )
-    rows.extend(
-        ("hist_rdf_repairs", row) for row in repair_rows(run_id, record.dataset_id, repairs)
-    )
+        rows.extend(("hist_shacl_violations", row) for row in violation_rows(found))
+    rows.extend(("hist_rdf_repairs", row) for row in repair_rows(repairs))
     if score is not None:
         rows.append(
             (
                 "score_history",
                 score_row(
-                    run_id,
-                    record.dataset_id,
                     score,
                     indicators.fill_rate,
                     None if found is None else sum(v.severity == "Violation" for v in found),

@@ -10,6 +10,7 @@ from typing import Literal
 
 from dcat_quality.errors import WarehouseError
 from dcat_quality.warehouse._sql import SchemaSession
+from dcat_quality.warehouse.versions import datasets_at
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ class NewRun:
     licence_list: str | None = None
     dcat_ap_version: str | None = None
     scoring_digest: str | None = None
+    scoring_inputs: str | None = None
+    incremental: bool = True
 
 
 def insert_run(db: SchemaSession, run: NewRun) -> int:
@@ -79,8 +82,8 @@ def insert_run(db: SchemaSession, run: NewRun) -> int:
         db.sql(
             "INSERT INTO {schema}.runs (source, software_version, methodology_version,"
             " score_variant, run_key, shard_count, licence_list, dcat_ap_version,"
-            " scoring_digest)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING run_id"
+            " scoring_digest, scoring_inputs, incremental)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING run_id"
         ),
         (
             run.source,
@@ -92,6 +95,8 @@ def insert_run(db: SchemaSession, run: NewRun) -> int:
             run.licence_list,
             run.dcat_ap_version,
             run.scoring_digest,
+            run.scoring_inputs,
+            run.incremental,
         ),
     ).fetchone()
     assert row is not None
@@ -114,7 +119,7 @@ def mark_stale_runs(db: SchemaSession) -> None:
 
 
 def write_indicator_stats(db: SchemaSession, run_id: int) -> None:
-    """Pass counts per check for a run, from its score partition.
+    """Pass counts per check for a run, from the scores of its datasets' versions.
 
     One scan groups the datasets by their (measured, passed) masks; only those few
     hundred groups meet the indicators. Crossing every dataset with every check
@@ -124,27 +129,33 @@ def write_indicator_stats(db: SchemaSession, run_id: int) -> None:
         db.sql(
             "INSERT INTO {schema}.run_indicator_stats"
             " (run_id, indicator_id, measured, passed)"
-            " SELECT %s, i.indicator_id,"
+            " SELECT %(run)s, i.indicator_id,"
             "  coalesce(sum(m.n) FILTER"
             "   (WHERE (m.measured_mask >> i.check_position) & 1 = 1), 0),"
             "  coalesce(sum(m.n) FILTER"
             "   (WHERE (m.passed_mask >> i.check_position) & 1 = 1), 0)"
             " FROM {schema}.indicators i CROSS JOIN"
-            "  (SELECT measured_mask, passed_mask, count(*) AS n"
-            "   FROM {schema}.{partition} GROUP BY measured_mask, passed_mask) m"
-            " WHERE i.check_position IS NOT NULL GROUP BY i.indicator_id",
-            partition=f"score_history_r{run_id}",
+            "  (SELECT x.measured_mask, x.passed_mask, count(*) AS n"
+            "   FROM {schema}.dataset_spans s JOIN {schema}.version_scores x USING (version)"
+            "   WHERE s.first_run <= %(run)s AND (s.end_run IS NULL OR %(run)s < s.end_run)"
+            "   GROUP BY x.measured_mask, x.passed_mask) m"
+            " WHERE i.check_position IS NOT NULL GROUP BY i.indicator_id"
         ),
-        (run_id,),
+        {"run": run_id},
     )
 
 
-def mark_published(db: SchemaSession, run_id: int, counts: RunCounts) -> None:
-    """Check the loaded rows against the counts, then mark the run succeeded."""
-    row = db.conn.execute(
-        db.sql("SELECT count(*) FROM {schema}.{partition}", partition=f"hist_datasets_r{run_id}")
-    ).fetchone()
-    loaded = int(row[0]) if row else 0
+@dataclass(frozen=True)
+class Reuse:
+    """How much of the published run a run reused."""
+
+    pages_skipped: int = 0
+    datasets_reused: int = 0
+
+
+def mark_published(db: SchemaSession, run_id: int, counts: RunCounts, reuse: Reuse) -> None:
+    """Check the run's datasets against the counts, then mark the run succeeded."""
+    loaded = datasets_at(db, run_id)
     if loaded != counts.datasets_loaded:
         raise WarehouseError(
             f"run {run_id} cannot be published: the warehouse holds {loaded} "
@@ -154,10 +165,11 @@ def mark_published(db: SchemaSession, run_id: int, counts: RunCounts) -> None:
         db.sql(
             "UPDATE {schema}.runs SET status = 'succeeded', finished_at = now(),"
             " pages_read = %s, pages_rejected = %s, datasets_read = %s,"
-            " datasets_loaded = %s, datasets_rejected = %s, error = NULL"
+            " datasets_loaded = %s, datasets_rejected = %s, error = NULL,"
+            " pages_skipped = %s, datasets_reused = %s"
             " WHERE run_id = %s AND status = 'running'"
         ),
-        (*counts.values(), run_id),
+        (*counts.values(), reuse.pages_skipped, reuse.datasets_reused, run_id),
     ).rowcount
     if updated != 1:
         raise WarehouseError(

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 
 from dcat_quality.errors import WarehouseError
 from dcat_quality.warehouse._sql import SchemaSession, lock_key
-from dcat_quality.warehouse.runs import NewRun, RunCounts, insert_run
+from dcat_quality.warehouse.runs import NewRun, Reuse, RunCounts, insert_run
+from dcat_quality.warehouse.versions import clear_shard
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def _lock_shard_run(db: SchemaSession, shard: Shard) -> None:
 
 
 def join_sharded_run(
-    db: SchemaSession, shard: Shard, run: NewRun, on_created: Callable[[int], None]
+    db: SchemaSession, shard: Shard, run: NewRun, on_created: Callable[[int], object]
 ) -> int:
     """Create the run of ``shard.key`` if no shard did yet (``on_created`` then prepares
     it, in the same transaction), and register this shard; the run's id."""
@@ -63,6 +64,7 @@ def join_sharded_run(
                 raise WarehouseError(
                     f"the run of key {shard.key!r} has {count} shards, not {shard.count}"
                 )
+        clear_shard(db, run_id, shard.index)
         done = db.conn.execute(
             db.sql("SELECT status FROM {schema}.run_shards WHERE run_id = %s AND shard_index = %s"),
             (run_id, shard.index),
@@ -84,8 +86,8 @@ def join_sharded_run(
 
 
 def record_shard_done(
-    db: SchemaSession, run_id: int, shard: Shard, counts: RunCounts
-) -> RunCounts | None:
+    db: SchemaSession, run_id: int, shard: Shard, counts: RunCounts, reuse: Reuse
+) -> tuple[RunCounts, Reuse] | None:
     """Record this shard as loaded, in the caller's transaction; the counts of the whole
     run when it was the last shard (the caller then publishes), else None."""
     _lock_shard_run(db, shard)
@@ -93,15 +95,17 @@ def record_shard_done(
         db.sql(
             "UPDATE {schema}.run_shards SET status = 'succeeded',"
             " finished_at = now(), pages_read = %s, pages_rejected = %s,"
-            " datasets_read = %s, datasets_loaded = %s, datasets_rejected = %s"
+            " datasets_read = %s, datasets_loaded = %s, datasets_rejected = %s,"
+            " pages_skipped = %s, datasets_reused = %s"
             " WHERE run_id = %s AND shard_index = %s"
         ),
-        (*counts.values(), run_id, shard.index),
+        (*counts.values(), reuse.pages_skipped, reuse.datasets_reused, run_id, shard.index),
     )
     total = db.conn.execute(
         db.sql(
             "SELECT count(*), sum(pages_read), sum(pages_rejected),"
-            " sum(datasets_read), sum(datasets_loaded), sum(datasets_rejected)"
+            " sum(datasets_read), sum(datasets_loaded), sum(datasets_rejected),"
+            " sum(pages_skipped), sum(datasets_reused)"
             " FROM {schema}.run_shards WHERE run_id = %s AND status = 'succeeded'"
         ),
         (run_id,),
@@ -109,7 +113,8 @@ def record_shard_done(
     assert total is not None
     if int(total[0]) < shard.count:
         return None
-    return RunCounts(*(int(value or 0) for value in total[1:]))
+    values = [int(value or 0) for value in total[1:]]
+    return RunCounts(*values[:5]), Reuse(*values[5:])
 
 
 def record_shard_failure(db: SchemaSession, run_id: int, shard: Shard, error: str) -> None:

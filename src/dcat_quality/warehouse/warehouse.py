@@ -5,14 +5,16 @@
 * ``schema`` — the bundled SQL migrations;
 * ``runs`` — the ``runs`` table: inserting a run (one place), publishing, failing;
 * ``shards`` — runs loaded by several processes;
-* ``partitions`` — the run partitions of the detail tables, and retention;
-* ``loader`` — COPY of a run's rows;
+* ``versions`` — history stored as versions: spans of runs, staging, retention;
+* ``rows``, ``digest`` — records → rows of each family, versions as digests;
+* ``loader`` — COPY of what a run read;
 * ``indicators``, ``link_cache``, ``queries`` — the dictionary, the link-check cache,
   and reading the published run back.
 
-Each run loads into its own partitions of the ``hist_*`` tables; the views show the
-latest *succeeded* run only, so a run's rows stay invisible until the one-row update that
-publishes it. A run that fails keeps the previous publish untouched.
+A dataset's rows are stored once per version; a run records which version of each
+dataset it read. The views show the latest *succeeded* run only, so what a run wrote stays
+invisible until the one-row update that publishes it. A run that fails keeps the previous
+publish untouched, and what it wrote is undone before the next run.
 """
 
 from __future__ import annotations
@@ -30,21 +32,30 @@ from dcat_quality.warehouse import queries as _queries
 from dcat_quality.warehouse import runs as _runs
 from dcat_quality.warehouse import schema as _schema
 from dcat_quality.warehouse import shards as _shards
+from dcat_quality.warehouse import versions as _versions
 from dcat_quality.warehouse._sql import Connection, SchemaSession, lock_key
 from dcat_quality.warehouse.connection import connect
 from dcat_quality.warehouse.indicators import IndicatorRow
 from dcat_quality.warehouse.loader import Loader
-from dcat_quality.warehouse.partitions import RETENTION_TIMEOUT, Retention, create_partitions
-from dcat_quality.warehouse.runs import STALE_ERROR, NewRun, RunCounts, RunInfo
+from dcat_quality.warehouse.runs import STALE_ERROR, NewRun, Reuse, RunCounts, RunInfo
 from dcat_quality.warehouse.shards import Shard
 from dcat_quality.warehouse.target import DatabaseTarget
+from dcat_quality.warehouse.versions import (
+    RETENTION_TIMEOUT,
+    PublishedState,
+    Retention,
+    RunSummary,
+)
 
 __all__ = [
     "STALE_ERROR",
     "IndicatorRow",
     "Loader",
+    "PublishedState",
+    "Reuse",
     "RunCounts",
     "RunInfo",
+    "RunSummary",
     "Shard",
     "Warehouse",
 ]
@@ -68,6 +79,7 @@ class Warehouse:
         self._lock_conn: Connection | None = None
         self._run_id: int | None = None
         self._shard: Shard | None = None
+        self._look_up_versions = True
         self.retention_timeout = RETENTION_TIMEOUT
 
     # -- life cycle ---------------------------------------------------------------------
@@ -137,12 +149,15 @@ class Warehouse:
         licence_list: str | None = None,
         dcat_ap_version: str | None = None,
         scoring_digest: str | None = None,
+        scoring_inputs: str | None = None,
+        full: bool = False,
     ) -> int:
-        """Take the run lock, clean up after dead runs, create the run and its partitions.
+        """Take the run lock, undo what dead runs left, and record the run.
 
         With ``shard``, the run lock is shared with the other shards (a single-process run
         waits for all of them), and the run is created by the first shard to come and
-        joined by the others.
+        joined by the others. ``scoring_inputs`` (a digest) says when the work of the
+        published run can be reused; ``full`` records a complete recomputation.
         """
         if self._run_id is not None:
             raise WarehouseError(f"run {self._run_id} is still in progress in this process")
@@ -155,21 +170,24 @@ class Warehouse:
             licence_list=licence_list,
             dcat_ap_version=dcat_ap_version,
             scoring_digest=scoring_digest,
+            scoring_inputs=scoring_inputs,
+            incremental=not full,
         )
         try:
             if shard is not None:
                 run_id = _shards.join_sharded_run(
-                    self.session, shard, run, lambda new: create_partitions(self.session, new)
+                    self.session, shard, run, lambda _: _versions.undo_unpublished(self.session)
                 )
             else:
                 _runs.mark_stale_runs(self.session)
-                self._retention().clean_up()
+                undone = _versions.undo_unpublished(self.session)
+                self._retention().clean_up(undone=undone)
                 with (
                     self.session.errors("could not record the start of the run"),
                     self._conn.transaction(),
                 ):
                     run_id = _runs.insert_run(self.session, run)
-                    create_partitions(self.session, run_id)
+            self._look_up_versions = _versions.holds_versions(self.session)
         except BaseException:
             self._release()
             raise
@@ -179,6 +197,11 @@ class Warehouse:
         else:
             log.info("run %s started on schema %r", run_id, self.schema)
         return run_id
+
+    def published_state(self, scoring_inputs: str, *, full: bool = False) -> PublishedState:
+        """What the run may reuse: the versions and clean pages of the published run, if
+        its scoring inputs are ``scoring_inputs`` (nothing with ``full``)."""
+        return _versions.published_state(self.session, scoring_inputs, full=full)
 
     def _take_run_lock(self, *, wait: bool, shared: bool) -> None:
         """The run lock of the schema, held by its own session until the run ends."""
@@ -207,17 +230,36 @@ class Warehouse:
         """Pass counts per check for a run, through ``conn`` (see ``runs``)."""
         _runs.write_indicator_stats(self.session.on(conn), run_id)
 
+    def finish_run(self, conn: Connection, run_id: int) -> None:
+        """What the run staged becomes its spans, and its pass counts, through ``conn``
+        (the loader's transaction, or the last shard's publish)."""
+        _versions.finish_run(self.session.on(conn), run_id)
+        self.write_indicator_stats(conn, run_id)
+
     def loader(self, run_id: int, *, batch_rows: int = 2000) -> Loader:
         """A context manager that loads the run's rows in one transaction."""
         self._check_active(run_id)
-        return Loader(self, run_id, batch_rows=batch_rows)
+        return Loader(
+            self,
+            run_id,
+            batch_rows=batch_rows,
+            shard=self._shard.index if self._shard is not None else 0,
+            look_up_versions=self._look_up_versions,
+        )
 
-    def publish(self, run_id: int, counts: RunCounts) -> bool:
+    def summary(self, run_id: int) -> RunSummary:
+        """The figures of the loaded run (of this shard's part, for a shard)."""
+        self._check_active(run_id)
+        shard = self._shard.index if self._shard is not None else None
+        return _versions.run_summary(self.session, run_id, shard)
+
+    def publish(self, run_id: int, counts: RunCounts, reuse: Reuse | None = None) -> bool:
         """Make the run the one the views show, then apply retention and free the lock.
 
         For a shard: record it as done; the last shard publishes. True once published.
         """
         self._check_active(run_id)
+        reuse = reuse or Reuse()
         if not counts.reconciles():
             raise WarehouseError(
                 f"run {run_id} cannot be published: its counts do not reconcile "
@@ -226,17 +268,17 @@ class Warehouse:
             )
         assert self._lock_conn is not None
         if self._shard is not None:
-            return self._publish_shard(run_id, self._shard, counts)
+            return self._publish_shard(run_id, self._shard, counts, reuse)
         with self.session.errors(f"could not publish run {run_id}"):
             self._lock_conn.execute("SELECT 1")  # still holding the lock?
             with self._conn.transaction():
-                self._mark_published(run_id, counts)
+                self._mark_published(run_id, counts, reuse)
         log.info("run %s published", run_id)
         self._retention().clean_up()
         self._release()
         return True
 
-    def _publish_shard(self, run_id: int, shard: Shard, counts: RunCounts) -> bool:
+    def _publish_shard(self, run_id: int, shard: Shard, counts: RunCounts, reuse: Reuse) -> bool:
         """Record this shard as done; the last one publishes the run. True if published."""
         assert self._lock_conn is not None
         with self.session.errors(f"lost the run lock of run {run_id}"):
@@ -245,10 +287,10 @@ class Warehouse:
             self.session.errors(f"could not record shard {shard.index} of run {run_id}"),
             self._conn.transaction(),
         ):
-            whole = _shards.record_shard_done(self.session, run_id, shard, counts)
+            whole = _shards.record_shard_done(self.session, run_id, shard, counts, reuse)
             if whole is not None:
-                self.write_indicator_stats(self._conn, run_id)
-                self._mark_published(run_id, whole)
+                self.finish_run(self._conn, run_id)
+                self._mark_published(run_id, *whole)
         self._release()
         if whole is not None:
             log.info("run %s published by its last shard (%s)", run_id, shard.index)
@@ -257,8 +299,8 @@ class Warehouse:
             log.info("shard %s of run %s loaded; other shards still running", shard.index, run_id)
         return whole is not None
 
-    def _mark_published(self, run_id: int, counts: RunCounts) -> None:
-        _runs.mark_published(self.session, run_id, counts)
+    def _mark_published(self, run_id: int, counts: RunCounts, reuse: Reuse) -> None:
+        _runs.mark_published(self.session, run_id, counts, reuse)
 
     def fail(
         self,
@@ -268,7 +310,7 @@ class Warehouse:
         status: Literal["failed", "interrupted"] = "failed",
         counts: RunCounts | None = None,
     ) -> None:
-        """Record the run as failed, drop its partitions and free the lock.
+        """Record the run as failed, undo what it wrote and free the lock.
 
         For a shard, only the shard is recorded as failed: the run stays open for a retry
         of that shard (the other shards' rows are kept).
@@ -281,7 +323,12 @@ class Warehouse:
                 )
                 return
             _runs.mark_failed(self.session, run_id, error, status, counts)
-            self._retention().clean_up({run_id})
+            try:
+                undone = _versions.undo_unpublished(self.session)
+            except WarehouseError as exc:  # the next run undoes it before it starts
+                log.warning("what run %s wrote is not undone yet: %s", run_id, exc)
+            else:
+                self._retention().clean_up(undone=undone)
         finally:
             self._release()
         log.info("run %s recorded as %s", run_id, status)
