@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import platform
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -80,6 +81,13 @@ GOAL_1M_SIZE = 1_000_000
 GOAL_BLOCK_MS = 100
 GOAL_QUALITY_SHARE = 0.25
 GOAL_CORES = 2
+# The goals of the incremental issue (JSON-LD, after the first run of the catalog).
+GOAL_UNCHANGED_SPEEDUP = 4.0  # a second run over an unchanged catalog ≥ 4× faster
+GOAL_UNCHANGED_GROWTH = 0.02  # … growing the database by ≤ 2 % of the first run's size
+GOAL_CHANGED_SHARE = 1 / 3  # a run with 1 % of the datasets changed ≤ 1/3 of the first
+GOAL_FIRST_RUN_DRIFT = 0.05  # the first run no slower than before (±5 %, --baseline)
+GOAL_NIGHTS_STORAGE = 1.5  # thirty nights of 1 % change ≤ 1.5 × one run's storage
+CHANGED_SHARE = 0.01
 
 # The reader's dashboard query: one dataset's score, through the published view (which
 # joins score_history, hist_datasets and runs). Cheap when nothing blocks it, so its
@@ -139,6 +147,8 @@ class RunMeasure:
     cpu_reader_s: float = 0.0  # the reader's client process (its backend: in postgres)
     schema_mb: float = 0.0  # the bench schema's relations after the run (indexes, TOAST)
     wal_mb: float = 0.0  # WAL the server wrote during the run (the whole cluster's)
+    pages_skipped: int = 0  # pages not parsed: unchanged since the published run
+    datasets_reused: int = 0  # datasets neither scored nor written: unchanged
     reader: ReaderStats | None = None
     stdout_tail: str = ""
 
@@ -182,6 +192,8 @@ class CatalogResult:
     run: RunMeasure
     cpu_us_per_dataset: dict[str, float]
     cpu_sample_datasets: int
+    incremental: IncrementalResult | None = None  # the runs after the first (JSON-LD)
+    baseline_s: float | None = None  # the first run of the --baseline results
 
     def ratio(self, seconds: float) -> float:
         """How many times slower than the decode floor (same number of datasets)."""
@@ -268,7 +280,7 @@ def cpu_per_dataset(folder: Path, fmt: str, pages: int) -> tuple[dict[str, float
     chosen = files[:: max(1, len(files) // max(pages, 1))][:pages]
     # Warm the caches (registry, SHACL shapes, …) on one page, untimed.
     warm = gzip.decompress(chosen[0].read_bytes())
-    score_page(read_page(warm, chosen[0].name), None, 0, chosen[0].name)
+    score_page(read_page(warm, chosen[0].name))
     steps = {"gunzip": 0.0, "parse": 0.0, "score": 0.0, "decode (within parse)": 0.0}
     datasets = 0
     for path in chosen:
@@ -281,7 +293,7 @@ def cpu_per_dataset(folder: Path, fmt: str, pages: int) -> tuple[dict[str, float
         t2 = time.thread_time()
         parsed = read_page(data, path.name)
         t3 = time.thread_time()
-        score_page(parsed, None, 0, path.name)
+        score_page(parsed)
         t4 = time.thread_time()
         steps["gunzip"] += t1 - t0
         steps["decode (within parse)"] += t2 - t1
@@ -300,7 +312,7 @@ def pool_stage(folder: Path, size: int, workers: int, *, score: bool) -> Stage:
     count = 0
     started = time.perf_counter()
     if score:
-        for _, scored in score_pages(source, refs, run_id=0, workers=workers):
+        for _, scored in score_pages(source, refs, workers=workers):
             count += len(getattr(scored, "datasets", ()))
     else:
         for _, parsed in parse_pages(source, refs, workers=workers):
@@ -599,6 +611,7 @@ class RunTarget:
     database_url: str
     schema: str
     workers: int
+    keep_runs: int = 1
 
     def environment(self) -> dict[str, str]:
         return {
@@ -609,8 +622,9 @@ class RunTarget:
             "DATABASE_URL": self.database_url,
             "DCAT_QUALITY_SCHEMA": self.schema,
             "DCAT_QUALITY_WORKERS": str(self.workers),
-            # Steady state: every publish also drops the previous run's detail partitions.
-            "DCAT_QUALITY_KEEP_RUNS": "1",
+            # The first run's steady state: its publish also drops the detail of the previous
+            # (warm-up) run. The incremental scenarios keep 30 runs, the default.
+            "DCAT_QUALITY_KEEP_RUNS": str(self.keep_runs),
         }
 
     def command(self, prefix: str) -> list[str]:
@@ -663,7 +677,8 @@ def run_cli(
         target.database_url,
         sql.SQL(
             "SELECT extract(epoch FROM started_at)::float8,"
-            " extract(epoch FROM finished_at)::float8, datasets_loaded"
+            " extract(epoch FROM finished_at)::float8, datasets_loaded,"
+            " coalesce(pages_skipped, 0), coalesce(datasets_reused, 0)"
             " FROM {schema}.runs WHERE status = 'succeeded'"
             " ORDER BY run_id DESC LIMIT 1"
         ).format(schema=sql.Identifier(target.schema)),
@@ -693,6 +708,8 @@ def run_cli(
         publish_s=round(ended_wall - published, 2),
         schema_mb=round(schema_bytes(target.database_url, target.schema) / 2**20, 1),
         wal_mb=round(wal_bytes_since(target.database_url, wal_before) / 2**20, 1),
+        pages_skipped=int(row[3]),
+        datasets_reused=int(row[4]),
         stdout_tail=out[-600:],
     )
     return measure, started_wall, published
@@ -743,6 +760,100 @@ def end_to_end(
         measure.cpu_reader_s = round(reader_cpu, 2)
         measure.cpu_others_s = round(max(0.0, measure.cpu_others_s - reader_cpu), 2)
     return measure
+
+
+# -- incremental runs ---------------------------------------------------------------------
+
+
+@dataclass
+class IncrementalResult:
+    """The runs after the first one: unchanged, 1 % changed, nights of 1 % change."""
+
+    unchanged: RunMeasure
+    spread: RunMeasure  # 1 % of the datasets changed, anywhere (most pages touched)
+    clustered: RunMeasure  # 1 % of the datasets changed, on 1 % of the pages
+    nights: list[RunMeasure]  # one run a night, 1 % of the datasets changed each time
+    pages_touched_spread: int = 0
+
+
+def _is_dataset(node: dict[str, Any]) -> bool:
+    types = node.get("@type")
+    return "dcat:Dataset" in (types if isinstance(types, list) else [types])
+
+
+def _change_page(page: Path, picks: int | None, rng: Any, mark: str) -> None:
+    """Give ``picks`` datasets of the page (all of them: None) one keyword more."""
+    document = orjson.loads(gzip.decompress(page.read_bytes()))
+    datasets = [n for n in document["@graph"] if _is_dataset(n)]
+    chosen = datasets if picks is None else rng.sample(datasets, min(picks, len(datasets)))
+    for node in chosen:
+        keywords = node.get("dcat:keyword", [])
+        keywords = keywords if isinstance(keywords, list) else [keywords]
+        node["dcat:keyword"] = [*keywords, {"@language": "fr", "@value": mark}]
+    page.write_bytes(gzip.compress(orjson.dumps(document), compresslevel=6))
+
+
+def change_catalog(
+    folder: Path, rng: Any, mark: str, *, clustered: bool, share: float = CHANGED_SHARE
+) -> list[Path]:
+    """Change ``share`` of the datasets of the (JSON-LD) dump in ``folder``; the pages
+    changed. Spread: each dataset with probability ``share``, so most pages are touched
+    (1 − 0.99¹⁰⁰ ≈ 63 % of them); clustered: every dataset of ``share`` of the pages."""
+    pages = pages_of(folder)
+    if clustered:
+        changed = rng.sample(pages, max(1, round(share * len(pages))))
+        for page in changed:
+            _change_page(page, None, rng, mark)
+        return changed
+    changed = []
+    for page in pages:
+        picks = sum(rng.random() < share for _ in range(100))
+        if picks:
+            _change_page(page, picks, rng, mark)
+            changed.append(page)
+    return changed
+
+
+def incremental_runs(
+    folder: Path, size: int, target: RunTarget, nights: int, seed: int
+) -> IncrementalResult:
+    """After the first run: the same catalog again, then 1 % of it changed (spread, then
+    clustered), then ``nights`` runs with 1 % changed before each, keeping 30 runs."""
+    import random
+
+    rng = random.Random(seed)
+    client = s3_client(target.endpoint)
+    keeping = RunTarget(**{**asdict(target), "keep_runs": 30})
+    with tempfile.TemporaryDirectory(prefix="dq-bench-changes-") as tmp:
+        work = Path(tmp) / folder.name
+        shutil.copytree(folder, work)
+
+        def measure(label: str) -> RunMeasure:
+            run, _, _ = run_cli(keeping, PREFIX, size)
+            print(
+                f"  {label}: {run.seconds:.1f} s, {run.pages_skipped:,} pages not parsed, "
+                f"{run.datasets_reused:,} datasets reused, schema {run.schema_mb:,.1f} MB, "
+                f"WAL {run.wal_mb:,.1f} MB, RSS {run.peak_rss_mb:.0f} MB",
+                flush=True,
+            )
+            return run
+
+        unchanged = measure("unchanged catalog")
+        touched = change_catalog(work, rng, "spread", clustered=False)
+        upload(client, target.bucket, PREFIX, touched)
+        spread = measure(f"1 % changed on {len(touched)} pages")
+        upload(client, target.bucket, PREFIX, change_catalog(work, rng, "cluster", clustered=True))
+        clustered = measure("1 % changed on 1 % of the pages")
+        every = []
+        for night in range(1, nights + 1):
+            upload(
+                client,
+                target.bucket,
+                PREFIX,
+                change_catalog(work, rng, f"night {night}", clustered=False),
+            )
+            every.append(measure(f"night {night}"))
+    return IncrementalResult(unchanged, spread, clustered, every, len(touched))
 
 
 # -- goals --------------------------------------------------------------------------------
@@ -872,6 +983,7 @@ def evaluate(results: list[CatalogResult]) -> list[Goal]:
         f"< {GOAL_BLOCK_MS} ms",
         _blocking(results),
     )
+    _incremental_goals(results, add)
     add(
         "quality stage (no link checks) share of the run",
         f"< {GOAL_QUALITY_SHARE:.0%}",
@@ -883,6 +995,87 @@ def evaluate(results: list[CatalogResult]) -> list[Goal]:
         ),
     )
     return goals
+
+
+def _incremental_goals(
+    results: list[CatalogResult], add: Callable[[str, str, list[Goal]], None]
+) -> None:
+    """The goals of the incremental issue, on the catalogs whose later runs were measured."""
+    done = [r for r in results if r.incremental is not None]
+
+    def later(
+        figure: Callable[[CatalogResult, IncrementalResult], float],
+    ) -> Callable[[CatalogResult], float | None]:
+        return lambda r: figure(r, r.incremental) if r.incremental is not None else None
+
+    add(
+        "unchanged catalog: second run faster than the first",
+        f"≥ ×{GOAL_UNCHANGED_SPEEDUP:.0f}",
+        _each(
+            done,
+            later(lambda r, i: r.run.seconds / i.unchanged.seconds),
+            lambda v: f"×{v:.1f}",
+            lambda v: v >= GOAL_UNCHANGED_SPEEDUP,
+        ),
+    )
+    add(
+        "unchanged catalog: database growth (share of the first run's size)",
+        f"≤ {GOAL_UNCHANGED_GROWTH:.0%}",
+        _each(
+            done,
+            later(lambda r, i: (i.unchanged.schema_mb - r.run.schema_mb) / r.run.schema_mb),
+            lambda v: f"{v:.2%}",
+            lambda v: v <= GOAL_UNCHANGED_GROWTH,
+        ),
+    )
+    for label, pick in (
+        ("spread over the pages", lambda i: i.spread),
+        ("on 1 % of the pages", lambda i: i.clustered),
+    ):
+        add(
+            f"1 % of the datasets changed, {label}: time ÷ first run",
+            f"≤ {GOAL_CHANGED_SHARE:.2f}",
+            _each(
+                done,
+                later(lambda r, i, pick=pick: pick(i).seconds / r.run.seconds),  # type: ignore[misc]
+                lambda v: f"{v:.2f}",
+                lambda v: v <= GOAL_CHANGED_SHARE,
+            ),
+        )
+    add(
+        "first run against the --baseline results",
+        f"≤ +{GOAL_FIRST_RUN_DRIFT:.0%}",
+        _each(
+            results,
+            lambda r: r.run.seconds / r.baseline_s - 1 if r.baseline_s else None,
+            lambda v: f"{v:+.1%}",
+            lambda v: v <= GOAL_FIRST_RUN_DRIFT,
+        ),
+    )
+    add(
+        "peak RSS of every later run",
+        f"≤ {GOAL_RSS_MB} MB",
+        _each(
+            done,
+            later(
+                lambda r, i: max(
+                    m.peak_rss_mb for m in (i.unchanged, i.spread, i.clustered, *i.nights)
+                )
+            ),
+            lambda v: f"{v:.0f} MB",
+            lambda v: v <= GOAL_RSS_MB,
+        ),
+    )
+    add(
+        "nights of 1 % change: storage ÷ one run's",
+        f"≤ ×{GOAL_NIGHTS_STORAGE}",
+        _each(
+            [r for r in done if r.incremental and r.incremental.nights],
+            later(lambda r, i: i.nights[-1].schema_mb / r.run.schema_mb),
+            lambda v: f"×{v:.2f}",
+            lambda v: v <= GOAL_NIGHTS_STORAGE,
+        ),
+    )
 
 
 # -- output -------------------------------------------------------------------------------
@@ -970,6 +1163,23 @@ def details(result: CatalogResult) -> str:
         )
         + f"; of the workers' CPU, one core: {result.quality_cpu_share:.0%}",
     ]
+    if result.incremental is not None:
+        inc = result.incremental
+        nights = inc.nights
+        lines.append(
+            f"  later runs: unchanged {inc.unchanged.seconds:.1f} s "
+            f"(WAL {inc.unchanged.wal_mb:.1f} MB); 1 % changed on {inc.pages_touched_spread} "
+            f"pages {inc.spread.seconds:.1f} s (WAL {inc.spread.wal_mb:.1f} MB); on 1 % of "
+            f"the pages {inc.clustered.seconds:.1f} s (WAL {inc.clustered.wal_mb:.1f} MB)"
+        )
+        if nights:
+            seconds = sum(n.seconds for n in nights) / len(nights)
+            wal = sum(n.wal_mb for n in nights) / len(nights)
+            lines.append(
+                f"  {len(nights)} nights of 1 % change: {seconds:.1f} s a night, WAL "
+                f"{wal:.1f} MB a night; schema {run.schema_mb:,.1f} → "
+                f"{nights[-1].schema_mb:,.1f} MB"
+            )
     if run.busy_elsewhere:
         lines.append(
             f"  warning: other processes kept the machine busy {run.cpu_others_s:.1f} core-s "
@@ -1094,6 +1304,24 @@ def parse_args() -> argparse.Namespace:
         "catalogs get the end-to-end run alone (default 100000)",
     )
     parser.add_argument(
+        "--nights",
+        type=int,
+        default=30,
+        help="nightly runs with 1 %% of the datasets changed, after the first run (default "
+        "30; JSON-LD catalogs)",
+    )
+    parser.add_argument(
+        "--no-incremental",
+        action="store_true",
+        help="measure the first run only (not the unchanged, 1 %% changed and nightly runs)",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a results file of an earlier revision: its first runs are the reference of the "
+        "'first run no slower' goal (measure both in the same session: the VM drifts)",
+    )
+    parser.add_argument(
         "--profile-pages",
         type=int,
         default=20,
@@ -1128,14 +1356,40 @@ def measure_catalog(
         workers=args.workers,
     )
     reader_interval = None if args.no_reader else args.reader_interval_ms / 1000
+    later = None
     try:
         run = end_to_end(folder, size, target, reader_interval)
+        if fmt == "jsonld" and not args.no_incremental:
+            later = incremental_runs(folder, size, target, args.nights, seed=size)
     finally:
         reset_moto(endpoint)
-    result = CatalogResult(fmt, size, args.workers, floor, parse, score, run, cpu, sampled)
+    result = CatalogResult(
+        fmt,
+        size,
+        args.workers,
+        floor,
+        parse,
+        score,
+        run,
+        cpu,
+        sampled,
+        later,
+        _baseline_seconds(args.baseline, fmt, size),
+    )
     print(table(STAGE_HEADERS, stage_rows(result), right=(1, 3, 4, 5)))
     print(details(result), flush=True)
     return result
+
+
+def _baseline_seconds(path: Path | None, fmt: str, size: int) -> float | None:
+    """The first run of the same catalog in an earlier results file."""
+    if path is None:
+        return None
+    document = json.loads(path.read_text())
+    for catalog_ in document.get("catalogs", []):
+        if catalog_["fmt"] == fmt and catalog_["size"] == size:
+            return float(catalog_["run"]["seconds"])
+    return None
 
 
 def main() -> None:

@@ -53,13 +53,19 @@ try:  # SHACL runs in the scoring step since read_page exists; before, in parse_
 except ImportError:
     from dcat_quality.dcat.parse import parse_page
 
+def score(parsed, name):
+    try:  # since versioned history: the page, and a context (None: score everything)
+        return score_page(parsed)
+    except TypeError:  # before: link statuses, run id and page name
+        return score_page(parsed, None, 1, name)
+
 mode, folder, count, src = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 if not dcat_quality.__file__.startswith(src):
     sys.exit(f"imported {dcat_quality.__file__}, not the code under {src}")
 files = sorted(folder.glob("page-*"))[: count + 1]
 pages = [(f.name.removesuffix(".gz"), gzip.decompress(f.read_bytes())) for f in files]
 (warm_name, warm_data), measured = pages[0], pages[1:]
-score_page(parse_page(warm_data, warm_name), None, 1, warm_name)
+score(parse_page(warm_data, warm_name), warm_name)
 datasets = 0
 for name, data in measured:
     if mode == "base":
@@ -67,7 +73,7 @@ for name, data in measured:
     parsed = parse_page(data, name)
     datasets += len(getattr(parsed, "page", parsed).datasets)
     if mode == "score":
-        score_page(parsed, None, 1, name)
+        score(parsed, name)
 print(datasets)
 """
 
