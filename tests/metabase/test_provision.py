@@ -187,6 +187,9 @@ def _spec_with(change: Any) -> dict[str, Any]:
             lambda d: d["dashboard"]["cards"].append({**d["dashboard"]["cards"][0], "row": 99}),
             "placed twice",
         ),
+        (lambda d: d["dashboard"]["cards"][0].update(card="ghost"), "places unknown card ghost"),
+        (lambda d: d["cards"][0].update(sql="SELECT 1 FROM runs"), r"must read \{schema\}"),
+        (lambda d: d["cards"][1].update(key=d["cards"][0]["key"]), "duplicate card key"),
     ],
 )
 def test_invalid_specs_are_refused_with_the_reason(
@@ -197,6 +200,24 @@ def test_invalid_specs_are_refused_with_the_reason(
     with pytest.raises(ConfigError, match=message) as caught:
         load_spec(path)
     assert str(path) in str(caught.value)
+
+
+def test_every_problem_of_a_spec_is_named_in_one_message(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["cards"][1]["name"] = d["cards"][0]["name"]
+        d["cards"][0]["sql"] = "SELECT {{ghost}} FROM runs"
+        d["dashboard"]["cards"][0]["card"] = "ghost"
+        d["dashboard"]["filters"][0]["variable"] = "nope"
+
+    path = tmp_path / "dashboard.yaml"
+    path.write_text(yaml.safe_dump(_spec_with(change), allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_spec(path)
+    message = str(caught.value)
+    # duplicates, then the questions, the placements and the filters, in that order
+    order = ["duplicate card name", "ghost not declared", "must read", "unknown card ghost"]
+    positions = [message.index(part) for part in [*order, "unknown variable nope"]]
+    assert positions == sorted(positions), message
 
 
 # -- provisioning against the contract stub ---------------------------------------------

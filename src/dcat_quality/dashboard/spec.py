@@ -187,6 +187,19 @@ class DashboardSpec(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> DashboardSpec:
+        placement_problems, placed_vars = self._placement_problems()
+        problems = [
+            *self._duplicate_problems(),
+            *self._card_problems(),
+            *placement_problems,
+            *self._filter_problems(placed_vars),
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _duplicate_problems(self) -> list[str]:
+        """Card keys and names, filter slugs, names and variables: each used once."""
         problems: list[str] = []
         for what, values in (
             ("card key", [c.key for c in self.cards]),
@@ -198,6 +211,11 @@ class DashboardSpec(_Model):
             duplicates = sorted({v for v in values if values.count(v) > 1})
             if duplicates:
                 problems.append(f"duplicate {what}: {', '.join(duplicates)}")
+        return problems
+
+    def _card_problems(self) -> list[str]:
+        """Each question uses declared variables only and reads ``{schema}.<view>``."""
+        problems: list[str] = []
         for card in self.cards:
             undeclared = [v for v in card.variables if v not in self.variables]
             if undeclared:
@@ -207,6 +225,12 @@ class DashboardSpec(_Model):
                 )
             if "{schema}." not in card.sql:
                 problems.append(f"card {card.key}: the SQL must read {{schema}}.<view>")
+        return problems
+
+    def _placement_problems(self) -> tuple[list[str], set[str]]:
+        """Placed cards exist, fit the grid, do not overlap and are placed once; also
+        returns the variables the placed cards use (the filters must wire to one)."""
+        problems: list[str] = []
         cards = {c.key: c for c in self.cards}
         placed_vars: set[str] = set()
         taken: dict[tuple[int, int], str] = {}
@@ -221,16 +245,18 @@ class DashboardSpec(_Model):
                     f"card {place.card} at col {place.col} with size_x {place.size_x} "
                     f"overflows the {GRID_COLUMNS}-column grid"
                 )
-            for cell in place.cells():
-                other = taken.get(cell)
-                if other is not None and other != place.card:
-                    problems.append(f"cards {other} and {place.card} overlap at {cell}")
-                    break
-                taken[cell] = place.card
+            overlap = _overlap(place, taken)
+            if overlap:
+                problems.append(overlap)
         keys = [p.card for p in self.dashboard.cards]
         twice = sorted({c for c in keys if keys.count(c) > 1})
         if twice:
             problems.append(f"cards placed twice: {', '.join(twice)}")
+        return problems, placed_vars
+
+    def _filter_problems(self, placed_vars: set[str]) -> list[str]:
+        """Each filter's variable is declared and used by a card on the dashboard."""
+        problems: list[str] = []
         for flt in self.dashboard.filters:
             if flt.variable not in self.variables:
                 problems.append(f"filter {flt.slug}: unknown variable {flt.variable}")
@@ -238,9 +264,7 @@ class DashboardSpec(_Model):
                 problems.append(
                     f"filter {flt.slug}: no card on the dashboard uses {{{{{flt.variable}}}}}"
                 )
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+        return problems
 
     def card(self, key: str) -> Card:
         return next(c for c in self.cards if c.key == key)
@@ -249,6 +273,17 @@ class DashboardSpec(_Model):
     def tables(self) -> tuple[str, ...]:
         """Every warehouse table or view some question reads."""
         return tuple(dict.fromkeys(t for c in self.cards for t in c.tables))
+
+
+def _overlap(place: Placement, taken: dict[tuple[int, int], str]) -> str | None:
+    """The first cell ``place`` shares with a card placed before it (None: none); the
+    cells it takes are recorded in ``taken`` up to that one."""
+    for cell in place.cells():
+        other = taken.get(cell)
+        if other is not None and other != place.card:
+            return f"cards {other} and {place.card} overlap at {cell}"
+        taken[cell] = place.card
+    return None
 
 
 def default_spec_path() -> Path:
