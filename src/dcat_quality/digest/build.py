@@ -117,6 +117,9 @@ def _publisher(value: str | None) -> str:
     return value if value else NO_PUBLISHER
 
 
+_Titles = dict[str, tuple[str | None, str]]  # dataset → (title, publisher)
+
+
 def collect(conn: Connection, schema: str) -> list[Digest]:
     """Every publisher's digest for the latest run, news or not (see ``Digest.has_news``)."""
     reader = _Reader(conn, schema)
@@ -124,8 +127,31 @@ def collect(conn: Connection, schema: str) -> list[Digest]:
     if not runs or runs[0][0] is None or runs[0][1] is None:
         return []
     previous_run, current_run = int(runs[0][0]), int(runs[0][1])
+    titles, emails = _datasets(reader)
+    lost_checks, hvd_lost = _lost_checks(reader)
+    lost_points, new_ids = _score_changes(reader, titles, lost_checks)
+    new_failing = _new_failing(reader, titles, new_ids)
+    gaps = _hvd_gaps(reader, hvd_lost)
+    fixes = _top_fixes(reader)
+    publishers = sorted({p for _, p in titles.values()})
+    return [
+        Digest(
+            publisher=p,
+            run_id=current_run,
+            previous_run_id=previous_run,
+            lost_points=tuple(lost_points.get(p, ())),
+            new_failing=tuple(new_failing.get(p, ())),
+            hvd_gaps=tuple(gaps.get(p, ())),
+            top_fixes=tuple(fixes.get(p, ())),
+            contact_emails=tuple(sorted(emails.get(p, ()))),
+        )
+        for p in publishers
+    ]
 
-    titles: dict[str, tuple[str | None, str]] = {}
+
+def _datasets(reader: _Reader) -> tuple[_Titles, dict[str, set[str]]]:
+    """Each dataset's title and publisher, and each publisher's contact e-mails."""
+    titles: _Titles = {}
     emails: dict[str, set[str]] = {}
     for dataset_id, title, publisher, email in reader.rows(
         "SELECT dataset_id, title, coalesce(publisher, rights_holder), contact_email"
@@ -135,7 +161,12 @@ def collect(conn: Connection, schema: str) -> list[Digest]:
         titles[dataset_id] = (title, name)
         if email:
             emails.setdefault(name, set()).add(str(email))
+    return titles, emails
 
+
+def _lost_checks(reader: _Reader) -> tuple[dict[str, list[LostCheck]], set[tuple[str, str]]]:
+    """The checks each dataset lost in the last run: the scored ones with their points,
+    and the HVD ones (dataset, check) apart, as they carry no points."""
     lost_checks: dict[str, list[LostCheck]] = {}
     hvd_lost: set[tuple[str, str]] = set()
     for dataset_id, indicator_id, points, label, hint in reader.rows(
@@ -149,7 +180,14 @@ def collect(conn: Connection, schema: str) -> list[Digest]:
             lost_checks.setdefault(dataset_id, []).append(
                 LostCheck(indicator_id, label, int(points), hint)
             )
+    return lost_checks, hvd_lost
 
+
+def _score_changes(
+    reader: _Reader, titles: _Titles, lost_checks: dict[str, list[LostCheck]]
+) -> tuple[dict[str, list[DatasetChange]], list[tuple[str, int | None]]]:
+    """Per publisher, the datasets that lost points (with the checks lost); and the new
+    datasets with their score. Datasets removed since have no publisher to tell."""
     lost_points: dict[str, list[DatasetChange]] = {}
     new_ids: list[tuple[str, int | None]] = []
     for dataset_id, previous_total, current_total, change in reader.rows(
@@ -171,7 +209,13 @@ def collect(conn: Connection, schema: str) -> list[Digest]:
             )
         elif change == "new":
             new_ids.append((dataset_id, current_total))
+    return lost_points, new_ids
 
+
+def _new_failing(
+    reader: _Reader, titles: _Titles, new_ids: list[tuple[str, int | None]]
+) -> dict[str, list[DatasetChange]]:
+    """Per publisher, the new datasets that fail a check, with the checks to fix first."""
     failing: dict[str, list[LostCheck]] = {}
     for dataset_id, indicator_id, label, points, hint in reader.rows(
         "SELECT dataset_id, indicator_id, label_fr, points_recoverable, fix_hint_fr"
@@ -185,7 +229,11 @@ def collect(conn: Connection, schema: str) -> list[Digest]:
             new_failing.setdefault(publisher, []).append(
                 DatasetChange(dataset_id, title, None, total, tuple(failing[dataset_id]))
             )
+    return new_failing
 
+
+def _hvd_gaps(reader: _Reader, hvd_lost: set[tuple[str, str]]) -> dict[str, list[HvdGap]]:
+    """Per publisher, the HVD checks its high-value datasets fail (new ones marked)."""
     gaps: dict[str, list[HvdGap]] = {}
     for dataset_id, title, publisher, indicator_id, label, hint in reader.rows(
         "SELECT dataset_id, title, publisher, indicator_id, label_fr, fix_hint_fr"
@@ -196,7 +244,11 @@ def collect(conn: Connection, schema: str) -> list[Digest]:
                 dataset_id, title, indicator_id, label, hint, (dataset_id, indicator_id) in hvd_lost
             )
         )
+    return gaps
 
+
+def _top_fixes(reader: _Reader) -> dict[str, list[Fix]]:
+    """Per publisher, the ``TOP_FIXES`` fixes worth the most points."""
     fixes: dict[str, list[Fix]] = {}
     for publisher, indicator_id, label, hint, datasets, points in reader.rows(
         "SELECT coalesce(publisher, %s), indicator_id, label_fr, min(fix_hint_fr),"
@@ -206,21 +258,7 @@ def collect(conn: Connection, schema: str) -> list[Digest]:
     ):
         if len(fixes.setdefault(publisher, [])) < TOP_FIXES:
             fixes[publisher].append(Fix(indicator_id, label, hint, int(datasets), int(points)))
-
-    publishers = sorted({p for _, p in titles.values()})
-    return [
-        Digest(
-            publisher=p,
-            run_id=current_run,
-            previous_run_id=previous_run,
-            lost_points=tuple(lost_points.get(p, ())),
-            new_failing=tuple(new_failing.get(p, ())),
-            hvd_gaps=tuple(gaps.get(p, ())),
-            top_fixes=tuple(fixes.get(p, ())),
-            contact_emails=tuple(sorted(emails.get(p, ()))),
-        )
-        for p in publishers
-    ]
+    return fixes
 
 
 def build_digests(warehouse: Warehouse) -> list[Digest]:
