@@ -35,7 +35,13 @@ def test_the_defaults_are_what_data_europa_eu_computes() -> None:
     assert shacl.shapes_digest("2.1.1") in identity["DCAT-AP"]
     assert identity["link checks"] == "not measured"
     # every vocabulary is named with its version
-    for name in ("EU file types", "IANA media types", "EU access rights"):
+    for name in (
+        "EU file types",
+        "IANA media types",
+        "EU access rights",
+        "EU high-value dataset categories",
+        "HVD-compatible licences",
+    ):
         assert name in identity
 
 

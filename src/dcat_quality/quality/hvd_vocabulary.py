@@ -66,6 +66,16 @@ class HvdVocabulary:
     licence_keys: Mapping[str, str]  # iri_key → licence code
     source: str
     version: str
+    licences_source: str = ""
+    licences_version: str = ""
+
+    def describe(self) -> dict[str, str]:
+        """List name → ``source (version)``, as ``Vocabularies.describe`` for the MQA ones:
+        the scoring inputs name them, so a new version re-scores every dataset."""
+        return {
+            "EU high-value dataset categories": f"{self.source} ({self.version})",
+            "HVD-compatible licences": f"{self.licences_source} ({self.licences_version})",
+        }
 
     def top(self, iri: str) -> Category | None:
         """The top-level category (one of the six) a concept belongs to; None if unknown."""
@@ -109,7 +119,9 @@ def load_hvd_vocabulary() -> HvdVocabulary:
         for iri in entry["iris"]
         if (key := iri_key(iri))
     }
-    return HvdVocabulary(categories, keys, cats["source"], cats["version"])
+    return HvdVocabulary(
+        categories, keys, cats["source"], cats["version"], licences["source"], licences["version"]
+    )
 
 
 def build_categories(skos: bytes, source: str) -> dict[str, Any]:

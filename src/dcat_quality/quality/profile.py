@@ -1,9 +1,10 @@
 """Every input that changes a score besides the record itself, named in one place.
 
 A score depends on the dataset's content and on choices made for the whole run: the
-methodology, the vocabularies (each with its version), which licence lists count as
-"known", the DCAT-AP version the compliance is checked against, and which checks could
-be measured (the variant: link checks, SHACL). ``ScoringProfile`` holds the choices a user
+methodology, the vocabularies (each with its version; the HVD category and licence lists
+too, as they decide the HVD checks and the category labels stored), which licence lists
+count as "known", the DCAT-AP version the compliance is checked against, and which checks
+could be measured (the variant: link checks, SHACL). ``ScoringProfile`` holds the choices a user
 makes (settings ``DCAT_QUALITY_DCAT_AP_VERSION``, ``DCAT_QUALITY_LICENCE_EXTRAS``);
 ``scoring_identity`` lists every input with its version, and ``scoring_digest`` hashes it:
 a stored score can be reused for an unchanged dataset exactly when the digest it was
@@ -21,6 +22,7 @@ import orjson
 
 from dcat_quality.errors import ConfigError
 from dcat_quality.quality import shacl
+from dcat_quality.quality.hvd_vocabulary import load_hvd_vocabulary
 from dcat_quality.quality.mqa import METHODOLOGY_VERSION
 from dcat_quality.quality.vocabularies import (
     DEFAULT_LICENCE_LISTS,
@@ -95,6 +97,7 @@ def scoring_identity(
 def _identity(profile: ScoringProfile, link_checks: bool, dcat_ap: bool) -> dict[str, str]:
     identity = {"methodology": METHODOLOGY_VERSION}
     identity.update(profile.vocabularies.describe())
+    identity.update(load_hvd_vocabulary().describe())
     identity["licence lists"] = profile.licence_list
     compiled = shacl.shapes(profile.dcat_ap_version)
     identity["DCAT-AP"] = (
