@@ -259,7 +259,7 @@ def test_category_vocabulary_has_six_categories_and_their_concepts() -> None:
         "Observation de la terre et environnement",
         "Météorologiques",
         "Statistiques",
-        "Entreprises et propriété d\u2019entreprises",
+        "Entreprises et propriété d'entreprises",
         "Mobilité",
     }
     assert len(vocab.categories) == 96
@@ -267,6 +267,30 @@ def test_category_vocabulary_has_six_categories_and_their_concepts() -> None:
     waterway = vocab.categories["http://data.europa.eu/bna/c_f6886b00"]
     assert waterway.broader == "http://data.europa.eu/bna/c_b151a0ba"
     assert vocab.top(waterway.iri).label("en") == "Mobility"  # type: ignore[union-attr]
+
+
+# Hand-read from the Publications Office's SKOS file, version 2.1 of 2024-10-02 (the
+# skos_core distribution 20241002-0 of high-value-dataset-category.rdf), skos:prefLabel@fr.
+FRENCH_LABELS = {
+    "c_b151a0ba": "Voies navigables intérieures",
+    "c_1e787364": "Données de référence concernant les niveaux d\u2019eau utiles à la navigation",
+    "c_a2c6dcd8": "Emploi",
+    "c_04bf94a3": "Pauvreté",
+    "c_06b1eec4": "Hydrographie",
+    "c_be47b010": "Alertes météorologiques",
+}
+
+
+def test_every_concept_has_its_french_label_from_the_official_scheme() -> None:
+    vocab = load_hvd_vocabulary()
+    assert vocab.version == "version 2.1 of 2024-10-02: 96 concepts"
+    assert "skos_core distribution 20241002-0" in vocab.source
+    for code, label in FRENCH_LABELS.items():
+        assert vocab.categories["http://data.europa.eu/bna/" + code].labels["fr"] == label
+    # no concept falls back to English or German in a French dashboard any more
+    assert all("fr" in c.labels for c in vocab.categories.values())
+    # the vocabulary is a scoring input: a new version re-scores every dataset
+    assert vocab.describe()["EU high-value dataset categories"].endswith(f"({vocab.version})")
 
 
 SKOS_SAMPLE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -306,6 +330,21 @@ def test_regeneration_reads_the_publications_office_skos(tmp_path: Path) -> None
     ]
     assert document["scheme"] == "http://data.europa.eu/bna/asd487ae75"
     assert {"source", "version", "licence"} <= document.keys()
+    assert document["version"] == "version not stated: 2 concepts"
+    assert document["source"].endswith("SKOS file read from high-value-dataset-category.rdf")
+    # the scheme's own version, where the file gives it; the --source text kept
+    versioned = SKOS_SAMPLE.replace(
+        "</rdf:RDF>",
+        '<rdf:Description rdf:about="http://data.europa.eu/bna/asd487ae75">'
+        '<owl:versionInfo xmlns:owl="http://www.w3.org/2002/07/owl#">2.1</owl:versionInfo>'
+        '<dct:issued xmlns:dct="http://purl.org/dc/terms/">2024-10-02</dct:issued>'
+        "</rdf:Description></rdf:RDF>",
+    )
+    source.write_text(versioned, "utf-8")
+    assert main([str(source), str(output), "--source", "a copy kept at X"]) == 0
+    document = json.loads(output.read_text("utf-8"))
+    assert document["version"] == "version 2.1 of 2024-10-02: 2 concepts"
+    assert document["source"].endswith("SKOS file read from a copy kept at X")
     with pytest.raises(ValueError, match="no concept of the scheme"):
         build_categories(b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>', "x")
 

@@ -62,7 +62,7 @@ def test_hvd_datasets_view_shows_each_check_by_hand(loaded: str) -> None:
     )
     assert rows == [
         (BEST, "Géospatiales", "opendata@bosa.belgium.be", *[True] * 7, 0),
-        (CBE, "Entreprises et propriété d\u2019entreprises", "helpdesk.bce@economie.fgov.be",
+        (CBE, "Entreprises et propriété d'entreprises", "helpdesk.bce@economie.fgov.be",
          True, True, False, True, True, True, True, 1),
         (ROSTOCK, "Statistiques", "geodienste@rostock.de",
          True, True, True, False, False, True, True, 2),
@@ -155,7 +155,7 @@ def test_dashboard_hvd_section_on_the_real_hvd_records(loaded: str) -> None:
             answers[key] = conn.execute(text).fetchall()  # type: ignore[call-overload]
     assert answers["hvd_count"] == [(3, 1)]
     assert sorted(answers["hvd_categories"]) == [
-        ("Entreprises et propriété d\u2019entreprises", 1),
+        ("Entreprises et propriété d'entreprises", 1),
         ("Géospatiales", 1),
         ("Statistiques", 1),
     ]

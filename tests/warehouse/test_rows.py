@@ -58,7 +58,7 @@ def test_hvd_categories_are_stored_with_their_labels_and_top_category() -> None:
     assert rows == [
         (
             addresses,
-            "Addresses",  # no French label restated for sub-categories: English
+            "Adresses",  # the official French label of the sub-category
             "http://data.europa.eu/bna/c_ac64a52d",
             "Géospatiales",
         ),

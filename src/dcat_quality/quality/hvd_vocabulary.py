@@ -15,11 +15,13 @@ Regenerate the categories from the Publications Office's SKOS file (RDF/XML, the
 ``high-value-dataset-category.rdf`` distribution of the dataset
 ``http://publications.europa.eu/resource/dataset/high-value-dataset-category``)::
 
-    python -m dcat_quality.quality.hvd_vocabulary high-value-dataset-category.rdf
+    python -m dcat_quality.quality.hvd_vocabulary high-value-dataset-category.rdf \\
+        --source "where the file was obtained"
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Mapping
@@ -128,63 +130,90 @@ def build_categories(skos: bytes, source: str) -> dict[str, Any]:
     """The ``hvd_categories.json`` document from the Publications Office's SKOS RDF/XML.
 
     Keeps every ``skos:Concept`` in the scheme, its ``skos:broader`` and its
-    ``skos:prefLabel`` in French, English and German.
+    ``skos:prefLabel`` in French, English and German (whitespace collapsed); the version
+    is the scheme's own (``owl:versionInfo``, ``dct:issued``). ``source`` says where the
+    file was read from.
     """
     store = ox.Store()
     store.load(skos, ox.RdfFormat.RDF_XML)
-    in_scheme = ox.NamedNode(v.SKOS + "inScheme")
-    scheme = ox.NamedNode(SCHEME)
-    entries = []
-    prefix = "http://data.europa.eu/bna/"
-    for quad in store.quads_for_pattern(None, in_scheme, scheme):
-        concept = quad.subject
-        if not isinstance(concept, ox.NamedNode) or not concept.value.startswith(prefix):
-            continue
-        labels: dict[str, str] = {}
-        for label in store.quads_for_pattern(concept, ox.NamedNode(v.SKOS + "prefLabel"), None):
-            obj = label.object
-            if isinstance(obj, ox.Literal) and obj.language in LANGUAGES:
-                labels[obj.language] = obj.value
-        broader = [
-            q.object.value
-            for q in store.quads_for_pattern(concept, ox.NamedNode(v.SKOS + "broader"), None)
-            if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(prefix)
-        ]
-        entries.append(
-            {
-                "code": concept.value[len(prefix) :],
-                "broader": min(broader)[len(prefix) :] if broader else None,
-                "labels": {lang: labels[lang] for lang in LANGUAGES if lang in labels},
-            }
+    entries = [
+        _entry(store, quad.subject)
+        for quad in store.quads_for_pattern(
+            None, ox.NamedNode(v.SKOS + "inScheme"), ox.NamedNode(SCHEME)
         )
+        if isinstance(quad.subject, ox.NamedNode) and quad.subject.value.startswith(_PREFIX)
+    ]
     if not entries:
         raise ValueError(f"no concept of the scheme {SCHEME} in {source}")
     entries.sort(key=lambda e: str(e["code"]))
     return {
         "name": "EU high-value dataset categories",
         "scheme": SCHEME,
-        "iri_prefix": prefix,
+        "iri_prefix": _PREFIX,
         "source": f"Publications Office of the EU, EU Vocabularies, concept scheme "
-        f"'High-value dataset categories' ({SCHEME}), read from {source}",
-        "version": f"{len(entries)} concepts",
+        f"'High-value dataset categories' ({SCHEME}; dataset "
+        "http://publications.europa.eu/resource/dataset/high-value-dataset-category), "
+        f"SKOS file read from {source}",
+        "version": f"{_scheme_version(store)}: {len(entries)} concepts",
         "licence": "European Union; re-use authorised under Commission Decision "
         "2011/833/EU (CC BY 4.0 for Commission documents, Decision C(2019) 1655)",
         "entries": entries,
     }
 
 
+_PREFIX = "http://data.europa.eu/bna/"
+
+
+def _entry(store: ox.Store, concept: ox.NamedNode) -> dict[str, Any]:
+    """One concept: its code, its broader concept's code, its labels."""
+    labels: dict[str, str] = {}
+    for quad in store.quads_for_pattern(concept, ox.NamedNode(v.SKOS + "prefLabel"), None):
+        obj = quad.object
+        if isinstance(obj, ox.Literal) and obj.language in LANGUAGES:
+            labels[obj.language] = " ".join(obj.value.split())
+    broader = [
+        q.object.value
+        for q in store.quads_for_pattern(concept, ox.NamedNode(v.SKOS + "broader"), None)
+        if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(_PREFIX)
+    ]
+    return {
+        "code": concept.value[len(_PREFIX) :],
+        "broader": min(broader)[len(_PREFIX) :] if broader else None,
+        "labels": {lang: labels[lang] for lang in LANGUAGES if lang in labels},
+    }
+
+
+def _scheme_version(store: ox.Store) -> str:
+    """``version 2.1 of 2024-10-02`` from the scheme's description, as far as it says."""
+
+    def value(predicate: str) -> str | None:
+        for quad in store.quads_for_pattern(ox.NamedNode(SCHEME), ox.NamedNode(predicate), None):
+            return quad.object.value.strip() if isinstance(quad.object, ox.Literal) else None
+        return None
+
+    number = value("http://www.w3.org/2002/07/owl#versionInfo")
+    issued = value("http://purl.org/dc/terms/issued")
+    text = f"version {number}" if number else "version not stated"
+    return text + (f" of {issued}" if issued else "")
+
+
 def main(argv: list[str]) -> int:
-    """``python -m dcat_quality.quality.hvd_vocabulary SKOS_FILE [OUTPUT]``."""
-    if not argv or len(argv) > 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    source = Path(argv[0])
-    output = (
-        Path(argv[1])
-        if len(argv) == 2
-        else Path(str(files("dcat_quality.quality.vocabularies").joinpath(CATEGORIES_FILE)))
+    """``python -m dcat_quality.quality.hvd_vocabulary SKOS_FILE [OUTPUT] [--source TEXT]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m dcat_quality.quality.hvd_vocabulary",
+        description="Rewrite hvd_categories.json from the Publications Office's SKOS file.",
     )
-    document = build_categories(source.read_bytes(), source.name)
+    parser.add_argument("skos_file", type=Path)
+    parser.add_argument("output", type=Path, nargs="?")
+    parser.add_argument(
+        "--source",
+        help="where the SKOS file was obtained (default: its file name), kept in the JSON",
+    )
+    args = parser.parse_args(argv)
+    output = args.output or Path(
+        str(files("dcat_quality.quality.vocabularies").joinpath(CATEGORIES_FILE))
+    )
+    document = build_categories(args.skos_file.read_bytes(), args.source or args.skos_file.name)
     output.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", "utf-8")
     print(f"{len(document['entries'])} categories written to {output}")
     return 0
