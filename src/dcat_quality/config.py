@@ -337,6 +337,33 @@ class Settings(BaseSettings):
             "(postgresql://user:password@host:port/db; SSPCloud: the superset-db service)."
         ),
     )
+    superset_kube_pod: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPERSET_KUBE_POD"),
+        description=(
+            "Pod running Superset's PostgreSQL (e.g. superset-postgresql-0): superset "
+            "backup/restore then run pg_dump/pg_restore inside it through kubectl exec "
+            "(namespace and container: DCAT_QUALITY_KUBE_NAMESPACE, DCAT_QUALITY_KUBE_CONTAINER)."
+        ),
+    )
+    superset_db_name: str = Field(
+        default="superset",
+        validation_alias=AliasChoices("SUPERSET_DB_NAME"),
+        description="Superset's metadata database inside the pod (kube mode).",
+    )
+    superset_db_user: str = Field(
+        default="superset",
+        validation_alias=AliasChoices("SUPERSET_DB_USER"),
+        description="User for Superset's metadata database (kube mode).",
+    )
+    superset_db_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPERSET_DB_PASS"),
+        description=(
+            "Password for Superset's metadata database (kube mode; sent through kubectl's "
+            "stdin, never on a command line)."
+        ),
+    )
     superset_backup_prefix: str = Field(
         default="backups/superset",
         validation_alias=AliasChoices("DCAT_QUALITY_SUPERSET_BACKUP_PREFIX"),

@@ -38,6 +38,7 @@ from dcat_quality.backup import (
 from dcat_quality.config import Settings
 from dcat_quality.errors import BackupError, ConfigError
 from dcat_quality.sources.s3 import s3_client
+from support.kubectl import FakeKube, fake_kubectl
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -491,93 +492,17 @@ def test_warehouse_backup_is_named_apart(
 # ------------------------------------------------------------------------- kube
 
 
-KUBECTL = """#!{python}
-import json, os, sys
-
-args = sys.argv[1:]
-with open(os.environ["FAKE_KUBECTL_LOG"], "a") as log:
-    log.write(json.dumps(args) + "\\n")
-if not args or args[0] != "exec" or "--" not in args:
-    sys.exit("fake kubectl: only 'exec ... -- command' is supported")
-flags, command = args[1 : args.index("--")], args[args.index("--") + 1 :]
-pod, stdin, i = None, False, 0
-while i < len(flags):
-    if flags[i] == "-i":
-        stdin = True
-    elif flags[i] in ("-n", "-c"):
-        i += 1
-    elif flags[i].startswith("-"):
-        sys.exit(f"fake kubectl: unexpected flag {{flags[i]}}")
-    else:
-        pod = flags[i]
-    i += 1
-if pod != os.environ["FAKE_KUBECTL_POD"]:
-    print(f'Error from server (NotFound): pods "{{pod}}" not found', file=sys.stderr)
-    sys.exit(1)
-if not stdin:
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-env = dict(os.environ)
-env.update(json.loads(os.environ["FAKE_POD_ENV"]))
-os.execvpe(command[0], command, env)
-"""
-
-SHIM = """#!/bin/sh
-printf '%s %s\\n' "{name}" "${{PGPASSWORD-<unset>}}" >> "$FAKE_POD_SECRETS"
-exec "{real}" "$@"
-"""
-
-
 @pytest.fixture
-def fake_kubectl(
-    metabase_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, Any]:
-    """A kubectl on PATH whose pod is the test server, with the tools the server needs."""
-    bin_dir = tmp_path / "kubectl-bin"
-    pod_bin = tmp_path / "pod-bin"
-    bin_dir.mkdir()
-    pod_bin.mkdir()
-    kubectl = bin_dir / "kubectl"
-    kubectl.write_text(KUBECTL.format(python=sys.executable))
-    kubectl.chmod(0o755)
-    real = Path(pick_pg_tool("pg_dump", at_least=_server_major(metabase_url), why="test").path)
-    for name in ("pg_dump", "pg_restore", "psql"):
-        shim = pod_bin / name
-        shim.write_text(SHIM.format(name=name, real=real.parent / name))
-        shim.chmod(0o755)
-    params = conninfo_to_dict(metabase_url)
-    pod_env = {"PATH": f"{pod_bin}{os.pathsep}{os.environ['PATH']}"}
-    if params.get("host"):
-        pod_env["PGHOST"] = str(params["host"])
-    if params.get("port"):
-        pod_env["PGPORT"] = str(params["port"])
-    log = tmp_path / "kubectl.log"
-    secrets = tmp_path / "pod-secrets.log"
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_KUBECTL_LOG", str(log))
-    monkeypatch.setenv("FAKE_KUBECTL_POD", "metabase-db-0")
-    monkeypatch.setenv("FAKE_POD_ENV", json.dumps(pod_env))
-    monkeypatch.setenv("FAKE_POD_SECRETS", str(secrets))
-    password = str(params.get("password") or f"kube-pw-{uuid.uuid4().hex}")
-    target = KubeTarget(
-        pod="metabase-db-0",
-        database=str(params["dbname"]),
-        user=str(params.get("user") or "postgres"),
-        password=password,
-        namespace="ecospheres",
-        container="postgresql",
-    )
-    return {"target": target, "log": log, "secrets": secrets, "password": password}
-
-
-def _logged(log: Path) -> list[list[str]]:
-    return [json.loads(line) for line in log.read_text().splitlines()]
+def fake_kube(metabase_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeKube:
+    """A kubectl on PATH whose pod metabase-db-0 is the test server."""
+    return fake_kubectl(metabase_url, tmp_path, monkeypatch, pod="metabase-db-0")
 
 
 def test_kube_round_trip_password_only_on_stdin(
-    metabase_url: str, fake_kubectl: dict[str, Any], tmp_path: Path
+    metabase_url: str, fake_kube: FakeKube, tmp_path: Path
 ) -> None:
-    target: KubeTarget = fake_kubectl["target"]
-    password: str = fake_kubectl["password"]
+    target = fake_kube.target
+    password = fake_kube.password
     original = fingerprint(metabase_url)
     dump = tmp_path / "metabase.dump"
 
@@ -621,7 +546,7 @@ def test_kube_round_trip_password_only_on_stdin(
         '--single-transaction --no-password -U "$1" -d "$2"',
         *who,
     ]
-    assert _logged(fake_kubectl["log"]) == [
+    assert fake_kube.logged() == [
         # backup: state, client version, dump
         query,
         [*version, "pg_dump", "--version"],
@@ -635,12 +560,11 @@ def test_kube_round_trip_password_only_on_stdin(
         query,
     ]
     # the password is in no argument list, logged or seen running …
-    assert all(password not in arg for argv in _logged(fake_kubectl["log"]) for arg in argv)
+    assert all(password not in arg for argv in fake_kube.logged() for arg in argv)
     assert scanner.offenders == []
     assert scanner.passes > 0
     # … yet every tool in the pod received it, through stdin into PGPASSWORD
-    received = fake_kubectl["secrets"].read_text().splitlines()
-    assert received == [
+    assert fake_kube.received() == [
         f"psql {password}",
         "pg_dump <unset>",  # --version: no password given where none is needed
         f"pg_dump {password}",
@@ -654,7 +578,7 @@ def test_kube_round_trip_password_only_on_stdin(
     assert password not in (tmp_path / "metabase.dump.json").read_text()
 
 
-def test_kube_unknown_pod_says_so(fake_kubectl: dict[str, Any], tmp_path: Path) -> None:
+def test_kube_unknown_pod_says_so(fake_kube: FakeKube, tmp_path: Path) -> None:
     target = KubeTarget(pod="nope-0", database="x", password="pw-hidden")
     with pytest.raises(BackupError, match='pods "nope-0" not found') as caught:
         backup(kube=target, output=tmp_path / "x.dump")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from dcat_quality.backup import database_target, restore
 from dcat_quality.dashboard.spec import DashboardSpec, load_spec
@@ -25,6 +26,8 @@ from dcat_quality.superset.client import SupersetClient
 from dcat_quality.superset.local import LocalSuperset
 from dcat_quality.superset.provision import ProvisionResult, provision, sqlalchemy_url
 from support.chromium import CHROMIUM, INSTALL_HINT
+from support.kubectl import fake_kubectl
+from support.processes import CmdlineWatcher
 from support.superset_browser import (
     CHARTS_STATE,
     SCREENSHOTS,
@@ -302,3 +305,81 @@ def test_the_cli_provisions_and_backs_up_with_the_bundle(
         with psycopg.connect(postgres_server_url, autocommit=True) as conn:
             name = conninfo_to_dict(fresh)["dbname"]
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# -- kube mode ---------------------------------------------------------------------------
+
+
+def test_backup_and_restore_in_kube_mode_send_the_password_on_stdin_only(
+    superset_server: LocalSuperset,
+    superset_metadata: str,
+    spec: DashboardSpec,
+    runs: tuple[ProvisionResult, ...],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    postgres_server_url: str,
+) -> None:
+    from typer.testing import CliRunner
+
+    from dcat_quality.cli import app
+
+    kube = fake_kubectl(
+        superset_metadata, tmp_path, monkeypatch, pod="superset-postgresql-0", container=None
+    )
+    password = kube.password
+    monkeypatch.setenv("SUPERSET_URL", superset_server.url)  # the bundle beside the dump
+    monkeypatch.setenv("SUPERSET_USERNAME", superset_server.username)
+    monkeypatch.setenv("SUPERSET_PASSWORD", superset_server.password)
+    monkeypatch.setenv("SUPERSET_KUBE_POD", "superset-postgresql-0")
+    monkeypatch.setenv("DCAT_QUALITY_KUBE_NAMESPACE", "ecospheres")
+    monkeypatch.setenv("SUPERSET_DB_NAME", kube.target.database)
+    monkeypatch.setenv("SUPERSET_DB_USER", kube.target.user)
+    monkeypatch.setenv("SUPERSET_DB_PASS", password)
+    name = f"t_superset_kube_{uuid.uuid4().hex[:8]}"
+    local.create_database(postgres_server_url, name)
+    runner = CliRunner()
+    dump = tmp_path / "superset.dump"
+    try:
+        with CmdlineWatcher() as watcher:
+            backed_up = runner.invoke(app, ["superset", "backup", "--output", str(dump)])
+            restored = runner.invoke(
+                app, ["superset", "restore", "--input", str(dump), "--db-name", name, "--yes"]
+            )
+        assert backed_up.exit_code == 0, backed_up.output
+        assert restored.exit_code == 0, restored.output
+        with psycopg.connect(_database(postgres_server_url, name)) as conn:
+            slices = conn.execute("SELECT count(*) FROM slices").fetchone()
+            dashboards = conn.execute("SELECT count(*) FROM dashboards").fetchone()
+    finally:
+        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert "kube mode" in backed_up.output
+    assert "kube mode" in restored.output
+    assert (tmp_path / "superset.dump.sha256").is_file()
+    assert (tmp_path / "superset.dump.bundle.zip").is_file()
+    assert slices == (len(spec.cards),)
+    assert dashboards == (1,)
+
+    # Every tool ran in the pod, through kubectl exec in its namespace ...
+    logged = kube.logged()
+    assert logged
+    assert all(a[0] == "exec" and "superset-postgresql-0" in a for a in logged)
+    assert all(a[a.index("-n") + 1] == "ecospheres" for a in logged)
+    restore_call = next(a for a in logged if "pg_restore --clean" in " ".join(a))
+    assert restore_call[-2:] == [kube.target.user, name]
+    # ... and received the password on stdin, never on a command line.
+    assert all(password not in arg for argv in logged for arg in argv)
+    assert watcher.scans > 0
+    assert not [c for c in watcher.seen if password.encode() in c]
+    received = [line for line in kube.received() if not line.endswith("<unset>")]
+    assert received
+    assert all(line.endswith(f" {password}") for line in received)
+    assert {line.split()[0] for line in received} == {"psql", "pg_dump", "pg_restore"}
+    assert password not in backed_up.output + restored.output
+    assert password not in (tmp_path / "superset.dump.json").read_text()
+
+
+def _database(server_url: str, name: str) -> str:
+    params = conninfo_to_dict(server_url)
+    params["dbname"] = name
+    return make_conninfo("", **params)

@@ -20,6 +20,7 @@ Test data and readers:
 - ``warehouse``: sample records, load-and-publish, readers of tables and published views;
 - ``cli``: the CLI as a subprocess with an exact environment;
 - ``processes``: watching every process's command line;
+- ``kubectl``: a stand-in kubectl whose "pod" is the test PostgreSQL (backup kube mode);
 - ``badinput``: the bad-input corpus and its expected outcomes;
 - ``fuzz``: hypothesis profiles and strategies of the fuzz tests;
 - ``deploy``: manifests, policy and Dockerfile readers of the deployment tests;

@@ -40,7 +40,12 @@ from dcat_quality.backup.dump import BackupResult, backup, backup_warehouse
 from dcat_quality.backup.files import inspect_archive, sha256_file
 from dcat_quality.backup.restoring import RestoreResult, restore
 from dcat_quality.backup.s3 import S3Destination
-from dcat_quality.backup.targets import KubeTarget, database_target, metabase_location
+from dcat_quality.backup.targets import (
+    KubeTarget,
+    database_target,
+    metabase_location,
+    superset_location,
+)
 from dcat_quality.backup.tools import pick_pg_tool
 
 __all__ = [
@@ -56,4 +61,5 @@ __all__ = [
     "pick_pg_tool",
     "restore",
     "sha256_file",
+    "superset_location",
 ]

@@ -409,6 +409,35 @@ def database_target(url: str) -> DatabaseTarget:
 # ------------------------------------------------------------------------- settings
 
 
+def _chosen(
+    database_url: str | None,
+    kube_pod: str | None,
+    *,
+    configured_url: str | None,
+    configured_pod: str | None,
+    what: str,
+    url_setting: str,
+    pod_setting: str,
+) -> tuple[str | None, str | None]:
+    """(URL, pod), exactly one set: the options first, then the settings (a URL and a pod
+    both configured is ambiguous, as is neither)."""
+    if database_url and kube_pod:
+        raise ConfigError("give --database-url or --kube-pod, not both")
+    if not database_url and not kube_pod:
+        if configured_url and configured_pod:
+            raise ConfigError(
+                f"both {url_setting} and {pod_setting} are set: choose with --database-url "
+                "or --kube-pod"
+            )
+        database_url, kube_pod = configured_url, configured_pod
+    if not database_url and not kube_pod:
+        raise ConfigError(
+            f"where is {what}? Set {url_setting} or give --database-url for direct mode; set "
+            f"{pod_setting} or give --kube-pod to run pg_dump inside the database pod"
+        )
+    return database_url, kube_pod
+
+
 def metabase_location(
     settings: Settings,
     *,
@@ -425,27 +454,19 @@ def metabase_location(
     ``MB_DB_USER``, ``MB_DB_PASS``, else the historical ``POSTGRES_DB``,
     ``POSTGRES_USER``, ``POSTGRES_PASSWORD`` (as the historical Makefile did).
     """
-    if database_url and kube_pod:
-        raise ConfigError("give --database-url or --kube-pod, not both")
-    if not database_url and not kube_pod:
-        configured_url = settings.metabase_database_url
-        if configured_url is not None and settings.kube_pod:
-            raise ConfigError(
-                "both METABASE_DATABASE_URL (or MB_DB_CONNECTION_URI) and KUBE_POD_NAME are "
-                "set: choose with --database-url or --kube-pod"
-            )
-        if configured_url is not None:
-            database_url = configured_url.get_secret_value()
-        else:
-            kube_pod = settings.kube_pod
+    configured = settings.metabase_database_url
+    database_url, kube_pod = _chosen(
+        database_url,
+        kube_pod,
+        configured_url=configured.get_secret_value() if configured is not None else None,
+        configured_pod=settings.kube_pod,
+        what="Metabase's database",
+        url_setting="METABASE_DATABASE_URL (or MB_DB_CONNECTION_URI)",
+        pod_setting="KUBE_POD_NAME",
+    )
     if database_url:
         return database_target(database_url)
-    if not kube_pod:
-        raise ConfigError(
-            "where is Metabase's database? Set METABASE_DATABASE_URL (or "
-            "MB_DB_CONNECTION_URI) or give --database-url for direct mode; set KUBE_POD_NAME "
-            "or give --kube-pod to run pg_dump inside the database pod"
-        )
+    assert kube_pod
     database = db_name or settings.metabase_db_name or settings.postgres_db
     if not database:
         raise ConfigError(
@@ -457,6 +478,48 @@ def metabase_location(
         pod=kube_pod,
         database=database,
         user=db_user or settings.metabase_db_user or settings.postgres_user or "postgres",
+        password=password.get_secret_value() if password is not None else None,
+        namespace=namespace or settings.kube_namespace,
+        container=container or settings.kube_container,
+    )
+
+
+def superset_location(
+    settings: Settings,
+    *,
+    database_url: str | None = None,
+    kube_pod: str | None = None,
+    namespace: str | None = None,
+    container: str | None = None,
+    db_name: str | None = None,
+    db_user: str | None = None,
+) -> DatabaseTarget | KubeTarget:
+    """Where Superset's metadata database is: the options first, then the settings.
+
+    Direct mode: ``SUPERSET_METADATA_DATABASE_URL``. Kube mode: the pod
+    ``SUPERSET_KUBE_POD``, the database and user ``SUPERSET_DB_NAME`` and
+    ``SUPERSET_DB_USER`` (default ``superset`` and ``superset``, the bundled PostgreSQL of
+    Superset's Helm chart), the password ``SUPERSET_DB_PASS``; namespace and container
+    as for Metabase (``DCAT_QUALITY_KUBE_NAMESPACE``, ``DCAT_QUALITY_KUBE_CONTAINER``).
+    """
+    configured = settings.superset_metadata_database_url
+    database_url, kube_pod = _chosen(
+        database_url,
+        kube_pod,
+        configured_url=configured.get_secret_value() if configured is not None else None,
+        configured_pod=settings.superset_kube_pod,
+        what="Superset's metadata database",
+        url_setting="SUPERSET_METADATA_DATABASE_URL",
+        pod_setting="SUPERSET_KUBE_POD",
+    )
+    if database_url:
+        return database_target(database_url)
+    assert kube_pod
+    password = settings.superset_db_password
+    return KubeTarget(
+        pod=kube_pod,
+        database=db_name or settings.superset_db_name,
+        user=db_user or settings.superset_db_user,
         password=password.get_secret_value() if password is not None else None,
         namespace=namespace or settings.kube_namespace,
         container=container or settings.kube_container,

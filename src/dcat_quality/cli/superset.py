@@ -11,12 +11,14 @@ from urllib.parse import unquote, urlsplit
 import typer
 from rich.table import Table
 
-from dcat_quality.backup import database_target
+from dcat_quality.backup import KubeTarget, superset_location
 from dcat_quality.backup import restore as run_restore
 from dcat_quality.cli._common import console, err_console, reported_errors, settings_from
 from dcat_quality.cli.metabase import (
+    ContainerOption,
     EncryptToOption,
     KeepOption,
+    NamespaceOption,
     OutputOption,
     PgBinOption,
     S3Option,
@@ -32,7 +34,7 @@ from dcat_quality.superset.backup import backup_superset
 from dcat_quality.superset.client import SupersetClient
 from dcat_quality.superset.provision import ProvisionResult, dashboard_slug, sqlalchemy_url
 from dcat_quality.superset.provision import provision as run_provision
-from dcat_quality.warehouse import resolve_database
+from dcat_quality.warehouse import DatabaseTarget, resolve_database
 
 app = typer.Typer(
     help="Apache Superset: provision the dashboard, back up and restore its metadata database.",
@@ -43,8 +45,35 @@ MetadataUrlOption = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        help="Superset's metadata database URL (env: SUPERSET_METADATA_DATABASE_URL; prefer "
-        "the env, a password here shows in the process list).",
+        help="Direct mode: Superset's metadata database URL (env: "
+        "SUPERSET_METADATA_DATABASE_URL; prefer the env, a password here shows in the "
+        "process list).",
+        show_default=False,
+    ),
+]
+KubePodOption = Annotated[
+    str | None,
+    typer.Option(
+        "--kube-pod",
+        help="Kube mode: run pg_dump/pg_restore in this pod via kubectl exec (env: "
+        "SUPERSET_KUBE_POD; e.g. superset-postgresql-0). The password goes through stdin.",
+        show_default=False,
+    ),
+]
+DbNameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db-name",
+        help="Kube mode: database inside the pod (env: SUPERSET_DB_NAME; default superset).",
+        show_default=False,
+    ),
+]
+DbUserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db-user",
+        help="Kube mode: database user (env: SUPERSET_DB_USER; default superset). The "
+        "password is only read from SUPERSET_DB_PASS.",
         show_default=False,
     ),
 ]
@@ -118,21 +147,14 @@ def _report(result: ProvisionResult, url: str) -> None:
         err_console.print("[dim]the dashboard does not exist yet: run without --dry-run[/]")
 
 
-def _metadata_url(settings: Settings, database_url: str | None) -> str:
-    if database_url:
-        return database_url
-    configured = settings.superset_metadata_database_url
-    if configured is None or not configured.get_secret_value():
-        raise ConfigError(
-            "where is Superset's metadata database? Set SUPERSET_METADATA_DATABASE_URL or "
-            "give --database-url (SSPCloud: the superset-db service, database superset)"
-        )
-    return configured.get_secret_value()
-
-
 @app.command()
 def backup(
     database_url: MetadataUrlOption = None,
+    kube_pod: KubePodOption = None,
+    namespace: NamespaceOption = None,
+    container: ContainerOption = None,
+    db_name: DbNameOption = None,
+    db_user: DbUserOption = None,
     output: OutputOption = None,
     s3: S3Option = False,
     s3_prefix: Annotated[
@@ -159,14 +181,23 @@ def backup(
     """Dump Superset's metadata database (pg_dump -Fc), verified, plus the dashboard bundle."""
     with reported_errors():
         settings = settings_from()
-        target = database_target(_metadata_url(settings, database_url))
+        location = superset_location(
+            settings,
+            database_url=database_url,
+            kube_pod=kube_pod,
+            namespace=namespace,
+            container=container,
+            db_name=db_name,
+            db_user=db_user,
+        )
         destination = _s3(settings, s3, s3_prefix, settings.superset_backup_prefix)
         if output is None and destination is None:
             output = _default_output("superset")
         client = _client(settings) if bundle and settings.superset_url else None
         try:
             result = backup_superset(
-                database_url=target,
+                database_url=location if isinstance(location, DatabaseTarget) else None,
+                kube=location if isinstance(location, KubeTarget) else None,
                 output=output,
                 s3=destination,
                 keep=(keep or settings.backup_keep) if destination is not None else None,
@@ -192,6 +223,11 @@ def restore(
         typer.Option("--input", "-i", help="Dump to restore (its .sha256 must be beside it)."),
     ],
     database_url: MetadataUrlOption = None,
+    kube_pod: KubePodOption = None,
+    namespace: NamespaceOption = None,
+    container: ContainerOption = None,
+    db_name: DbNameOption = None,
+    db_user: DbUserOption = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Restore without asking (stop Superset first).")
     ] = False,
@@ -213,16 +249,25 @@ def restore(
     """Restore Superset's metadata DB (stop Superset first): checks, safety backup, restore."""
     with reported_errors():
         settings = settings_from()
-        target = database_target(_metadata_url(settings, database_url))
+        location = superset_location(
+            settings,
+            database_url=database_url,
+            kube_pod=kube_pod,
+            namespace=namespace,
+            container=container,
+            db_name=db_name,
+            db_user=db_user,
+        )
         if not yes and sys.stdin.isatty():
             err_console.print(
-                f"[bold yellow]This replaces the content of {target.display} with {input}[/] "
+                f"[bold yellow]This replaces the content of {location.display} with {input}[/] "
                 "(users, charts, dashboards, database connections). Superset must be stopped."
             )
             yes = typer.confirm("Restore now?", default=False, err=True)
         result = run_restore(
             input,
-            database_url=target,
+            database_url=location if isinstance(location, DatabaseTarget) else None,
+            kube=location if isinstance(location, KubeTarget) else None,
             yes=yes,
             force=force,
             pg_bin=pg_bin or settings.pg_bin,
@@ -231,7 +276,7 @@ def restore(
         for warning in result.warnings:
             err_console.print(f"[yellow]warning:[/] {warning}")
         table = Table(show_header=False, box=None)
-        table.add_row("restored", f"{result.input} into {result.database}")
+        table.add_row("restored", f"{result.input} into {result.database} ({result.mode} mode)")
         table.add_row("safety backup", str(result.safety_backup.path))
         rows = ", ".join(f"{name} {count}" for name, count in result.rows.items())
         table.add_row("tables", f"{result.tables}" + (f" ({rows})" if rows else ""))

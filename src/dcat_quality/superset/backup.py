@@ -1,6 +1,7 @@
 """Superset's metadata database backed up (and restored) like Metabase's, plus a bundle.
 
-The dump is the same verified ``pg_dump -Fc`` with its ``.sha256`` and ``.json``, on disk
+The dump is the same verified ``pg_dump -Fc`` with its ``.sha256`` and ``.json``, taken
+from here (a URL) or inside the database pod (``kubectl exec``, as for Metabase), on disk
 and/or in S3 under dated keys (``superset-YYYYmmddTHHMMSSZ.dump``), with the same
 retention; a restore goes through ``dcat_quality.backup.restore`` (checksum, safety
 backup, one transaction, ``--yes``). Beside the dump, when the Superset is reachable, the
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from dcat_quality.backup import BackupResult, S3Destination, backup
+from dcat_quality.backup import BackupResult, KubeTarget, S3Destination, backup
 from dcat_quality.superset.client import SupersetClient
 from dcat_quality.warehouse.target import DatabaseTarget
 
@@ -43,7 +44,8 @@ def bundle_path(dump: Path) -> Path:
 
 def backup_superset(
     *,
-    database_url: str | DatabaseTarget,
+    database_url: str | DatabaseTarget | None = None,
+    kube: KubeTarget | None = None,
     output: Path | None = None,
     s3: S3Destination | None = None,
     keep: int | None = None,
@@ -56,13 +58,17 @@ def backup_superset(
     """Dump Superset's metadata database; keep the managed dashboard's bundle beside it.
 
     Args:
-        database_url: Superset's metadata database (``SUPERSET_METADATA_DATABASE_URL``).
+        database_url: Superset's metadata database (``SUPERSET_METADATA_DATABASE_URL``),
+            dumped from here (direct mode); or
+        kube: the pod running it (``SUPERSET_KUBE_POD``), dumped inside the pod through
+            ``kubectl exec``, the password on stdin (kube mode).
         output, s3, keep, pg_bin, now, encrypt_to: as for ``dcat_quality.backup.backup``.
         client: a client of the running Superset, to export the bundle (None: no bundle).
         dashboard_slug: the dashboard to export (the one ``superset provision`` manages).
     """
     dump = backup(
         database_url=database_url,
+        kube=kube,
         output=output,
         s3=s3,
         keep=keep,
