@@ -9,7 +9,10 @@ Checks: configuration (the settings validate), Vault (login and secret read, whe
 PostgreSQL (the warehouse connects; its server version), pg_dump for the warehouse
 (a client not older than the server), Metabase (API reachable, version, credentials,
 when ``METABASE_URL`` is set), Metabase's application database and its pg_dump (when
-``METABASE_DATABASE_URL`` is set).
+``METABASE_DATABASE_URL`` is set), Superset (when ``SUPERSET_URL`` is set: API reachable,
+version, login; Jinja templating on, which the dashboard's questions need; the warehouse
+connection present and reaching the warehouse's schema) and Superset's metadata database
+and its pg_dump (when ``SUPERSET_METADATA_DATABASE_URL`` is set).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pydantic import SecretStr, ValidationError
 
 from dcat_quality.config import Origin, Settings, TracedSettings, trace_settings
 from dcat_quality.errors import DcatQualityError
+from dcat_quality.superset.client import ServerInfo, SupersetClient
 from dcat_quality.warehouse.connection import APPLICATION_NAME, resolve_database
 from dcat_quality.warehouse.target import DatabaseTarget, scrub
 
@@ -72,6 +76,8 @@ class _State:
 
     settings: Settings | None = None
     server_major: dict[str, int] = field(default_factory=dict)
+    superset_info: ServerInfo | None = None  # None: Superset not reached
+    superset_login: bool = False
 
 
 def passed(name: str, detail: str) -> Check:
@@ -101,6 +107,11 @@ def run_doctor(*, timeout: float = DEFAULT_TIMEOUT, **overrides: Any) -> DoctorR
         _metabase,
         _metabase_db,
         _metabase_pg_dump,
+        _superset,
+        _superset_templating,
+        _superset_warehouse,
+        _superset_db,
+        _superset_pg_dump,
     ]
     for step in steps:
         if state.settings is None:
@@ -123,6 +134,11 @@ WAREHOUSE_PG_DUMP = "pg_dump (warehouse)"
 METABASE = "Metabase API"
 METABASE_DB = "Metabase app DB"
 METABASE_PG_DUMP = "pg_dump (Metabase app DB)"
+SUPERSET = "Superset API"
+SUPERSET_TEMPLATING = "Superset Jinja templating"
+SUPERSET_WAREHOUSE = "Superset warehouse connection"
+SUPERSET_DB = "Superset metadata DB"
+SUPERSET_PG_DUMP = "pg_dump (Superset metadata DB)"
 _CONFIG_FIX = "correct the settings named (dcat-quality config shows them and their origin)"
 
 
@@ -346,6 +362,139 @@ def _metabase_pg_dump(state: _State, timeout: float) -> Check:
     )
 
 
+# ------------------------------------------------------------------------ Superset
+
+
+def _superset_client(settings: Settings, timeout: float) -> SupersetClient:
+    assert settings.superset_url
+    return SupersetClient(
+        settings.superset_url,
+        username=settings.superset_username,
+        password=_secret(settings.superset_password),
+        timeout=timeout,
+    )
+
+
+def _superset(state: _State, timeout: float) -> Check:
+    settings = state.settings
+    assert settings is not None
+    if not settings.superset_url:
+        return skipped(SUPERSET, "SUPERSET_URL is not set")
+    try:
+        with _superset_client(settings, timeout) as client:
+            state.superset_info = client.server_info()
+            user = client.current_user()
+    except DcatQualityError as exc:
+        return failed(
+            SUPERSET,
+            str(exc),
+            "check SUPERSET_URL (the Superset root, e.g. https://superset.example.org), that "
+            "Superset is up, and SUPERSET_USERNAME / SUPERSET_PASSWORD",
+        )
+    state.superset_login = True
+    version = state.superset_info.version or "(version not shown)"
+    who = user.get("username") or user.get("email") or "?"
+    return passed(SUPERSET, f"Superset {version} at {settings.superset_url}, as {who}")
+
+
+def _superset_templating(state: _State, timeout: float) -> Check:
+    from dcat_quality.superset.provision import TEMPLATING_HINT  # noqa: PLC0415
+
+    info = state.superset_info
+    if info is None:
+        return skipped(SUPERSET_TEMPLATING, "Superset not reached (see the Superset API row)")
+    if not info.readable:
+        return failed(
+            SUPERSET_TEMPLATING,
+            "Superset's login page shows no feature flags: cannot tell whether Jinja "
+            "templating is on",
+            "check that SUPERSET_URL is the Superset root; the dashboard's questions need "
+            f"templating: {TEMPLATING_HINT}",
+        )
+    if not info.feature_flags.get("ENABLE_TEMPLATE_PROCESSING"):
+        return failed(
+            SUPERSET_TEMPLATING,
+            "ENABLE_TEMPLATE_PROCESSING is off: the dashboard's questions cannot read the filters",
+            TEMPLATING_HINT,
+        )
+    return passed(SUPERSET_TEMPLATING, "ENABLE_TEMPLATE_PROCESSING is on")
+
+
+def _superset_warehouse(state: _State, timeout: float) -> Check:
+    settings = state.settings
+    assert settings is not None
+    if not state.superset_login:
+        return skipped(SUPERSET_WAREHOUSE, "not logged in to Superset")
+    name, schema = settings.superset_database_name, settings.schema_name
+    try:
+        with _superset_client(settings, timeout) as client:
+            found = [d for d in client.find_databases(name) if d.get("database_name") == name]
+            if not found:
+                return failed(
+                    SUPERSET_WAREHOUSE,
+                    f"Superset has no database connection named {name!r}",
+                    "run dcat-quality superset provision (it creates the connection from "
+                    "SUPERSET_WAREHOUSE_URL, else the warehouse URL), or set "
+                    "SUPERSET_DATABASE_NAME to the name of the existing connection",
+                )
+            database_id = int(found[0]["id"])
+            schemas = client.database_schemas(database_id)
+    except DcatQualityError as exc:
+        return failed(
+            SUPERSET_WAREHOUSE,
+            f"Superset cannot list the schemas of connection {name!r}: {_first_line(str(exc))}",
+            "check the connection's URL and password in Superset (Settings → Database "
+            "Connections) and that the warehouse accepts connections from Superset",
+        )
+    if schema not in schemas:
+        return failed(
+            SUPERSET_WAREHOUSE,
+            f"connection {name!r} does not see the schema {schema!r}",
+            "load the warehouse first (dcat-quality run), or grant USAGE on the schema to "
+            "the connection's role (docs/superset.md)",
+        )
+    return passed(SUPERSET_WAREHOUSE, f"connection {name!r} (id {database_id}) sees {schema!r}")
+
+
+def _superset_db(state: _State, timeout: float) -> Check:
+    from dcat_quality.backup import database_target  # noqa: PLC0415
+
+    settings = state.settings
+    assert settings is not None
+    configured = settings.superset_metadata_database_url
+    if configured is None or not configured.get_secret_value():
+        if settings.superset_kube_pod:
+            return skipped(
+                SUPERSET_DB, f"kube mode ({settings.superset_kube_pod}): reached through kubectl"
+            )
+        return skipped(SUPERSET_DB, "SUPERSET_METADATA_DATABASE_URL is not set")
+    target = database_target(configured.get_secret_value())
+    try:
+        version, number = _server_version(target, timeout)
+    except _Unreachable as exc:
+        return failed(
+            SUPERSET_DB,
+            f"cannot connect to {target.display}: {_first_line(str(exc))}",
+            "check SUPERSET_METADATA_DATABASE_URL and that the server accepts connections "
+            "from here",
+        )
+    state.server_major[SUPERSET_DB] = number // 10000
+    return passed(SUPERSET_DB, f"PostgreSQL {version} at {target.display}")
+
+
+def _superset_pg_dump(state: _State, timeout: float) -> Check:
+    settings = state.settings
+    assert settings is not None
+    if settings.superset_metadata_database_url is None and settings.superset_kube_pod:
+        return skipped(SUPERSET_PG_DUMP, "kube mode: the pod's own pg_dump is used")
+    return _pg_dump(
+        state,
+        SUPERSET_PG_DUMP,
+        SUPERSET_DB,
+        f"superset backup of a PostgreSQL {state.server_major.get(SUPERSET_DB)} server",
+    )
+
+
 _NAMES: dict[Callable[[_State, float], Check], str] = {
     _s3: S3,
     _warehouse: WAREHOUSE,
@@ -353,6 +502,11 @@ _NAMES: dict[Callable[[_State, float], Check], str] = {
     _metabase: METABASE,
     _metabase_db: METABASE_DB,
     _metabase_pg_dump: METABASE_PG_DUMP,
+    _superset: SUPERSET,
+    _superset_templating: SUPERSET_TEMPLATING,
+    _superset_warehouse: SUPERSET_WAREHOUSE,
+    _superset_db: SUPERSET_DB,
+    _superset_pg_dump: SUPERSET_PG_DUMP,
 }
 
 

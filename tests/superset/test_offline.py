@@ -1,13 +1,55 @@
-"""What needs no running Superset: choosing where its metadata database is (direct or
-kube)."""
+"""What needs no running Superset: reading the login page's bootstrap data (as Superset
+4.1 and 6.x write it) and choosing where its metadata database is (direct or kube)."""
 
 from __future__ import annotations
+
+import html
+import json
 
 import pytest
 
 from dcat_quality.backup import KubeTarget, superset_location
 from dcat_quality.config import Settings
 from dcat_quality.errors import ConfigError
+from dcat_quality.superset.client import server_info_from_page
+
+COMMON = {
+    "feature_flags": {"ENABLE_TEMPLATE_PROCESSING": True, "DRILL_BY": False},
+    "menu_data": {"navbar_right": {"version_string": "4.1.2", "user_is_anonymous": True}},
+}
+
+
+def _attribute(data: object) -> str:
+    """A ``data-bootstrap`` value as Jinja's autoescape writes it (``&#34;`` for ``"``)."""
+    return html.escape(json.dumps(data), quote=True).replace("&quot;", "&#34;")
+
+
+def test_the_4_1_login_page_carries_the_flags_in_its_layout() -> None:
+    # 4.1: FAB's login form in Superset's appbuilder/baselayout.html, whose
+    # <div id="app" data-bootstrap="{{ bootstrap_data() }}"> holds {"common": …}.
+    page = (
+        '<html><body><div id="app" data-bootstrap="'
+        + _attribute({"common": COMMON})
+        + '"></div><form name="login"></form></body></html>'
+    )
+    info = server_info_from_page(page)
+    assert info.readable
+    assert info.version == "4.1.2"
+    assert info.feature_flags == {"ENABLE_TEMPLATE_PROCESSING": True, "DRILL_BY": False}
+
+
+def test_the_6_x_page_and_pages_without_flags() -> None:
+    spa = {"user": {"roles": {"Public": []}}, "common": {**COMMON, "menu_data": []}}
+    info = server_info_from_page(f'<div data-bootstrap="{_attribute(spa)}"></div>')
+    assert info.readable
+    assert info.version is None  # no navbar: the version is not shown
+    assert info.feature_flags["ENABLE_TEMPLATE_PROCESSING"] is True
+    for page in (
+        "<html>a proxy's page</html>",
+        '<div data-bootstrap="not json"></div>',
+        f'<div data-bootstrap="{_attribute({"common": {}})}"></div>',
+    ):
+        assert not server_info_from_page(page).readable
 
 
 def test_the_metadata_database_direct_or_in_its_pod(monkeypatch: pytest.MonkeyPatch) -> None:

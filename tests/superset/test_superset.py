@@ -11,15 +11,28 @@ import re
 import uuid
 import zipfile
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from dcat_quality.backup import database_target, restore
 from dcat_quality.dashboard.spec import DashboardSpec, load_spec
+from dcat_quality.doctor import (
+    SUPERSET,
+    SUPERSET_DB,
+    SUPERSET_PG_DUMP,
+    SUPERSET_TEMPLATING,
+    SUPERSET_WAREHOUSE,
+    Check,
+    DoctorReport,
+    Status,
+    run_doctor,
+)
 from dcat_quality.superset import local
 from dcat_quality.superset.build import filter_id, marker, metric
 from dcat_quality.superset.client import SupersetClient
@@ -27,6 +40,7 @@ from dcat_quality.superset.local import LocalSuperset
 from dcat_quality.superset.provision import ProvisionResult, provision, sqlalchemy_url
 from support.chromium import CHROMIUM, INSTALL_HINT
 from support.kubectl import fake_kubectl
+from support.loopback import serve
 from support.processes import CmdlineWatcher
 from support.superset_browser import (
     CHARTS_STATE,
@@ -305,6 +319,136 @@ def test_the_cli_provisions_and_backs_up_with_the_bundle(
         with psycopg.connect(postgres_server_url, autocommit=True) as conn:
             name = conninfo_to_dict(fresh)["dbname"]
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# -- doctor ------------------------------------------------------------------------------
+
+
+class _LoginPage(BaseHTTPRequestHandler):
+    """A stand-in answering only ``/login/``, with the page the test sets."""
+
+    page = ""
+
+    def do_GET(self) -> None:
+        body = self.page.encode() if self.path == "/login/" else b"Not found"
+        self.send_response(200 if self.path == "/login/" else 404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        self.do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _superset_rows(report: DoctorReport) -> dict[str, Check]:
+    return {c.name: c for c in report.checks if "Superset" in c.name}
+
+
+def test_doctor_checks_superset_and_gives_a_fix_for_each_failure(
+    superset_server: LocalSuperset,
+    superset_metadata: str,
+    client: SupersetClient,
+    runs: tuple[ProvisionResult, ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The admin's password made distinctive for the test (admin/admin would hide a leak),
+    # and put back afterwards.
+    secret = f"doctor-{uuid.uuid4().hex}"
+    client._request("PUT", "/api/v1/me/", json={"password": secret})
+    try:
+        _doctor_scenarios(superset_server, superset_metadata, secret, monkeypatch)
+    finally:
+        client._request("PUT", "/api/v1/me/", json={"password": superset_server.password})
+
+
+def _doctor_scenarios(
+    superset_server: LocalSuperset,
+    superset_metadata: str,
+    secret: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from dcat_quality.cli import app
+
+    monkeypatch.setenv("SUPERSET_URL", superset_server.url)
+    monkeypatch.setenv("SUPERSET_USERNAME", superset_server.username)
+    monkeypatch.setenv("SUPERSET_PASSWORD", secret)
+    monkeypatch.setenv("SUPERSET_DATABASE_NAME", DATABASE)
+    monkeypatch.setenv("SUPERSET_METADATA_DATABASE_URL", superset_metadata)
+    report = run_doctor(timeout=60)
+    rows = _superset_rows(report)
+    assert {name: c.status for name, c in rows.items()} == {
+        SUPERSET: Status.PASSED,
+        SUPERSET_TEMPLATING: Status.PASSED,
+        SUPERSET_WAREHOUSE: Status.PASSED,
+        SUPERSET_DB: Status.PASSED,
+        SUPERSET_PG_DUMP: Status.PASSED,
+    }, rows
+    assert f"Superset {local.SUPERSET_VERSION} at {superset_server.url}" in rows[SUPERSET].detail
+    assert f"as {superset_server.username}" in rows[SUPERSET].detail
+    assert rows[SUPERSET_TEMPLATING].detail == "ENABLE_TEMPLATE_PROCESSING is on"
+    assert f"connection {DATABASE!r}" in rows[SUPERSET_WAREHOUSE].detail
+    assert f"sees {SCHEMA!r}" in rows[SUPERSET_WAREHOUSE].detail
+    assert secret not in str(report)
+    shown = CliRunner().invoke(app, ["doctor", "--timeout", "60"])
+    assert shown.exit_code == 0, shown.output
+    assert "Superset Jinja templating" in shown.output
+    assert secret not in shown.output
+    assert secret not in CliRunner().invoke(app, ["doctor", "--format", "json"]).output
+
+    # A wrong password: the login fails with its fix, the password shown nowhere; the
+    # login page (anonymous) still tells the templating flag.
+    wrong = f"wrong-{uuid.uuid4().hex}"
+    monkeypatch.setenv("SUPERSET_PASSWORD", wrong)
+    report = run_doctor(timeout=60)
+    rows = _superset_rows(report)
+    assert rows[SUPERSET].status is Status.FAILED
+    assert "401" in rows[SUPERSET].detail
+    assert "SUPERSET_PASSWORD" in rows[SUPERSET].fix
+    assert rows[SUPERSET_TEMPLATING].status is Status.PASSED
+    assert rows[SUPERSET_WAREHOUSE].status is Status.SKIPPED
+    assert wrong not in str(report)
+    shown = CliRunner().invoke(app, ["doctor", "--timeout", "60"])
+    assert shown.exit_code == 1
+    assert "✘" in shown.output
+    assert wrong not in shown.output
+    monkeypatch.setenv("SUPERSET_PASSWORD", secret)
+
+    # No connection of that name; a schema the connection does not see.
+    monkeypatch.setenv("SUPERSET_DATABASE_NAME", "not-provisioned")
+    check = _superset_rows(run_doctor(timeout=60))[SUPERSET_WAREHOUSE]
+    assert check.status is Status.FAILED
+    assert "no database connection named 'not-provisioned'" in check.detail
+    assert "dcat-quality superset provision" in check.fix
+    monkeypatch.setenv("SUPERSET_DATABASE_NAME", DATABASE)
+    monkeypatch.setenv("DCAT_QUALITY_SCHEMA", "not_loaded_yet")
+    check = _superset_rows(run_doctor(timeout=60))[SUPERSET_WAREHOUSE]
+    assert check.status is Status.FAILED
+    assert "does not see the schema 'not_loaded_yet'" in check.detail
+    assert "GRANT" in check.fix or "grant" in check.fix
+
+    # Templating off: Superset's own login page with the flag turned off, and a page
+    # that is no Superset's.
+    page = httpx.get(superset_server.url + "/login/", timeout=60).text
+    flag = "ENABLE_TEMPLATE_PROCESSING&#34;: true"
+    assert page.count(flag) == 1
+    _LoginPage.page = page.replace(flag, "ENABLE_TEMPLATE_PROCESSING&#34;: false")
+    with serve(_LoginPage) as url:
+        monkeypatch.setenv("SUPERSET_URL", url)
+        check = _superset_rows(run_doctor(timeout=60))[SUPERSET_TEMPLATING]
+        assert check.status is Status.FAILED
+        assert "ENABLE_TEMPLATE_PROCESSING is off" in check.detail
+        assert 'FEATURE_FLAGS = {"ENABLE_TEMPLATE_PROCESSING": True}' in check.fix
+        _LoginPage.page = "<html><body>a reverse proxy's page</body></html>"
+        check = _superset_rows(run_doctor(timeout=60))[SUPERSET_TEMPLATING]
+        assert check.status is Status.FAILED
+        assert "no feature flags" in check.detail
+        assert "SUPERSET_URL" in check.fix
 
 
 # -- kube mode ---------------------------------------------------------------------------

@@ -23,8 +23,8 @@ def doctor(
         Literal["table", "json"], typer.Option("--format", help="table or json.")
     ] = "table",
 ) -> None:
-    """Check the configuration, Vault, S3, PostgreSQL, pg_dump and Metabase; exit 1 when a
-    configured check fails (each ✘ comes with its fix)."""
+    """Check the configuration, Vault, S3, PostgreSQL, pg_dump, Metabase and Superset; exit 1
+    when a configured check fails (each ✘ comes with its fix)."""
     with reported_errors():
         report = run_doctor(timeout=timeout)
     if output_format == "json":

@@ -13,8 +13,11 @@ password, the token or a database password.
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 import re
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
@@ -29,6 +32,40 @@ DEFAULT_TIMEOUT = 60.0
 PAGE_SIZE = 100
 _RISON_ID = re.compile(r"^[A-Za-z_./~][A-Za-z0-9_./~-]*$")
 _WRITES = frozenset({"POST", "PUT", "DELETE"})
+_BOOTSTRAP = re.compile(r'data-bootstrap="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What Superset's login page tells anyone: its version and feature flags.
+
+    Superset has no API for either; every page carries them in its ``data-bootstrap``
+    attribute (``common.feature_flags``, ``common.menu_data.navbar_right.version_string``):
+    in 4.1 the FAB login page through Superset's ``appbuilder/baselayout.html``, in 6.x
+    the React login page. ``readable`` is False when the page held no such data.
+    """
+
+    readable: bool
+    version: str | None = None
+    feature_flags: dict[str, bool] = field(default_factory=dict)
+
+
+def server_info_from_page(page: str) -> ServerInfo:
+    """The ``ServerInfo`` in the HTML of a Superset page (unreadable if none)."""
+    for match in _BOOTSTRAP.finditer(page):
+        try:
+            data = json.loads(html.unescape(match.group(1)))
+        except ValueError:
+            continue
+        common = data.get("common") if isinstance(data, dict) else None
+        if not isinstance(common, dict) or not isinstance(common.get("feature_flags"), dict):
+            continue
+        menu = common.get("menu_data")
+        navbar = menu.get("navbar_right") if isinstance(menu, dict) else None
+        version = navbar.get("version_string") if isinstance(navbar, dict) else None
+        flags = {str(k): bool(v) for k, v in common["feature_flags"].items()}
+        return ServerInfo(True, str(version) if version else None, flags)
+    return ServerInfo(False)
 
 
 def rison(value: Any) -> str:
@@ -215,10 +252,38 @@ class SupersetClient:
                 return found
             page += 1
 
+    # -- the server ---------------------------------------------------------------------
+
+    def server_info(self) -> ServerInfo:
+        """Version and feature flags, read from the login page (no login needed)."""
+        try:
+            response = self._http.get("/login/", follow_redirects=True, headers={"Accept": "*/*"})
+        except httpx.HTTPError as exc:
+            raise SupersetError(
+                f"Superset at {self.url} unreachable (GET /login/): {self._scrub(str(exc))}"
+            ) from None
+        if not response.is_success:
+            raise SupersetError(
+                f"GET /login/: Superset answered {response.status_code} — is SUPERSET_URL the "
+                "Superset root?",
+                status=response.status_code,
+            )
+        return server_info_from_page(response.text)
+
+    def current_user(self) -> dict[str, Any]:
+        """The logged-in user (``GET /api/v1/me/``): logs in first."""
+        result: dict[str, Any] = self._request("GET", "/api/v1/me/")["result"]
+        return result
+
     # -- databases ----------------------------------------------------------------------
 
     def find_databases(self, name: str) -> list[dict[str, Any]]:
         return self._list("database", [{"col": "database_name", "opr": "eq", "value": name}])
+
+    def database_schemas(self, database_id: int) -> list[str]:
+        """The schemas Superset sees through a connection (it connects to list them)."""
+        body = self._request("GET", f"/api/v1/database/{database_id}/schemas/")
+        return [str(s) for s in body.get("result") or []]
 
     def create_database(self, payload: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._request("POST", "/api/v1/database/", json=payload)

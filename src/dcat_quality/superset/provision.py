@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 
 Verb = Literal["create", "update", "delete", "unchanged"]
 Kind = Literal["database", "dataset", "chart", "dashboard"]
-_TEMPLATING_HINT = (
+TEMPLATING_HINT = (
     "turn on Jinja templating in Superset: FEATURE_FLAGS = "
     '{"ENABLE_TEMPLATE_PROCESSING": True} in superset_config.py (docs/superset.md)'
 )
@@ -254,7 +254,7 @@ class _Provisioner:
         if not found:
             raise SupersetError(
                 f"Superset read no column from dataset {dataset_name(key)}: its SQL did not "
-                f"run — if the error names '{{%', {_TEMPLATING_HINT}"
+                f"run — if the error names '{{%', {TEMPLATING_HINT}"
             )
         return found
 
