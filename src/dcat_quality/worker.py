@@ -20,22 +20,24 @@ from typing import NamedTuple
 import orjson
 
 from dcat_quality._version import __version__
-from dcat_quality.dcat.graph import is_iri
+from dcat_quality.dcat.graph import Graph, is_iri
 from dcat_quality.dcat.gzip_page import decode_page
 from dcat_quality.dcat.parse import PageGraph, read_page
 from dcat_quality.dcat.records import DatasetRecord, ParsedPage, RdfFinding
+from dcat_quality.dcat.vocab import TYPE
 from dcat_quality.errors import PageError
 from dcat_quality.quality import ecospheres, hvd_indicators, mqa
 from dcat_quality.quality.builtin import default_registry
 from dcat_quality.quality.profile import DEFAULT_PROFILE, ScoringProfile, scoring_identity
 from dcat_quality.quality.registry import CheckContext, Registry
-from dcat_quality.quality.shacl import Violation, check_dataset, complies
+from dcat_quality.quality.shacl import Violation, check_dataset, closure, complies
 from dcat_quality.warehouse.digest import KnownVersions, version_digest
 from dcat_quality.warehouse.rows import (
     ISO19139,
     PageRepair,
     Row,
     dataset_rows,
+    keyed,
     metadata_format,
     page_repairs,
 )
@@ -115,16 +117,42 @@ class DatasetInputs(NamedTuple):
     Its digest is the dataset's version: what enters the rows must be here. A new
     per-dataset input (a finding, a measurement) is one more field, and so part of the
     version without anything else to change.
+
+    The DCAT-AP results are not here but what they are computed from: the dataset's
+    subgraph (``subgraph``), which is all the shapes read (``quality.shacl.closure``: a
+    dataset's results never depend on its neighbours), and the stable ids its blank nodes
+    are named by in the results (``node_ids``). So an unchanged dataset is not even checked.
     """
 
     record: DatasetRecord
-    violations: tuple[Violation, ...] | None  # None: DCAT-AP not checked
+    subgraph: bytes | None  # digest of the triples the shapes read; None: not checked
+    node_ids: dict[str, str]
     findings: tuple[RdfFinding, ...]  # lenient RDF/XML readings that touched it
     read_as: str  # rows.metadata_format: ISO 19139 (well-formed RDF not measured) or DCAT
     links: tuple[tuple[str, int | None], ...] | None  # its URLs' statuses (full variant)
 
     def version(self, fingerprint: str) -> bytes:
         return version_digest(fingerprint, self)
+
+
+def _subgraph(graph: Graph, dataset: str) -> bytes:
+    """A digest of every triple the DCAT-AP shapes may read for ``dataset``: its closure,
+    and the types of the nodes it points to outside the closure (a class constraint reads
+    them)."""
+    get = graph.lookup()
+    nodes = closure(graph, dataset)
+    inside = set(nodes)
+    triples: list[object] = []
+    for node in nodes:
+        props = get(node) or {}
+        triples.append((node, props))
+        for objects in props.values():
+            for obj in objects:
+                if obj.__class__ is str and obj not in inside:
+                    outside = get(obj)
+                    triples.append((obj, outside.get(TYPE) if outside else None))
+    data = orjson.dumps(triples, default=list)  # Literal: (value, lang, datatype)
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _link_inputs(
@@ -264,16 +292,15 @@ def score_page(graph_page: PageGraph, context: ScoringContext | None = None) -> 
     registry = default_registry()
     positions = _default_positions()
     link_status = context.link_status
-    profile = context.profile
-    violations = check_page(graph_page, profile.dcat_ap_version) if context.shacl else None
-    page = graph_page.page
+    graph, page = graph_page.graph, graph_page.page
     findings = dict(page.dataset_findings)
     read_as = metadata_format(page.parser)
     scored: list[ScoredDataset | UnchangedDataset] = []
-    for record in page.datasets:
+    for record, subject, node_ids in graph_page.nodes:
         inputs = DatasetInputs(
             record,
-            violations.get(record.dataset_id, ()) if violations is not None else None,
+            _subgraph(graph, subject) if context.shacl else None,
+            node_ids,
             findings.get(record.dataset_id, ()),
             read_as,
             _link_inputs(record, link_status),
@@ -282,19 +309,24 @@ def score_page(graph_page: PageGraph, context: ScoringContext | None = None) -> 
         if version in context.known:
             scored.append(UnchangedDataset(record.dataset_id, version))
             continue
-        scored.append(_score(inputs, version, registry, positions, context))
+        violations = None
+        if context.shacl:
+            found = check_dataset(graph, subject, context.profile.dcat_ap_version)
+            violations = _stable_focus(found, node_ids, record.dataset_id)
+        scored.append(_score(inputs, violations, version, registry, positions, context))
     return ScoredPage(tuple(scored), page_repairs(page.findings))
 
 
 def _score(
     inputs: DatasetInputs,
+    violations: tuple[Violation, ...] | None,
     version: bytes,
     registry: Registry,
     positions: dict[str, int],
     context: ScoringContext,
 ) -> ScoredDataset:
     """One dataset's rows, made from ``inputs`` (and the run's scoring inputs) alone."""
-    record, found = inputs.record, inputs.violations
+    record, found = inputs.record, violations
     summary = mqa.summarise(
         record,
         positions,
@@ -330,13 +362,16 @@ def _score(
         summary.total,
         summary.max_points,
         summary.rating,
-        dataset_rows(
-            record,
-            indicators,
-            score=summary,
-            violations=found,
-            repairs=inputs.findings,
-            metadata_format=inputs.read_as,
+        keyed(
+            version,
+            dataset_rows(
+                record,
+                indicators,
+                score=summary,
+                violations=found,
+                repairs=inputs.findings,
+                metadata_format=inputs.read_as,
+            ),
         ),
     )
 

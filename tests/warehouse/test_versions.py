@@ -28,7 +28,7 @@ from dcat_quality.quality.builtin import default_registry
 from dcat_quality.quality.shacl import Violation
 from dcat_quality.warehouse import DatabaseTarget, RunCounts, Warehouse
 from dcat_quality.warehouse.digest import rows_digest
-from dcat_quality.warehouse.rows import dataset_rows
+from dcat_quality.warehouse.rows import dataset_rows, keyed
 from dcat_quality.worker import check_positions
 from support.legacy_warehouse import Dataset, LegacyWarehouse
 from support.warehouse import BLANK, RICH, record
@@ -113,7 +113,8 @@ def _load_new(warehouse: Warehouse, datasets: list[Dataset], *, fail: bool) -> i
     run_id = warehouse.begin_run("test", "test")
     with warehouse.loader(run_id) as loader:
         for dataset_id, page, rows in datasets:
-            loader.add_dataset(dataset_id, rows_digest(rows), page, rows)
+            version = rows_digest(rows)
+            loader.add_dataset(dataset_id, version, page, keyed(version, rows))
         loaded, duplicates = loader.loaded, loader.duplicates
     counts = RunCounts(1, 0, loaded + duplicates, loaded, duplicates)
     if fail:

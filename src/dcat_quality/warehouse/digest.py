@@ -11,6 +11,7 @@ Light on purpose: the parse workers import it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from array import array
 from bisect import bisect_left
@@ -24,12 +25,43 @@ VERSION_BYTES = 16
 
 def version_digest(fingerprint: str, inputs: Any) -> bytes:
     """The version of a dataset whose rows are made from ``inputs`` (records, findings:
-    dataclasses, tuples, strings, numbers) under the scoring inputs ``fingerprint``."""
+    dataclasses — every field, ``repr=False`` ones too —, tuples, sets, strings, numbers)
+    under the scoring inputs ``fingerprint``."""
     try:
-        data = orjson.dumps((fingerprint, inputs))
-    except TypeError:  # an integer beyond 64 bits, a lone surrogate: repr is exact too
-        data = b"repr:" + repr((fingerprint, inputs)).encode("utf-8", "backslashreplace")
+        data = orjson.dumps((fingerprint, inputs), default=_default)
+    except TypeError:  # an integer beyond 64 bits: a slower walk, as exact
+        data = b"canonical:" + orjson.dumps(_canonical((fingerprint, inputs)))
     return hashlib.blake2b(data, digest_size=VERSION_BYTES).digest()
+
+
+def _default(value: Any) -> Any:
+    """What orjson does not write itself: named tuples (RDF literals), sets (sorted)."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(f"{type(value).__name__} is not part of a dataset's inputs")
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as plain JSON data, integers of any size included."""
+    if value is None or isinstance(value, bool | str | float):
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**64 else {"int": str(value)}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_canonical(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _canonical(item) for key, item in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted((_canonical(item) for item in value), key=repr)
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(f"{type(value).__name__} is not part of a dataset's inputs")
 
 
 def rows_digest(rows: Any) -> bytes:

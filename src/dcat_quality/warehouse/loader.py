@@ -13,7 +13,6 @@ the run that found them later fails.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, suppress
 from types import TracebackType
@@ -100,7 +99,7 @@ class Loader:
         self._batch_rows = max(1, batch_rows)
         self._look_up = look_up_versions
         self._conn: Connection | None = None
-        self._new: list[tuple[uuid.UUID, Sequence[tuple[str, _rows.Row]]]] = []
+        self._new: list[tuple[str, Sequence[tuple[str, _rows.Row]]]] = []
         self._staged: list[_rows.Row] = []
         self._pages: list[_rows.Row] = []
         self._page_repairs: list[_rows.Row] = []
@@ -191,7 +190,8 @@ class Loader:
             repairs=repairs,
             metadata_format=metadata_format,
         )
-        return self.add_dataset(record.dataset_id, rows_digest(rows), source_file, rows)
+        version = rows_digest(rows)
+        return self.add_dataset(record.dataset_id, version, source_file, _rows.keyed(version, rows))
 
     def add_dataset(
         self,
@@ -201,12 +201,13 @@ class Loader:
         rows: Sequence[tuple[str, _rows.Row]] | None = None,
     ) -> bool:
         """Record that the run read ``dataset_id`` at ``version`` on ``source_file``, with
-        the version's rows (from ``rows.dataset_rows``) unless the published run holds it
-        already (None). False when the dataset was rejected as a duplicate."""
+        the version's rows (``rows.keyed(version, rows.dataset_rows(…))``) unless the
+        published run holds it already (None). False when the dataset was rejected as a
+        duplicate."""
         self._session  # noqa: B018 (inside the `with` block?)
         if not self._accept(dataset_id, source_file):
             return False
-        key = uuid.UUID(bytes=version)
+        key = version.hex()
         if rows is None:
             self.reused += 1
         else:
@@ -345,25 +346,29 @@ class Loader:
         self, db: SchemaSession
     ) -> dict[str, tuple[tuple[str, ...], list[_rows.Row]]]:
         """The rows of the new versions not stored yet, per table."""
-        stored: dict[bool, set[uuid.UUID]] = {False: set(), True: set()}
+        stored: dict[bool, set[str]] = {False: set(), True: set()}
         if self._look_up and self._new:
             keys = [key for key, _ in self._new]
             for history, root in ((False, "dataset_versions"), (True, "version_scores")):
                 found = db.conn.execute(
                     db.sql(
-                        "SELECT version FROM {schema}.{root} WHERE version = ANY(%s)", root=root
+                        "SELECT version FROM {schema}.{root} WHERE version = ANY(%s::uuid[])",
+                        root=root,
                     ),
                     (keys,),
                 ).fetchall()
-                stored[history] = {value for (value,) in found}
+                stored[history] = {value.hex for (value,) in found}
         buffers: dict[str, list[_rows.Row]] = {f.name: [] for f in _rows.FAMILIES}
-        by_name = _rows.BY_NAME
+        kept_for = {f.name: f.history for f in _rows.FAMILIES}
         for key, rows in self._new:
-            if key not in stored[False]:
-                self.versions_written += 1
+            if key in stored[False] or key in stored[True]:
+                for family, row in rows:
+                    if key not in stored[kept_for[family]]:
+                        buffers[family].append(row)
+                continue
+            self.versions_written += 1
             for family, row in rows:
-                if key not in stored[by_name[family].history]:
-                    buffers[family].append((key, *row))
+                buffers[family].append(row)
         return {f.table: (("version", *f.columns), buffers[f.name]) for f in _rows.FAMILIES}
 
     def _analyze(self) -> None:

@@ -153,6 +153,14 @@ FAMILIES: tuple[Family, ...] = (
 BY_NAME: dict[str, Family] = {family.name: family for family in FAMILIES}
 
 
+def keyed(version: bytes, rows: Iterable[tuple[str, Row]]) -> list[tuple[str, Row]]:
+    """The rows of a version as the loader copies them: the version (its hex digits, which
+    PostgreSQL reads as a uuid) first. Built in the worker, so the loading process, the
+    one serial part of a run, only copies."""
+    key = version.hex()
+    return [(family, (key, *row)) for family, row in rows]
+
+
 def text(value: str | None) -> str | None:
     """``value`` as PostgreSQL accepts it: no NUL, no lone surrogate."""
     if value is None:
