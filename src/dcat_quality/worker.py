@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import NamedTuple
@@ -24,7 +24,6 @@ from dcat_quality.dcat.graph import Graph, is_iri
 from dcat_quality.dcat.gzip_page import decode_page
 from dcat_quality.dcat.parse import PageGraph, read_page
 from dcat_quality.dcat.records import DatasetRecord, ParsedPage, RdfFinding
-from dcat_quality.dcat.vocab import TYPE
 from dcat_quality.errors import PageError
 from dcat_quality.quality import ecospheres, hvd_indicators, mqa
 from dcat_quality.quality.builtin import default_registry
@@ -118,15 +117,12 @@ class DatasetInputs(NamedTuple):
     per-dataset input (a finding, a measurement) is one more field, and so part of the
     version without anything else to change.
 
-    The DCAT-AP results are not here but what they are computed from: the dataset's
-    subgraph (``subgraph``), which is all the shapes read (``quality.shacl.closure``: a
-    dataset's results never depend on its neighbours), and the stable ids its blank nodes
-    are named by in the results (``node_ids``). So an unchanged dataset is not even checked.
+    The DCAT-AP results are not here but what they are computed from (``subgraph``, see
+    ``subgraph_inputs``): so a dataset whose version is known is not even checked.
     """
 
     record: DatasetRecord
-    subgraph: bytes | None  # digest of the triples the shapes read; None: not checked
-    node_ids: dict[str, str]
+    subgraph: list[object] | None  # subgraph_inputs; None: DCAT-AP not checked
     findings: tuple[RdfFinding, ...]  # lenient RDF/XML readings that touched it
     read_as: str  # rows.metadata_format: ISO 19139 (well-formed RDF not measured) or DCAT
     links: tuple[tuple[str, int | None], ...] | None  # its URLs' statuses (full variant)
@@ -135,24 +131,43 @@ class DatasetInputs(NamedTuple):
         return version_digest(fingerprint, self)
 
 
-def _subgraph(graph: Graph, dataset: str) -> bytes:
-    """A digest of every triple the DCAT-AP shapes may read for ``dataset``: its closure,
-    and the types of the nodes it points to outside the closure (a class constraint reads
-    them)."""
+def subgraph_inputs(
+    graph: Graph, nodes: Sequence[str], node_ids: Mapping[str, str]
+) -> list[object]:
+    """What the DCAT-AP results of a dataset are made from, to be digested.
+
+    The validator reads the triples of the dataset's closure (``nodes``,
+    ``quality.shacl.closure``) and nothing else, in the closure's order; the results
+    then name nodes by the stable ids of ``node_ids`` (``_stable_focus``). So: each node
+    of the closure with its properties, in that order, every node (subject or object)
+    written as itself, or as ``[itself, stable id]`` when it has one. A blank node is
+    "itself" by its rank of first appearance, never by its label: pyoxigraph draws
+    labels at random and the fast JSON-LD path counts them along the page, so a label
+    would make a new version of an unchanged dataset at every parse, or whenever a
+    neighbour before it on the page gained a blank node.
+    """
     get = graph.lookup()
-    nodes = closure(graph, dataset)
-    inside = set(nodes)
-    triples: list[object] = []
+    names: dict[str, object] = {}
+
+    def name(term: str) -> object:
+        found = names.get(term)
+        if found is None:
+            own = f"_:{len(names)}" if term.startswith("_:") else term
+            stable = node_ids.get(term)
+            found = names[term] = own if stable is None else [own, stable]
+        return found
+
+    out: list[object] = []
     for node in nodes:
         props = get(node) or {}
-        triples.append((node, props))
-        for objects in props.values():
-            for obj in objects:
-                if obj.__class__ is str and obj not in inside:
-                    outside = get(obj)
-                    triples.append((obj, outside.get(TYPE) if outside else None))
-    data = orjson.dumps(triples, default=list)  # Literal: (value, lang, datatype)
-    return hashlib.blake2b(data, digest_size=16).digest()
+        out.append(name(node))
+        out.append(
+            {
+                predicate: [obj if obj.__class__ is not str else name(obj) for obj in objects]
+                for predicate, objects in props.items()
+            }
+        )
+    return out
 
 
 def _link_inputs(
@@ -297,10 +312,10 @@ def score_page(graph_page: PageGraph, context: ScoringContext | None = None) -> 
     read_as = metadata_format(page.parser)
     scored: list[ScoredDataset | UnchangedDataset] = []
     for record, subject, node_ids in graph_page.nodes:
+        nodes = closure(graph, subject) if context.shacl else None
         inputs = DatasetInputs(
             record,
-            _subgraph(graph, subject) if context.shacl else None,
-            node_ids,
+            subgraph_inputs(graph, nodes, node_ids) if nodes is not None else None,
             findings.get(record.dataset_id, ()),
             read_as,
             _link_inputs(record, link_status),
@@ -310,8 +325,8 @@ def score_page(graph_page: PageGraph, context: ScoringContext | None = None) -> 
             scored.append(UnchangedDataset(record.dataset_id, version))
             continue
         violations = None
-        if context.shacl:
-            found = check_dataset(graph, subject, context.profile.dcat_ap_version)
+        if nodes is not None:
+            found = check_dataset(graph, subject, context.profile.dcat_ap_version, nodes=nodes)
             violations = _stable_focus(found, node_ids, record.dataset_id)
         scored.append(_score(inputs, violations, version, registry, positions, context))
     return ScoredPage(tuple(scored), page_repairs(page.findings))

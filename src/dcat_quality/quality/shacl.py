@@ -141,15 +141,22 @@ def dataset_subgraph(graph: Graph, dataset: str) -> list[tuple[str, str, Term]]:
 # -- native checks --------------------------------------------------------------------------
 
 
-def check_dataset(graph: Graph, dataset: str, version: str | None = None) -> list[Violation]:
+def check_dataset(
+    graph: Graph,
+    dataset: str,
+    version: str | None = None,
+    *,
+    nodes: Sequence[str] | None = None,
+) -> list[Violation]:
     """The shapes' results for one dataset node and everything its subgraph holds.
 
     Same results as pyshacl with the version's official core shapes file on
     ``dataset_subgraph(graph, dataset)``; ``version`` defaults to
-    ``DEFAULT_DCAT_AP_VERSION``.
+    ``DEFAULT_DCAT_AP_VERSION``. The triples of ``nodes`` (``closure(graph, dataset)``,
+    given when the caller has it already) are all that is read.
     """
     validator = _validator(version or DEFAULT_DCAT_AP_VERSION)
-    return validator.validate(graph, closure(graph, dataset))
+    return validator.validate(graph, closure(graph, dataset) if nodes is None else nodes)
 
 
 def check_graph(graph: Graph, version: str | None = None) -> dict[str, list[Violation]]:
