@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NoReturn
 from xml.parsers import expat
 
 from dcat_quality.dcat.records import RdfFinding
@@ -59,6 +60,7 @@ CSW_NAMESPACES = frozenset(
 )
 _XML_LANG = "http://www.w3.org/XML/1998/namespace" + _SEP + "lang"
 _ABOUT = RDF_NS + _SEP + "about"
+_RDF_RDF = RDF_NS + "RDF"  # compared with a name whose separator is removed
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 #: ISO 639-2 codes written as language tags, and the BCP 47 tag they mean.
 ISO_639_2_TAGS = {
@@ -146,47 +148,126 @@ def _tag_end(data: bytes, start: int) -> int:
 def check_rdfxml(data: bytes, base: str | None = None) -> RdfXmlReport:
     """The findings and repairs of an RDF/XML page; ``RdfXmlStructureError`` on the first
     grammar violation no established harvester reads. ``base`` resolves relative IRIs."""
-    from urllib.parse import urljoin  # noqa: PLC0415 - only pages with relative IRIs
+    walk = _Walk(data, base)
+    walk.run()
+    report = walk.report
+    report.findings.extend(_language_findings(walk.seen_langs))
+    if report.envelope:
+        report.findings.append(
+            RdfFinding(
+                "csw_envelope",
+                1,
+                1,
+                f"RDF/XML inside a CSW response: read the {len(report.records)} rdf:RDF "
+                "record(s) inside it",
+                None,
+            )
+        )
+    return report
 
-    report = RdfXmlReport()
-    parser = expat.ParserCreate(namespace_separator=_SEP)
-    # Each open element: "rdf" (the rdf:RDF wrapper), "node", "prop", "prop-empty"
-    # (must stay empty), "prop-literal" (text only), "prop-resource" (children are
-    # properties), "prop-collection" (children are nodes), "xml" (inside parseType=Literal),
-    # "env" (a CSW envelope element outside any rdf:RDF).
-    # A "node" frame holds, fourth, its resolved rdf:about (None for a blank node).
-    stack: list[list[str | int | None]] = []
-    langs: list[str | None] = []
-    scopes: list[list[tuple[str, str]]] = []  # namespace declarations of each open element
-    pending: list[tuple[str, str]] = []
-    seen_langs: dict[tuple[str, tuple[str, ...]], list[int]] = {}
-    # the open prop-empty element: [start-tag end offset, text, line, column, iri, lang]
-    empty: list[object] = []
 
-    def where() -> tuple[int, int]:
-        return parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
+def _language_findings(
+    seen: dict[tuple[str, tuple[str, ...]], list[int]],
+) -> list[RdfFinding]:
+    """One ``iso639_2_language`` finding per tag and enclosing nodes, at its first use."""
+    return [
+        RdfFinding(
+            "iso639_2_language",
+            line,
+            column,
+            f"xml:lang={lang!r} is an ISO 639-2 code, not a BCP 47 tag "
+            f"({count} element(s) here); read as {ISO_639_2_TAGS[lang.lower()]!r}",
+            None,
+            lang.lower(),
+            inside,
+        )
+        for (lang, inside), (count, line, column) in seen.items()
+    ]
 
-    def fail(message: str) -> None:
-        raise RdfXmlStructureError(message, *where())
 
-    def within() -> tuple[str, ...]:
+@dataclass(slots=True)
+class _OpenEmpty:
+    """The open property element that must stay empty (``rdf:resource``/``rdf:nodeID``):
+    where its content starts, the text read so far and where that text starts."""
+
+    content_start: int
+    iri: str | None
+    lang: str | None
+    text: str = ""
+    line: int = 0
+    column: int = 0
+
+
+class _Walk:
+    """One expat pass over a page: the element handlers and what they found.
+
+    Each open element has a frame on ``stack``, whose first item is its kind: "rdf" (the
+    rdf:RDF wrapper), "node", "prop", "prop-empty" (must stay empty), "prop-literal" (text
+    only), "prop-resource" (children are properties), "prop-collection" (children are
+    nodes), "xml" (inside parseType=Literal), "env" (a CSW envelope element outside any
+    rdf:RDF). A "node" frame holds, fourth, its resolved rdf:about (None for a blank
+    node). The handlers are the hot part of reading RDF/XML: the usual element (a node's
+    property) takes the shortest way through ``start``.
+    """
+
+    def __init__(self, data: bytes, base: str | None) -> None:
+        self.data = data
+        self.base = base
+        self.report = RdfXmlReport()
+        self.parser = expat.ParserCreate(namespace_separator=_SEP)
+        self.stack: list[list[str | int | None]] = []
+        self.langs: list[str | None] = []
+        self.scopes: list[list[tuple[str, str]]] = []  # namespace declarations per element
+        self.pending: list[tuple[str, str]] = []
+        self.seen_langs: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+        self.empty = _OpenEmpty(0, None, None)
+
+    def run(self) -> None:
+        parser = self.parser
+        parser.StartNamespaceDeclHandler = self.namespace
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        try:
+            parser.Parse(self.data, True)
+        finally:
+            # The handlers are bound to this walk, which holds the parser: a cycle only
+            # the garbage collector would free, holding the parser's buffers (tens of MB
+            # over a few pages) until then.
+            parser.StartElementHandler = parser.EndElementHandler = None
+            parser.CharacterDataHandler = parser.StartNamespaceDeclHandler = None
+
+    # -- positions and findings
+
+    def where(self) -> tuple[int, int]:
+        return self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1
+
+    def fail(self, message: str) -> NoReturn:
+        raise RdfXmlStructureError(message, *self.where())
+
+    def within(self) -> tuple[str, ...]:
         """The IRIs of the open node elements, outermost first."""
-        return tuple(str(f[3]) for f in stack if f[0] == "node" and f[3] is not None)
+        return tuple(str(f[3]) for f in self.stack if f[0] == "node" and f[3] is not None)
 
-    def finding(code: str, message: str, iri: str | None = None) -> None:
-        line, column = where()
-        report.findings.append(RdfFinding(code, line, column, message, iri, None, within()))
+    def finding(self, code: str, message: str, iri: str | None = None) -> None:
+        line, column = self.where()
+        self.report.findings.append(
+            RdfFinding(code, line, column, message, iri, None, self.within())
+        )
 
-    def resolve(value: str, attribute: str, node: list[str | int | None] | None = None) -> str:
+    def resolve(
+        self, value: str, attribute: str, node: list[str | int | None] | None = None
+    ) -> str:
         """``value`` made absolute; ``node``, the frame of the node element it names."""
         if _SCHEME.match(value):
             if node is not None:
                 node[3] = value
             return value
-        absolute = urljoin(base or "", value)
+        from urllib.parse import urljoin  # noqa: PLC0415 - only pages with relative IRIs
+
+        absolute = urljoin(self.base or "", value)
         if node is not None:
             node[3] = absolute
-        finding(
+        self.finding(
             "relative_iri",
             f"relative IRI {value!r} in rdf:{attribute}, resolved against the page's "
             f"address: {absolute}",
@@ -194,75 +275,99 @@ def check_rdfxml(data: bytes, base: str | None = None) -> RdfXmlReport:
         )
         return absolute
 
-    def namespace(prefix: str | None, uri: str | None) -> None:
-        pending.append((prefix or "", uri or ""))
+    # -- the handlers
 
-    def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal pending
-        scopes.append(pending)
-        pending = []
+    def namespace(self, prefix: str | None, uri: str | None) -> None:
+        self.pending.append((prefix or "", uri or ""))
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        self.scopes.append(self.pending)
+        self.pending = []
+        langs = self.langs
         lang = attrs.get(_XML_LANG, langs[-1] if langs else None)
         langs.append(lang)
         if lang is not None and lang.lower() in ISO_639_2_TAGS:
-            seen = seen_langs.setdefault((lang, within()), [0, *where()])
+            seen = self.seen_langs.setdefault((lang, self.within()), [0, *self.where()])
             seen[0] += 1
-        is_rdf = name.replace(_SEP, "") == RDF_NS + "RDF"
-        if not stack and name.partition(_SEP)[0] in CSW_NAMESPACES:
-            report.envelope = True
-        if report.envelope and (not stack or stack[-1][0] == "env"):
-            if not is_rdf:
-                stack.append(["env", 0])
-                return
-            declared = {prefix for prefix, _ in scopes[-1]}
-            in_scope = {p: u for frame in scopes[:-1] for p, u in frame if p not in declared}
-            report.records.append((parser.CurrentByteIndex, -1, in_scope))
-            stack.append(["rdf", 0, name])
-            return
+        stack = self.stack
         if stack and stack[-1][0] == "node":
-            kind = "prop"  # the usual element, a node's property: no rule of its parent
-        elif not stack:
+            # the usual element, a node's property: no rule of its parent applies
+            self.start_property(name, attrs, lang)
+            return
+        is_rdf = name.replace(_SEP, "") == _RDF_RDF
+        if not stack and name.partition(_SEP)[0] in CSW_NAMESPACES:
+            self.report.envelope = True
+        if self.report.envelope and (not stack or stack[-1][0] == "env"):
+            self.start_enveloped(name, is_rdf)
+            return
+        if not stack:
             kind = "rdf" if is_rdf else "node"
         else:
             parent = stack[-1]
-            parent_kind = parent[0]
-            if parent_kind == "xml":
+            if parent[0] == "xml":
                 stack.append(["xml", 0])
                 return
-            kind = "node" if parent_kind in ("rdf", "prop", "prop-collection") else "prop"
-            if parent_kind == "prop-empty":
-                fail(
-                    f"property element <{_qname(str(parent[2]))}> has rdf:resource or "
-                    f"rdf:nodeID and must be empty, but contains <{_qname(name)}>"
-                )
-            if parent_kind == "prop-literal":
-                fail(
-                    f"property element <{_qname(str(parent[2]))}> has rdf:datatype and "
-                    f"cannot contain the element <{_qname(name)}>"
-                )
-            if parent_kind == "prop":
-                held = int(parent[1] or 0) + 1
-                parent[1] = held
-                if held > 1:
-                    fail(
-                        f"property element <{_qname(str(parent[2]))}> holds more than "
-                        f"one node element (<{_qname(name)}>)"
-                    )
+            self.check_parent(parent, name)
+            kind = "node" if parent[0] in ("rdf", "prop", "prop-collection") else "prop"
         if kind == "node":
-            bad = sorted(a for a in attrs if a.replace(_SEP, "") in _FORBIDDEN_ON_NODE)
-            if bad:
-                fail(
-                    f"rdf:{bad[0].split(_SEP)[-1]} is not allowed on the node element "
-                    f"<{_qname(name)}> (rdflib, ckanext-dcat and udata refuse it too: "
-                    "whether it means rdf:about or a link is not certain)"
-                )
-            frame: list[str | int | None] = [kind, 0, name, None]
-            stack.append(frame)
-            about = attrs.get(_ABOUT)
-            if about is not None:
-                resolve(about, "about", frame)
-            return
-        if kind == "rdf":
+            self.start_node(name, attrs)
+        elif kind == "rdf":
             stack.append([kind, 0, name])
+        else:
+            self.start_property(name, attrs, lang)
+
+    def start_enveloped(self, name: str, is_rdf: bool) -> None:
+        """An element of a CSW envelope, outside any record: an ``rdf:RDF`` starts one
+        (with the namespaces declared above it)."""
+        if not is_rdf:
+            self.stack.append(["env", 0])
+            return
+        scopes = self.scopes
+        declared = {prefix for prefix, _ in scopes[-1]}
+        in_scope = {p: u for frame in scopes[:-1] for p, u in frame if p not in declared}
+        self.report.records.append((self.parser.CurrentByteIndex, -1, in_scope))
+        self.stack.append(["rdf", 0, name])
+
+    def check_parent(self, parent: list[str | int | None], name: str) -> None:
+        """What the open element allows as a child element (not under a node)."""
+        parent_kind = parent[0]
+        if parent_kind == "prop-empty":
+            self.fail(
+                f"property element <{_qname(str(parent[2]))}> has rdf:resource or "
+                f"rdf:nodeID and must be empty, but contains <{_qname(name)}>"
+            )
+        if parent_kind == "prop-literal":
+            self.fail(
+                f"property element <{_qname(str(parent[2]))}> has rdf:datatype and "
+                f"cannot contain the element <{_qname(name)}>"
+            )
+        if parent_kind == "prop":
+            held = int(parent[1] or 0) + 1
+            parent[1] = held
+            if held > 1:
+                self.fail(
+                    f"property element <{_qname(str(parent[2]))}> holds more than "
+                    f"one node element (<{_qname(name)}>)"
+                )
+
+    def start_node(self, name: str, attrs: dict[str, str]) -> None:
+        bad = sorted(a for a in attrs if a.replace(_SEP, "") in _FORBIDDEN_ON_NODE)
+        if bad:
+            self.fail(
+                f"rdf:{bad[0].split(_SEP)[-1]} is not allowed on the node element "
+                f"<{_qname(name)}> (rdflib, ckanext-dcat and udata refuse it too: "
+                "whether it means rdf:about or a link is not certain)"
+            )
+        frame: list[str | int | None] = ["node", 0, name, None]
+        self.stack.append(frame)
+        about = attrs.get(_ABOUT)
+        if about is not None:
+            self.resolve(about, "about", frame)
+
+    def start_property(self, name: str, attrs: dict[str, str], lang: str | None) -> None:
+        stack = self.stack
+        if not attrs:
+            stack.append(["prop", 0, name])
             return
         parse_type = attrs.get(_PARSE_TYPE)
         if parse_type == "Literal":
@@ -273,90 +378,60 @@ def check_rdfxml(data: bytes, base: str | None = None) -> RdfXmlReport:
             stack.append(["prop-collection", 0, name])
         elif _RESOURCE in attrs or _NODE_ID in attrs:
             stack.append(["prop-empty", 0, name])
-            iri = resolve(attrs[_RESOURCE], "resource") if _RESOURCE in attrs else None
-            empty[:] = [_tag_end(data, parser.CurrentByteIndex), "", 0, 0, iri, lang]
+            iri = self.resolve(attrs[_RESOURCE], "resource") if _RESOURCE in attrs else None
+            content_start = _tag_end(self.data, self.parser.CurrentByteIndex)
+            self.empty = _OpenEmpty(content_start, iri, lang)
             # only text here can break the grammar: listen to text until this ends
-            parser.CharacterDataHandler = text
+            self.parser.CharacterDataHandler = self.text
         elif _DATATYPE in attrs:
             stack.append(["prop-literal", 0, name])
         else:
             stack.append(["prop", 0, name])
 
-    def end(name: str) -> None:
-        scopes.pop()
-        langs.pop()
-        kind = stack.pop()
-        if kind[0] == "rdf" and report.envelope:
-            begin, _, in_scope = report.records[-1]
-            report.records[-1] = (begin, _tag_end(data, parser.CurrentByteIndex), in_scope)
-        if kind[0] != "prop-empty":
-            return
-        parser.CharacterDataHandler = None
-        content_start, content, line, column, iri, lang = empty
-        label = " ".join(str(content).split())
+    def end(self, name: str) -> None:
+        self.scopes.pop()
+        self.langs.pop()
+        kind = self.stack.pop()[0]
+        if kind == "prop-empty":
+            self.parser.CharacterDataHandler = None
+            self.end_empty(name)
+        elif kind == "rdf" and self.report.envelope:
+            records = self.report.records
+            begin, _, in_scope = records[-1]
+            records[-1] = (begin, _tag_end(self.data, self.parser.CurrentByteIndex), in_scope)
+
+    def end_empty(self, name: str) -> None:
+        """Text in an element with ``rdf:resource`` is the IRI's label (as rdflib reads
+        the IRI); with ``rdf:nodeID`` there is no IRI to label: refused."""
+        empty = self.empty
+        label = " ".join(empty.text.split())
         if not label:
             return
-        if iri is None:  # rdf:nodeID with text: no IRI to label
+        if empty.iri is None:
             raise RdfXmlStructureError(
                 f"property element <{_qname(name)}> has rdf:nodeID and must be empty, "
                 "but contains text",
-                int(line),  # type: ignore[call-overload]
-                int(column),  # type: ignore[call-overload]
+                empty.line,
+                empty.column,
             )
-        report.strip.append((int(content_start), parser.CurrentByteIndex))  # type: ignore[call-overload]
-        report.labels.append((str(iri), label, str(lang) if lang else None))
-        report.findings.append(
+        self.report.strip.append((empty.content_start, self.parser.CurrentByteIndex))
+        self.report.labels.append((empty.iri, label, empty.lang or None))
+        self.report.findings.append(
             RdfFinding(
                 "resource_with_text",
-                int(line),  # type: ignore[call-overload]
-                int(column),  # type: ignore[call-overload]
+                empty.line,
+                empty.column,
                 f"property element <{_qname(name)}> has rdf:resource and the text "
                 f"{label[:80]!r}: read the IRI (as rdflib does) and kept the text as its "
                 "rdfs:label",
-                str(iri),
+                empty.iri,
                 None,
-                within(),
+                self.within(),
             )
         )
 
-    def text(data_text: str) -> None:
-        if data_text.strip() and not str(empty[1]).strip():
-            empty[2], empty[3] = where()
-        empty[1] = str(empty[1]) + data_text
-
-    parser.StartNamespaceDeclHandler = namespace
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    try:
-        parser.Parse(data, True)
-    finally:
-        # The handlers close over the parser: a cycle only the garbage collector would
-        # free, holding the parser's buffers (tens of MB over a few pages) until then.
-        parser.StartElementHandler = parser.EndElementHandler = None
-        parser.CharacterDataHandler = parser.StartNamespaceDeclHandler = None
-    for (lang, inside), (count, line, column) in seen_langs.items():
-        report.findings.append(
-            RdfFinding(
-                "iso639_2_language",
-                line,
-                column,
-                f"xml:lang={lang!r} is an ISO 639-2 code, not a BCP 47 tag "
-                f"({count} element(s) here); read as {ISO_639_2_TAGS[lang.lower()]!r}",
-                None,
-                lang.lower(),
-                inside,
-            )
-        )
-    if report.envelope:
-        line = 1
-        report.findings.append(
-            RdfFinding(
-                "csw_envelope",
-                line,
-                1,
-                f"RDF/XML inside a CSW response: read the {len(report.records)} rdf:RDF "
-                "record(s) inside it",
-                None,
-            )
-        )
-    return report
+    def text(self, data_text: str) -> None:
+        empty = self.empty
+        if data_text.strip() and not empty.text.strip():
+            empty.line, empty.column = self.where()
+        empty.text += data_text
