@@ -111,7 +111,14 @@ def _scan_jsonld(data: bytes) -> dict[str, str]:
         document = orjson.loads(data)
     except orjson.JSONDecodeError:
         return {}
-    terms: dict[str, str] = {}  # JSON key → Hydra local name
+    terms, prefixes = _hydra_terms(document)
+    return _hydra_values(document, terms, prefixes)
+
+
+def _hydra_terms(document: Any) -> tuple[dict[str, str], set[str]]:
+    """From the document's ``@context``: the JSON keys standing for Hydra terms (key →
+    Hydra local name) and the prefixes bound to the Hydra namespace."""
+    terms: dict[str, str] = {}
     prefixes: set[str] = set()
     contexts = document.get("@context") if isinstance(document, dict) else None
     for context in contexts if isinstance(contexts, list) else [contexts]:
@@ -119,8 +126,16 @@ def _scan_jsonld(data: bytes) -> dict[str, str]:
             terms.update((name, name) for name in _HYDRA_TERMS)  # Hydra's own context
         elif isinstance(context, dict):
             _read_context(context, terms, prefixes)
-    # Hydra blocks are top-level nodes (CKAN) or a node's hydra:view (udata, piveau):
-    # walking only those, not every nested value, keeps the scan at a few ms a page
+    return terms, prefixes
+
+
+def _hydra_values(document: Any, terms: dict[str, str], prefixes: set[str]) -> dict[str, str]:
+    """The first value of each Hydra paging term, from the top-level nodes and the
+    ``hydra:view`` blocks.
+
+    Hydra blocks are top-level nodes (CKAN) or a node's hydra:view (udata, piveau):
+    walking only those, not every nested value, keeps the scan at a few ms a page.
+    """
     found: dict[str, str] = {}
     nodes: list[Any] = [document]
     while nodes:
