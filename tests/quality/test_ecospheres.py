@@ -13,6 +13,10 @@ from dcat_quality.quality.ecospheres import FILL_RATE_FIELDS, compute, status_co
 from dcat_quality.quality.geo import departement_of_commune, parse_insee
 
 INSEE = "http://id.insee.fr/geo/"
+EU_ACCESS_RIGHT = "http://publications.europa.eu/resource/authority/access-right/"
+NO_LIMITATIONS = (
+    "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/noLimitations"
+)
 
 
 @pytest.mark.parametrize(
@@ -134,6 +138,39 @@ def test_open_access_reads_the_typographic_apostrophe_of_geoide(realdata: Path) 
     name = "ecospheres-iso-dcat/geoide_1.xml"
     (record,) = parse_page((realdata / name).read_bytes(), name).datasets
     assert "Pas de restriction d\u2019accès public selon INSPIRE" in record.access_rights
-    assert compute(record).open_access is True
     other = tuple(label for label in record.access_rights if "\u2019" not in label)
-    assert compute(replace(record, access_rights=other)).open_access is False
+    labels_only = replace(record, access_rights_iris=())
+    assert compute(labels_only).open_access is True
+    assert compute(replace(labels_only, access_rights=other)).open_access is False
+
+
+def test_open_access_reads_inspire_no_limitations(realdata: Path) -> None:
+    """The same anchor's IRI (geoide_1.xml, line 295) says it without its label: INSPIRE's
+    LimitationsOnPublicAccess/noLimitations, mapped to dct:accessRights."""
+    name = "ecospheres-iso-dcat/geoide_1.xml"
+    (record,) = parse_page((realdata / name).read_bytes(), name).datasets
+    assert NO_LIMITATIONS in record.access_rights_iris
+    # no label says access is open: the IRI alone decides
+    unlabelled = replace(record, access_rights=("No restriction",))
+    assert compute(unlabelled).open_access is True
+    without = replace(unlabelled, access_rights_iris=())
+    assert compute(without).open_access is False
+
+
+def test_open_access_reads_the_eu_access_right_iri(realdata: Path) -> None:
+    """FPS Economy's records (belgium-fedict/fpsecocbe.xml, lines 106, 240, 416) name the
+    EU access-right IRIs without a label saying access is open: PUBLIC counts, RESTRICTED
+    does not. dcat-multilang.rdf (line 46) gives the PUBLIC IRI with no label at all."""
+    name = "belgium-fedict/fpsecocbe.xml"
+    records = {d.dataset_id: d for d in parse_page((realdata / name).read_bytes(), name).datasets}
+    public = records["http://data.gov.be/dataset/fpseco/cbeopen"]
+    assert public.access_rights_iris == (EU_ACCESS_RIGHT + "PUBLIC",)
+    assert public.access_rights == ("publicly available",)  # no historical marker
+    assert compute(public).open_access is True
+    (restricted,) = (d for d in records.values() if d is not public)
+    assert restricted.access_rights_iris == (EU_ACCESS_RIGHT + "RESTRICTED",)
+    assert compute(restricted).open_access is False
+    name = "belgium-fedict/dcat-multilang.rdf"
+    (record,) = parse_page((realdata / name).read_bytes(), name).datasets
+    assert record.access_rights == (EU_ACCESS_RIGHT + "PUBLIC",)  # the IRI, unlabelled
+    assert compute(record).open_access is True

@@ -419,7 +419,13 @@ def _reference_strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _reference_open_access(labels: tuple[str, ...]) -> bool:
+def _reference_open_access(labels: tuple[str, ...], iris: tuple[str, ...] = ()) -> bool:
+    open_iris = (
+        "http://publications.europa.eu/resource/authority/access-right/PUBLIC",
+        "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/noLimitations",
+    )
+    if any(iri in open_iris for iri in iris):
+        return True
     markers = (
         "pas de restriction d'accès public selon inspire",
         "licence ouverte",
@@ -490,7 +496,7 @@ def _reference_compute(record: DatasetRecord) -> ecospheres.EcospheresIndicators
         fill_rate=round(100.0 * filled / len(ecospheres.FILL_RATE_FIELDS), 2),
         filled_fields=filled,
         universe="PPRN" if "pprn" in text or "prevention des risques naturels" in text else None,
-        open_access=_reference_open_access(record.access_rights),
+        open_access=_reference_open_access(record.access_rights, record.access_rights_iris),
         status_code=code,
     )
 

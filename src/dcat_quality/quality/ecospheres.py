@@ -38,6 +38,22 @@ _OPEN_ACCESS_MARKERS = (
 
 #: Any of the markers, in one search (hot path: one per access-rights label and dataset).
 _OPEN_ACCESS = re.compile("|".join(map(re.escape, _OPEN_ACCESS_MARKERS)))
+#: Access-rights IRIs that say public access is unrestricted, whatever their label:
+#: PUBLIC of the EU Publications Office's access-right authority table
+#: (http://publications.europa.eu/resource/authority/access-right: "publicly accessible
+#: by everyone"), the vocabulary DCAT-AP sets for ``dct:accessRights`` (SEMIC's
+#: DCAT-AP 3.0.1 shapes, ``mdr-vocabularies.shape.ttl``, ``:AccessRightRestriction``);
+#: and noLimitations of INSPIRE's LimitationsOnPublicAccess code list
+#: (http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess, "no
+#: limitations to public access"), the anchor INSPIRE metadata (TG 2.0) cites in
+#: ``gmd:otherConstraints`` beside ``gmd:accessConstraints`` and GeoDCAT-AP maps to
+#: ``dct:accessRights``.
+OPEN_ACCESS_IRIS = frozenset(
+    {
+        "http://publications.europa.eu/resource/authority/access-right/PUBLIC",
+        "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/noLimitations",
+    }
+)
 #: Typographic apostrophes read as the ASCII one: Géo-IDE's INSPIRE anchor says « Pas de
 #: restriction d’accès public selon INSPIRE » with U+2019, as French typography wants.
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
@@ -104,10 +120,11 @@ def is_pprn(record: DatasetRecord) -> bool:
     return "pprn" in text or "prevention des risques naturels" in text
 
 
-def is_open_access(labels: tuple[str, ...]) -> bool:
-    """True when an access-rights label says public access is unrestricted or open
-    (whitespace runs and typographic apostrophes read as one space and ``'``)."""
-    return any(
+def is_open_access(labels: tuple[str, ...], iris: tuple[str, ...] = ()) -> bool:
+    """True when an access-rights IRI is one of ``OPEN_ACCESS_IRIS``, or a label says
+    public access is unrestricted or open: the historical rule, on labels only (whitespace
+    runs and typographic apostrophes read as one space and ``'``)."""
+    return any(iri in OPEN_ACCESS_IRIS for iri in iris) or any(
         _OPEN_ACCESS.search(" ".join(label.lower().translate(_APOSTROPHES).split()))
         for label in labels
     )
@@ -176,7 +193,7 @@ def compute(record: DatasetRecord) -> EcospheresIndicators:
         communes=communes,
         departements=departements,
         geo_coverage=coverage,
-        open_access=is_open_access(record.access_rights),
+        open_access=is_open_access(record.access_rights, record.access_rights_iris),
         status_code=code,
         status_label=STATUS_LABELS.get(code) if code else None,
     )

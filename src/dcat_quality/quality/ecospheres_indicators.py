@@ -138,13 +138,21 @@ def register_ecospheres(registry: Registry) -> None:
             level="dataset",
             label_fr="Accès public sans restriction",
             label_en="Open public access",
-            rationale="The access-rights statement says public access is unrestricted.",
-            fix_hint_fr="Si l'accès est libre, l'indiquer dans dct:accessRights "
-            "(« Pas de restriction d'accès public selon INSPIRE » ou l'IRI "
-            "…/access-right/PUBLIC).",
+            rationale="The access rights say public access is unrestricted: the EU "
+            "access-right PUBLIC or INSPIRE's noLimitations IRI, or (the historical rule) a "
+            "label saying « pas de restriction d'accès public selon INSPIRE », « licence "
+            "ouverte » or « open licence ».",
+            fix_hint_fr="Si l'accès est libre, l'indiquer dans dct:accessRights par l'IRI "
+            "http://publications.europa.eu/resource/authority/access-right/PUBLIC (ou, dans "
+            "une fiche ISO 19139, l'ancre INSPIRE …/LimitationsOnPublicAccess/noLimitations).",
             dcat_property="dct:accessRights",
+            fix_hint_en="If access is open, say so in dct:accessRights with the IRI "
+            "http://publications.europa.eu/resource/authority/access-right/PUBLIC (or, in an "
+            "ISO 19139 record, INSPIRE's …/LimitationsOnPublicAccess/noLimitations anchor).",
         ),
-        check=lambda record, context: is_open_access(record.access_rights),
+        check=lambda record, context: is_open_access(
+            record.access_rights, record.access_rights_iris
+        ),
     )
     registry.register(
         Indicator(
