@@ -2,17 +2,24 @@
 
 The proxy (a thread on loopback) forwards every request to moto, except the first N
 requests for a chosen path, which get a fault: a 503 ``ServiceUnavailable``, a 503
-``SlowDown`` (throttling), a response delayed beyond the client's read timeout, or a
-body cut short. ``read()`` and ``list_pages()`` must succeed once the fault clears within
-the bounded attempts, and fail with a ``TransientSourceError`` naming the endpoint, the
-bucket and the key (never a secret) when it persists.
+``SlowDown`` (throttling), no answer until the client's read timeout makes it give up, or
+a body cut short. ``read()`` and ``list_pages()`` must succeed once the fault clears
+within the bounded attempts, and fail with a ``TransientSourceError`` naming the endpoint,
+the bucket and the key (never a secret) when it persists.
+
+Timing on a loaded machine: a delayed answer is held until the client closes the
+connection (its read timeout fired), never for a fixed time the timeout might outlast;
+and a test that needs the forwarded answer to arrive uses ``READ_TIMEOUT``, far above
+moto's answer time, while a test where every answer is a fault uses ``FAULT_TIMEOUT``,
+low, since it waits for each timeout.
 """
 
 from __future__ import annotations
 
 import http.client
+import select
+import socket
 import threading
-import time
 import traceback
 import uuid
 from collections import Counter
@@ -25,8 +32,8 @@ import pytest
 
 from dcat_quality.config import Settings
 from dcat_quality.errors import TransientSourceError
-from dcat_quality.sources import open_source
-from dcat_quality.sources.s3 import s3_client
+from dcat_quality.sources import PageRef, open_source
+from dcat_quality.sources.s3 import S3Source, s3_client
 
 pytestmark = pytest.mark.slow  # faults wait for timeouts
 
@@ -44,22 +51,30 @@ _ERROR = (
     "<Message>{message}</Message><RequestId>fault</RequestId></Error>"
 )
 FAULTS = ("unavailable", "slowdown", "delay", "truncated")
+#: The read timeout when the read must get moto's answer through the proxy: moto answers
+#: in milliseconds, so only a machine stalled for seconds could miss it.
+READ_TIMEOUT = 3.0
+#: The read timeout when every answer is a fault: nothing real has to arrive in time.
+FAULT_TIMEOUT = 1.0
+#: The longest a delayed answer is held if the client never gives up: far beyond either.
+HOLD_LIMIT = 60.0
 
 
 class FaultProxy:
     """Forwards to ``upstream``; the first ``count`` requests whose decoded path is
     ``path`` (and whose query holds ``query``, when given) get ``fault`` instead."""
 
-    def __init__(self, upstream: str, *, delay: float = 2.5) -> None:
+    def __init__(self, upstream: str, *, hold_limit: float = HOLD_LIMIT) -> None:
         self.upstream = urlsplit(upstream)
-        self.delay = delay
+        self.hold_limit = hold_limit
         self.path = ""
         self.query: str | None = None
         self.fault = ""
         self.count = 0
         self.hits: Counter[str] = Counter()
         self.faults_served = 0
-        self._lock = threading.Lock()
+        self.given_up = 0  # delayed answers the client stopped waiting for
+        self._lock = threading.Condition()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -88,6 +103,7 @@ class FaultProxy:
             self.fault, self.path, self.count, self.query = fault, path, count, query
             self.hits.clear()
             self.faults_served = 0
+            self.given_up = 0
 
     def _take_fault(self, handler: BaseHTTPRequestHandler) -> str | None:
         parts = urlsplit(handler.path)
@@ -118,7 +134,8 @@ class FaultProxy:
             handler.wfile.write(payload)
             return
         if fault == "delay":
-            time.sleep(self.delay)  # beyond the client's read timeout
+            self._hold(handler)
+            return
         status, headers, data = self._forward(handler, body)
         handler.send_response(status)
         for name, value in headers:
@@ -133,6 +150,22 @@ class FaultProxy:
             handler.wfile.write(data[: len(data) // 2] if fault == "truncated" else data)
         if fault == "truncated":
             handler.wfile.flush()
+
+    def _hold(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer nothing until the client gives up: its read timeout closes the
+        connection, which makes the socket readable (end of file)."""
+        readable, _, _ = select.select([handler.connection], [], [], self.hold_limit)
+        if readable and not handler.connection.recv(1, socket.MSG_PEEK):
+            with self._lock:
+                self.given_up += 1
+                self._lock.notify_all()
+        handler.close_connection = True
+
+    def wait_given_up(self, count: int) -> bool:
+        """Whether the client gave up on ``count`` delayed answers (their handlers see
+        the closed connection a moment after the client has moved on)."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self.given_up >= count, self.hold_limit)
 
     def _forward(
         self, handler: BaseHTTPRequestHandler, body: bytes
@@ -181,22 +214,38 @@ def proxy(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProx
         yield running
 
 
+def _source(bucket: str, read_timeout: float) -> S3Source:
+    source = open_source(
+        f"s3://{bucket}/{PREFIX}/", Settings(), max_attempts=3, read_timeout=read_timeout
+    )
+    assert isinstance(source, S3Source)
+    return source
+
+
+def _page(bucket: str) -> PageRef:
+    """The bucket's one page, listed before any fault (its answers must arrive)."""
+    [ref] = list(_source(bucket, READ_TIMEOUT).list_pages())
+    return ref
+
+
 @pytest.mark.parametrize("fault", FAULTS)
 def test_read_succeeds_after_transient_faults(fault: str, proxy: FaultProxy, bucket: str) -> None:
-    source = open_source(f"s3://{bucket}/{PREFIX}/", Settings(), max_attempts=3, read_timeout=1)
+    source = _source(bucket, READ_TIMEOUT)
     [ref] = list(source.list_pages())
     proxy.inject(fault, f"/{bucket}/{PREFIX}/page été 1.json", count=2)
     assert source.read(ref) == BODY
     assert proxy.faults_served == 2
     assert proxy.hits[proxy.path] == 3  # two faults, then the forwarded answer
+    if fault == "delay":  # each delayed attempt ended by the client's read timeout
+        assert proxy.wait_given_up(2)
 
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_persistent_fault_is_transient_and_clear(
     fault: str, proxy: FaultProxy, bucket: str
 ) -> None:
-    source = open_source(f"s3://{bucket}/{PREFIX}/", Settings(), max_attempts=3, read_timeout=1)
-    [ref] = list(source.list_pages())
+    ref = _page(bucket)
+    source = _source(bucket, FAULT_TIMEOUT)
     proxy.inject(fault, f"/{bucket}/{PREFIX}/page été 1.json", count=1000)
     with pytest.raises(TransientSourceError) as info:
         source.read(ref)
@@ -213,8 +262,8 @@ def test_persistent_fault_is_transient_and_clear(
 
 @pytest.mark.parametrize("fault", ["unavailable", "delay"])
 def test_requests_are_bounded_by_max_attempts(fault: str, proxy: FaultProxy, bucket: str) -> None:
-    source = open_source(f"s3://{bucket}/{PREFIX}/", Settings(), max_attempts=3, read_timeout=1)
-    [ref] = list(source.list_pages())
+    ref = _page(bucket)
+    source = _source(bucket, FAULT_TIMEOUT)
     proxy.inject(fault, f"/{bucket}/{PREFIX}/page été 1.json", count=1000)
     with pytest.raises(TransientSourceError):
         source.read(ref)
@@ -225,16 +274,18 @@ def test_requests_are_bounded_by_max_attempts(fault: str, proxy: FaultProxy, buc
 def test_listing_succeeds_after_transient_faults(
     fault: str, proxy: FaultProxy, bucket: str
 ) -> None:
-    source = open_source(f"s3://{bucket}/{PREFIX}/", Settings(), max_attempts=3, read_timeout=1)
+    source = _source(bucket, READ_TIMEOUT)
     proxy.inject(fault, f"/{bucket}", count=2, query="list-type=2")
     refs = list(source.list_pages())
     assert [r.key for r in refs] == [f"s3://{bucket}/{PREFIX}/page été 1.json"]
     assert proxy.faults_served == 2
     assert source.read(refs[0]) == BODY
+    if fault == "delay":
+        assert proxy.wait_given_up(2)
 
 
 def test_persistent_listing_fault_is_transient(proxy: FaultProxy, bucket: str) -> None:
-    source = open_source(f"s3://{bucket}/{PREFIX}/", Settings(), max_attempts=3, read_timeout=1)
+    source = _source(bucket, FAULT_TIMEOUT)
     proxy.inject("slowdown", f"/{bucket}", count=1000, query="list-type=2")
     with pytest.raises(TransientSourceError, match=r"SlowDown after 3 attempt") as info:
         list(source.list_pages())
