@@ -10,9 +10,10 @@ real catalogue pages them. For each catalogue size, the whole chain runs as a su
 
 (ISO 19139 output schema, ``DCAT_QUALITY_CSW_PAGE_SIZE`` records per page, every record
 mapped to DCAT, scored and loaded in PostgreSQL), and the peak RSS and PSS of its process
-tree (the run and its parse workers) are sampled from /proc. The issue's goal: memory
-flat over tens of thousands of records — the peak at the largest size within 1.2× the
-peak at the smallest.
+tree (the run and its parse workers) are sampled from /proc, and the bytes of the
+temporary files it holds (its ``TMPDIR`` is a folder of its own, walked while it runs).
+The issue's goal: memory flat over tens of thousands of records — the peak at the
+largest size within 1.2× the peak at the smallest.
 
     .venv/bin/python benchmarks/csw_memory.py                     # 1k, 10k, 30k records
     .venv/bin/python benchmarks/csw_memory.py --sizes 1000,50000 --workers 2
@@ -156,6 +157,26 @@ def serve(port_out: Queue[int], total: int, record_bytes: int) -> None:
     server.serve_forever()
 
 
+def folder_bytes(root: str) -> int:
+    """Bytes of the files under ``root`` now (files vanishing meanwhile count 0)."""
+    total = 0
+    stack = [root]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+            except OSError:
+                continue
+    return total
+
+
 def measure(
     size: int, *, database_url: str, page_size: int, workers: int, record_bytes: int
 ) -> dict[str, float]:
@@ -167,6 +188,7 @@ def measure(
     schema = f"bench_csw_{size}"
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    scratch = tempfile.TemporaryDirectory(prefix="bench-csw-tmp-")
     try:
         url = f"csw+http://127.0.0.1:{ports.get(timeout=60)}{CSW_PATH}"
         env = {
@@ -177,15 +199,18 @@ def measure(
             "DCAT_QUALITY_CSW_PAGE_SIZE": str(page_size),
             "DCAT_QUALITY_HTTP_MAX_PAGES": str(size // page_size + 10),
             "DCAT_QUALITY_WORKERS": str(workers),
+            "TMPDIR": scratch.name,
         }
         command = [sys.executable, "-m", "dcat_quality", "run", "--source", url]
         monitor = ProcessMonitor()
         busy = machine_busy_s()
+        peak_tmp = 0
         with tempfile.TemporaryFile() as out:
             started = time.perf_counter()
             process = subprocess.Popen(command, env=env, stdout=out, stderr=out)
             while process.poll() is None:
                 monitor.sample(process.pid)
+                peak_tmp = max(peak_tmp, folder_bytes(scratch.name))
                 time.sleep(0.05)
             seconds = time.perf_counter() - started
             out.seek(0)
@@ -209,9 +234,11 @@ def measure(
             "records_per_s": round(size / seconds),
             "peak_rss_mb": round(monitor.peak_rss_kb / 1024, 1),
             "peak_pss_mb": round(monitor.peak_pss_kb / 1024, 1),
+            "peak_tmp_mb": round(peak_tmp / 1e6, 1),
             "machine_busy_s": round(machine_busy_s() - busy, 1),
         }
     finally:
+        scratch.cleanup()
         server.terminate()
         server.join()
         with psycopg.connect(database_url, autocommit=True) as conn:
@@ -248,7 +275,8 @@ def main() -> None:
             print(
                 f"{size:>7,} records, {int(result['pages']):>5,} pages: "
                 f"{result['seconds']:>6.1f} s ({int(result['records_per_s']):,} records/s), "
-                f"peak RSS {result['peak_rss_mb']:.0f} MB (PSS {result['peak_pss_mb']:.0f})"
+                f"peak RSS {result['peak_rss_mb']:.0f} MB (PSS {result['peak_pss_mb']:.0f}), "
+                f"temporary files {result['peak_tmp_mb']:.1f} MB at most"
             )
         smallest, largest = results[0]["peak_rss_mb"], results[-1]["peak_rss_mb"]
         ratio = largest / smallest if smallest else float("inf")
