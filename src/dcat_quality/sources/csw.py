@@ -3,11 +3,20 @@
 ``--source csw+https://host/geonetwork/srv/fre/csw`` (or an ``https://…/csw`` address):
 ``GetCapabilities`` says which output schemas ``GetRecords`` offers; the harvest asks for
 GeoDCAT-AP, else DCAT, else ISO 19139 (which ``dcat.iso19139`` maps to DCAT), unless
-``output_schema`` names one. Records are paged with ``startPosition`` / ``maxRecords`` and
-the response's ``nextRecord`` / ``numberOfRecordsMatched``. Each response is a page of the
-source: spooled to disk while listing, like the HTTP source's pages (retries, timeouts,
-``Retry-After``, credentials only for the catalogue's host: the same code), so memory holds
-one response at a time whatever the catalogue's size. Saved ``GetRecords`` responses in a
+``output_schema`` names one. Records are paged with ``startPosition`` / ``maxRecords``.
+
+The run lists every page before reading any (sharding and progress need the count), so
+the listing must not fetch the catalogue: it asks for the first page only, whose
+``numberOfRecordsMatched`` and ``nextRecord`` give every page's ``startPosition`` (the
+step between pages is the server's, so a server capping ``maxRecords`` below the page
+size is paged by its own size). Each later page is fetched when the run reads it, one
+request at a time whatever the run's prefetch (retries, timeouts, ``Retry-After``,
+credentials only for the catalogue's host: the HTTP source's code), into a temporary file
+removed as soon as it is read: memory and disk hold a few responses whatever the
+catalogue's size, and the first pages are scored while the last are not yet asked for.
+A response whose ``numberOfRecordsMatched`` or ``nextRecord`` disagrees with the listing
+(the catalogue changed during the harvest) is logged: records may then be missed or read
+twice (the second copy is rejected as a duplicate). Saved ``GetRecords`` responses in a
 folder are read the same way by the local source: the parser recognises both envelopes.
 
 OWSLib, the usual Python CSW client, is not used: it sends its requests through
@@ -21,6 +30,9 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +41,7 @@ from xml.etree import ElementTree as ET
 
 import httpx
 
-from dcat_quality.errors import SourceError
+from dcat_quality.errors import PageError, SourceError
 from dcat_quality.sources._base import PageRef
 from dcat_quality.sources.http import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -78,34 +90,33 @@ class SearchResults:
     next_record: int
 
 
-def search_results(path: Path) -> SearchResults:
-    """Read ``csw:SearchResults`` from a spooled response, stopping at that element.
+def search_results(data: bytes) -> SearchResults:
+    """Read ``csw:SearchResults`` from a response, stopping at that element.
 
     Raises ``SourceError`` for an ``ows:ExceptionReport`` or a response without it.
     """
-    with path.open("rb") as stream:
-        try:
-            events = ET.iterparse(stream, events=("start",))  # noqa: S314 - expat, no entities
-            for _, element in events:
-                local = element.tag
-                if local == CSW + "SearchResults":
-                    return SearchResults(
-                        _int(element.get("numberOfRecordsMatched")),
-                        _int(element.get("numberOfRecordsReturned")),
-                        _int(element.get("nextRecord")),
-                    )
-                if local.endswith("}ExceptionReport"):
-                    break
-        except ET.ParseError as exc:
-            raise SourceError(f"the CSW answered malformed XML ({exc})") from None
-    raise SourceError(f"the CSW answered no csw:SearchResults: {_exception_text(path)}")
-
-
-def _exception_text(path: Path) -> str:
     try:
-        root = ET.parse(path).getroot()  # noqa: S314 - expat, no entities
+        events = ET.iterparse(io.BytesIO(data), events=("start",))  # noqa: S314 - expat
+        for _, element in events:
+            local = element.tag
+            if local == CSW + "SearchResults":
+                return SearchResults(
+                    _int(element.get("numberOfRecordsMatched")),
+                    _int(element.get("numberOfRecordsReturned")),
+                    _int(element.get("nextRecord")),
+                )
+            if local.endswith("}ExceptionReport"):
+                break
+    except ET.ParseError as exc:
+        raise SourceError(f"the CSW answered malformed XML ({exc})") from None
+    raise SourceError(f"the CSW answered no csw:SearchResults: {_exception_text(data)}")
+
+
+def _exception_text(data: bytes) -> str:
+    try:
+        root = ET.fromstring(data)  # noqa: S314 - expat, no entities
     except ET.ParseError:
-        return path.read_bytes()[:200].decode("utf-8", "replace")
+        return data[:200].decode("utf-8", "replace")
     texts = [
         " ".join((e.text or "").split()) for e in root.iter() if e.tag.endswith("}ExceptionText")
     ]
@@ -140,7 +151,8 @@ class CswSource(HttpSource):
 
     Keys are the ``GetRecords`` URLs. ``output_schema`` is ``geodcat-ap``, ``dcat``,
     ``iso19139``, or ``None`` to take the first one ``GetCapabilities`` offers in that
-    order. Use as a context manager, or call ``close()``, to remove the spooled pages.
+    order. Listing fetches the first page; ``read`` fetches the others (again on each
+    read). Use as a context manager, or call ``close()``, to remove the temporary files.
     """
 
     def __init__(
@@ -184,6 +196,13 @@ class CswSource(HttpSource):
         self.page_size = page_size
         self.output_schema = output_schema
         self.records_matched: int | None = None
+        self._schema = ""  # chosen by the listing
+        self._step = page_size
+        self._numbers: dict[str, int] = {}  # key → page number (1-based)
+        self._keys: list[str] = []
+        self._first: dict[str, Path] = {}  # the listing's response, until it is read
+        self._one_request = threading.Lock()
+        self._warned: set[str] = set()
 
     def describe(self) -> str:
         return f"CSW catalogue {self.url}"
@@ -217,61 +236,171 @@ class CswSource(HttpSource):
             f"(GeoDCAT-AP, DCAT, ISO 19139); it offers: {', '.join(sorted(offered)) or 'none'}"
         )
 
+    def _page_url(self, start: int) -> str:
+        iri, type_names = SCHEMAS[self._schema]
+        return self._query(
+            service="CSW",
+            version="2.0.2",
+            request="GetRecords",
+            typeNames=type_names,
+            namespace=(
+                "xmlns(gmd=http://www.isotc211.org/2005/gmd)"
+                if type_names.startswith("gmd:")
+                else "xmlns(csw=http://www.opengis.net/cat/csw/2.0.2)"
+            ),
+            resultType="results",
+            elementSetName="full",
+            outputSchema=iri,
+            startPosition=start,
+            maxRecords=self.page_size,
+        )
+
     def _harvest(self) -> list[PageRef]:
-        schema = self._choose_schema()
-        iri, type_names = SCHEMAS[schema]
-        pages: list[PageRef] = []
-        start = 1
-        previous: str | None = None
-        while True:
-            if len(pages) >= self.max_pages:
+        """The listing: the first page is fetched (and kept until read), the others are
+        named from its ``numberOfRecordsMatched`` and ``nextRecord``."""
+        self._schema = self._choose_schema()
+        key = public_url(self._page_url(1))
+        path = self._spool / "page-000001"
+        _, size = self._download(key, path, 1, None)
+        try:
+            results = search_results(path.read_bytes())
+            starts = self._starts(results)
+            if len(starts) > self.max_pages:
                 raise SourceError(
                     f"{self.describe()} has more than {self.max_pages} pages of "
-                    f"{self.page_size} records — raise DCAT_QUALITY_HTTP_MAX_PAGES"
+                    f"{self._step} records — raise DCAT_QUALITY_HTTP_MAX_PAGES"
                 )
-            url = self._query(
-                service="CSW",
-                version="2.0.2",
-                request="GetRecords",
-                typeNames=type_names,
-                namespace=(
-                    "xmlns(gmd=http://www.isotc211.org/2005/gmd)"
-                    if type_names.startswith("gmd:")
-                    else "xmlns(csw=http://www.opengis.net/cat/csw/2.0.2)"
-                ),
-                resultType="results",
-                elementSetName="full",
-                outputSchema=iri,
-                startPosition=start,
-                maxRecords=self.page_size,
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        self.records_matched = self.total_items = results.matched
+        self._keys = [key, *(public_url(self._page_url(start)) for start in starts[1:])]
+        self._numbers = {k: number for number, k in enumerate(self._keys, 1)}
+        self._first = {key: path}
+        self._fetched(1, results, size)
+        return [PageRef(key, size), *(PageRef(k) for k in self._keys[1:])]
+
+    def _starts(self, first: SearchResults) -> list[int]:
+        """Every page's ``startPosition``, from the first response: the step is where it
+        says the next page starts (a server may return fewer records than asked)."""
+        following = first.next_record
+        if first.returned == 0 or following == 0 or following > first.matched:
+            return [1]
+        if following <= 1:
+            raise SourceError(
+                f"paging loop in {self.describe()}: the response to startPosition=1 says "
+                f"nextRecord={following}; report it to the catalogue's administrator"
             )
-            key = public_url(url)
-            path = self._spool / f"page-{len(pages) + 1:06d}"
-            _, size = self._download(url, path, len(pages) + 1, previous)
-            results = search_results(path)
-            self.records_matched = results.matched
-            self.total_items = results.matched
-            pages.append(PageRef(key, size))
-            self._files[key] = path
+        self._step = following - 1
+        if self._step < self.page_size:
             log.info(
-                "harvested CSW page %d: records %d-%d of %d",
-                len(pages),
-                start,
-                start + results.returned - 1,
-                results.matched,
+                "%s returns %d records per GetRecords (%d asked): paging by %d",
+                self.describe(),
+                self._step,
+                self.page_size,
+                self._step,
             )
-            if self._progress is not None:
-                self._progress(HarvestProgress(len(pages), key, size, results.matched, None))
-            previous = key
-            following = results.next_record
-            if results.returned == 0 or following == 0 or following > results.matched:
-                return pages
-            if following <= start:
-                raise SourceError(
-                    f"paging loop in {self.describe()}: the response to startPosition={start} "
-                    f"says nextRecord={following}; report it to the catalogue's administrator"
-                )
-            start = following
+        return list(range(1, first.matched + 1, self._step))
+
+    def read_raw(self, ref: PageRef) -> bytes:
+        """The page's response: the listing's for the first page on its first read, else
+        fetched now (one request at a time), through a temporary file removed at once."""
+        if self.closed:
+            raise SourceError(f"{self.describe()} is closed: open the source again")
+        number = self._numbers.get(ref.key)
+        if number is None:
+            raise PageError(
+                ref.key,
+                f"not a page listed by {self.describe()}",
+                hint="read a page with the source that listed it",
+            )
+        path = self._first.pop(ref.key, None)
+        fetched = path is None
+        if path is None:
+            path = self._fetch(ref.key, number)
+        try:
+            data = path.read_bytes()
+        finally:
+            path.unlink(missing_ok=True)
+        if fetched:
+            try:
+                results = search_results(data)
+            except SourceError as exc:
+                # the listing no longer needs this page's paging: quarantine it, go on
+                raise PageError(
+                    ref.key,
+                    str(exc),
+                    hint="the catalogue failed on this page: run again later, or report it "
+                    "to the catalogue's administrator",
+                ) from None
+            self._fetched(number, results, len(data))
+            self._check_paging(number, results)
+        return data
+
+    def _fetch(self, key: str, number: int) -> Path:
+        handle, name = tempfile.mkstemp(prefix=f"page-{number:06d}-", dir=self._spool)
+        path = Path(name)
+        try:
+            with self._one_request:
+                previous = self._keys[number - 2] if number > 1 else None
+                self._download(key, path, number, previous)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        finally:
+            os.close(handle)
+        return path
+
+    def _fetched(self, number: int, results: SearchResults, size: int) -> None:
+        start = 1 + (number - 1) * self._step
+        log.info(
+            "harvested CSW page %d of %d: records %d-%d of %d",
+            number,
+            len(self._keys),
+            start,
+            start + results.returned - 1,
+            results.matched,
+        )
+        if self._progress is not None:
+            key = self._keys[number - 1]
+            self._progress(HarvestProgress(number, key, size, results.matched, None))
+
+    def _check_paging(self, number: int, results: SearchResults) -> None:
+        """Warn (once per source) when a response disagrees with the listing."""
+        listed = self.records_matched or 0
+        start = 1 + (number - 1) * self._step
+        following = results.next_record
+        last = following == 0 or following > results.matched
+        expected_last = start + self._step > listed
+        if results.matched != listed:
+            self._warn_once(
+                "matched",
+                "%s changed during the harvest: %d records matched when listed, %d when "
+                "page %d was read — records added or removed meanwhile may be missing from "
+                "this run or read twice (the second copy is rejected as a duplicate); run "
+                "again for a complete reading",
+                self.describe(),
+                listed,
+                results.matched,
+                number,
+            )
+        elif last != expected_last or (not last and following != start + self._step):
+            self._warn_once(
+                "paging",
+                "%s pages unevenly: page %d (startPosition=%d) says nextRecord=%d, the "
+                "first page made it %d — records may be missing from this run or read "
+                "twice; report it to the catalogue's administrator",
+                self.describe(),
+                number,
+                start,
+                following,
+                0 if expected_last else start + self._step,
+            )
+
+    def _warn_once(self, kind: str, message: str, *args: object) -> None:
+        if kind not in self._warned:
+            self._warned.add(kind)
+            log.warning(message, *args)
 
 
 _CSW_PARAMETERS = frozenset(
